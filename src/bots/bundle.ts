@@ -1,0 +1,125 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { Message, Plugin } from 'esbuild';
+import { invalid } from '../errors.js';
+import { ownModule, packageRoot } from '../package-root.js';
+import { sha256 } from './digest.js';
+
+/** What a bot file may import: the SDK, zod and the indicator library the SDK names. */
+export const allowedImports = ['botctl/sdk', 'zod', 'zod/v4', 'zod/mini', 'trading-signals'];
+
+export interface BundledBot {
+  /** The self-contained ES module a child imports, and nothing else. */
+  path: string;
+  /** sha256 of the bot's source file: what every run records as the code it ran. */
+  sourceSha256: string;
+}
+
+// Bundles are keyed by the source's sha256 and by the runtime they embed, so a changed template file or an
+// upgraded botd each get a fresh bundle, and an unchanged file costs one hash and one stat.
+export async function bundleBot(sourcePath: string, cacheDir: string): Promise<BundledBot> {
+  const source = readFileSync(sourcePath);
+  const sourceSha256 = sha256(source);
+  const path = join(cacheDir, `${sha256(`${sourceSha256}:${runtimeIdentity()}`)}.mjs`);
+  if (!existsSync(path)) {
+    const code = await buildExecutable(sourcePath);
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    // Write then rename: a concurrent reader sees the whole bundle or none.
+    const temporary = `${path}.${process.pid}.tmp`;
+    writeFileSync(temporary, code, { mode: 0o600 });
+    renameSync(temporary, path);
+  }
+  return { path, sourceSha256 };
+}
+
+/** The bot alone (no runtime), as stored beside an uploaded source: proves it bundles under the allow-list. */
+export async function buildBotOnly(sourcePath: string, displayName = sourcePath): Promise<Uint8Array> {
+  return build(sourcePath, displayName, { entryPoints: [sourcePath] });
+}
+
+async function buildExecutable(sourcePath: string): Promise<Uint8Array> {
+  const runtime = ownModule('src/runtime/index');
+  const stub = [
+    `import bot from ${JSON.stringify(sourcePath)};`,
+    `import { runChild } from ${JSON.stringify(runtime)};`,
+    `export default bot;`,
+    // Only a child started by the runner executes the bot; the CLI imports the same bundle to read its schema.
+    `if (process.argv.some((arg) => arg.startsWith('--botctl-'))) runChild(bot);`,
+  ].join('\n');
+  return build(sourcePath, sourcePath, { stdin: { contents: stub, resolveDir: packageRoot, loader: 'js' } });
+}
+
+async function build(
+  botPath: string,
+  displayName: string,
+  entry: { entryPoints: string[] } | { stdin: { contents: string; resolveDir: string; loader: 'js' } },
+): Promise<Uint8Array> {
+  // esbuild is loaded only by the commands that bundle, keeping it out of every other command's start-up.
+  const esbuild = await import('esbuild');
+  try {
+    const result = await esbuild.build({
+      ...entry,
+      bundle: true,
+      write: false,
+      format: 'esm',
+      platform: 'node',
+      target: 'node20',
+      legalComments: 'none',
+      logLevel: 'silent',
+      alias: { 'botctl/sdk': ownModule('src/sdk/index') },
+      nodePaths: [join(packageRoot, 'node_modules')],
+      plugins: [allowList(botPath)],
+    });
+    const output = result.outputFiles[0];
+    if (!output) throw new Error('esbuild produced no output');
+    return output.contents;
+  } catch (error) {
+    const errors = (error as { errors?: Message[] }).errors;
+    if (!errors?.length) throw error;
+    throw invalid(`${displayName} does not bundle:\n${errors.map((e) => formatMessage(e, displayName)).join('\n')}`);
+  }
+}
+
+function allowList(botPath: string): Plugin {
+  return {
+    name: 'botctl-allow-list',
+    setup(build) {
+      build.onResolve({ filter: /.*/ }, (args) => {
+        if (args.importer !== botPath) return undefined;
+        if (allowedImports.includes(args.path)) return undefined;
+        return {
+          errors: [
+            {
+              text: `imports ${JSON.stringify(args.path)}, which a bot may not import; allowed: ${allowedImports.join(', ')}`,
+            },
+          ],
+        };
+      });
+    },
+  };
+}
+
+function formatMessage(message: Message, displayName: string): string {
+  const where = message.location
+    ? `${displayName}:${message.location.line}:${message.location.column + 1}: `
+    : `${displayName}: `;
+  return `  ${where}${message.text}`;
+}
+
+let identity: string | undefined;
+
+// Changes whenever the embedded runtime or SDK changes, so stale bundles are never reused.
+function runtimeIdentity(): string {
+  if (identity === undefined) {
+    const pkg = readFileSync(join(packageRoot, 'package.json'));
+    const parts = ['src/runtime', 'src/sdk'].flatMap((folder) => {
+      const dir = dirname(ownModule(`${folder}/index`));
+      return readdirSync(dir)
+        .filter((file) => /\.(js|ts)$/.test(file) && !file.endsWith('.d.ts'))
+        .sort()
+        .map((file) => readFileSync(join(dir, file)));
+    });
+    identity = sha256(Buffer.concat([pkg, ...parts]));
+  }
+  return identity;
+}

@@ -1,0 +1,61 @@
+import type { Kysely } from 'kysely';
+import type { Database, Bot } from '../db/schema.js';
+import { conflict, invalid, shown } from '../errors.js';
+import { findTemplate } from './templates.js';
+import { validateName } from './names.js';
+
+export interface CreateTemplateBotInput {
+  template: string;
+  name: string;
+  developer: string;
+  exchange: string;
+  description?: string | undefined;
+}
+
+// A template bot is one row whose code_path points at the shared template file: nothing is copied.
+export async function createTemplateBot(db: Kysely<Database>, input: CreateTemplateBotInput): Promise<Bot> {
+  const name = validateName('--name', input.name);
+  const developer = validateName('--developer', input.developer);
+  const exchange = validateExchangeId(input.exchange);
+  const template = findTemplate(input.template);
+  const description = input.description === undefined ? null : validateDescription(input.description);
+  try {
+    return await db
+      .insertInto('bots')
+      .values({
+        name,
+        developer_id: developer,
+        kind: 'template',
+        template: template.name,
+        code_path: template.codePath,
+        exchange_type: exchange,
+        description,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  } catch (error) {
+    if (isUniqueViolation(error)) {
+      throw conflict(`A bot named ${JSON.stringify(name)} already exists for developer ${JSON.stringify(developer)}.`, 'botctl bots');
+    }
+    throw error;
+  }
+}
+
+export function validateExchangeId(value: string): string {
+  if (!/^[a-z][a-z0-9]{1,31}$/.test(value)) {
+    throw invalid(`Expected \`--exchange\` to be a ccxt exchange id such as binanceusdm, got ${shown(value)}.`);
+  }
+  return value;
+}
+
+function validateDescription(value: string): string {
+  // eslint-disable-next-line no-control-regex
+  if (value.length > 500 || /[\u0000-\u001f\u007f]/.test(value)) {
+    throw invalid(`Expected \`--description\` to be one line of at most 500 characters, got ${shown(value)}.`);
+  }
+  return value;
+}
+
+export function isUniqueViolation(error: unknown): boolean {
+  return (error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE';
+}

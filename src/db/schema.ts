@@ -1,0 +1,144 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+// better-sqlite3 returns timestamps as ISO-8601 strings and booleans as 0/1.
+type Timestamp = string;
+type Flag = number;
+
+export type BotKind = 'template' | 'custom';
+export type Mode = 'paper' | 'testnet' | 'live';
+export type RunStatus = 'running' | 'succeeded' | 'failed' | 'timed_out' | 'crashed' | 'skipped' | 'abandoned';
+
+export interface BotsTable {
+  id: Generated<number>;
+  name: string;
+  developer_id: string;
+  kind: BotKind;
+  template: string | null;
+  code_path: string;
+  exchange_type: string;
+  description: string | null;
+  created_at: ColumnType<Timestamp, Timestamp | undefined, never>;
+}
+
+export interface BotVersionsTable {
+  id: Generated<number>;
+  bot_id: number;
+  version: number;
+  code_path: string;
+  bundle_path: string;
+  sha256: string;
+  bundle_sha256: string;
+  size: number;
+  bundle_size: number;
+  file_name: string;
+  created_at: ColumnType<Timestamp, Timestamp | undefined, never>;
+}
+
+export interface SubscriptionsTable {
+  id: Generated<number>;
+  bot_id: number;
+  user_principal_id: string;
+  trading_pair: string;
+  schedule: string;
+  timezone: string | null;
+  /** JSON: the bot's config, validated by its schema (leverage, timeframes, capital_management, …). */
+  execution_config: string;
+  /** JSON: limits the broker enforces (max_leverage, max_orders_per_run, …). */
+  risk_config: string;
+  mode: Mode;
+  key_name: string | null;
+  enabled: Flag;
+  paused_reason: string | null;
+  pinned_version: number | null;
+  timeout_ms: number | null;
+  consecutive_failures: Generated<number>;
+  created_at: ColumnType<Timestamp, Timestamp | undefined, never>;
+  updated_at: Timestamp;
+}
+
+export interface RunsTable {
+  id: Generated<number>;
+  subscription_id: number;
+  scheduled_for: Timestamp;
+  started_at: Timestamp;
+  finished_at: Timestamp | null;
+  status: RunStatus;
+  exit_code: number | null;
+  signal: string | null;
+  error: string | null;
+  code_sha256: string | null;
+  log_tail: string | null;
+  daemon_pid: number | null;
+  child_pid: number | null;
+}
+
+export interface BotStateTable {
+  subscription_id: number;
+  state: string;
+  updated_at: Timestamp;
+}
+
+export interface SignalsTable {
+  id: Generated<number>;
+  run_id: number;
+  subscription_id: number;
+  symbol: string;
+  action: string;
+  payload: string;
+  created_at: ColumnType<Timestamp, Timestamp | undefined, never>;
+}
+
+export interface OrdersTable {
+  id: Generated<number>;
+  run_id: number;
+  subscription_id: number;
+  exchange_order_id: string | null;
+  client_order_id: string;
+  symbol: string;
+  side: string;
+  type: string;
+  amount: number;
+  price: number | null;
+  status: string;
+  mode: Mode;
+  created_at: ColumnType<Timestamp, Timestamp | undefined, never>;
+}
+
+export interface ApiKeysTable {
+  name: string;
+  exchange: string;
+  /** AES-256-GCM: base64 of iv ‖ tag ‖ ciphertext of {apiKey, secret}. */
+  encrypted_payload: string;
+  created_at: ColumnType<Timestamp, Timestamp | undefined, never>;
+}
+
+export interface Database {
+  bots: BotsTable;
+  bot_versions: BotVersionsTable;
+  subscriptions: SubscriptionsTable;
+  runs: RunsTable;
+  bot_state: BotStateTable;
+  signals: SignalsTable;
+  orders: OrdersTable;
+  api_keys: ApiKeysTable;
+  paper_accounts: PaperAccountsTable;
+}
+
+export type Bot = Selectable<BotsTable>;
+export type NewBot = Insertable<BotsTable>;
+export type BotVersion = Selectable<BotVersionsTable>;
+export type Subscription = Selectable<SubscriptionsTable>;
+export type NewSubscription = Insertable<SubscriptionsTable>;
+export type SubscriptionUpdate = Updateable<SubscriptionsTable>;
+export type Run = Selectable<RunsTable>;
+export type Order = Selectable<OrdersTable>;
+export type ApiKeyRow = Selectable<ApiKeysTable>;
+
+export interface PaperAccountsTable {
+  subscription_id: number;
+  /** JSON: { [currency]: free amount } */
+  balances: string;
+  /** JSON: open simulated positions by symbol. */
+  positions: string;
+  updated_at: Timestamp;
+}

@@ -1,0 +1,154 @@
+// Runs inside the child process, bundled together with one bot. Two entry modes:
+//   --botctl-child     execute the bot once, driven by the parent over IPC
+//   --botctl-describe  print the bot's name, description and config schema; validate a config read from stdin
+// It imports nothing but the bot and zod's own helpers through the bot's schema: no ccxt, no database, no keys.
+
+import { isDefinedBot, type DefinedBot } from '../sdk/define-bot.js';
+import type { BotContext, BotExchange, SignalInput } from '../sdk/types.js';
+import type { ChildMessage, ExchangeReply, ParentMessage, StartMessage } from './protocol.js';
+import { configIssues } from './config-issues.js';
+
+export function runChild(bot: unknown): void {
+  if (!isDefinedBot(bot)) {
+    process.stderr.write("The bot file must `export default defineBot({...})` from 'botctl/sdk'.\n");
+    process.exitCode = 3;
+    return;
+  }
+  if (process.argv.includes('--botctl-describe')) void describe(bot);
+  else if (process.argv.includes('--botctl-child')) execute(bot);
+}
+
+export interface BotDescription {
+  name: string;
+  description: string;
+  /** JSON Schema of the config, from zod. */
+  configSchema: unknown;
+  /** Present when a config was given on stdin. */
+  validation?: { ok: true; config: unknown } | { ok: false; issues: string[] };
+}
+
+async function describe(bot: DefinedBot): Promise<void> {
+  let input = '';
+  for await (const chunk of process.stdin) input += chunk;
+  const description: BotDescription = { name: bot.name, description: bot.description, configSchema: jsonSchema(bot) };
+  if (input.trim()) {
+    const config: unknown = JSON.parse(input);
+    const parsed = bot.config.safeParse(config);
+    description.validation = parsed.success
+      ? { ok: true, config: parsed.data }
+      : { ok: false, issues: configIssues(parsed.error.issues, config) };
+  }
+  process.stdout.write(JSON.stringify(description));
+}
+
+function jsonSchema(bot: DefinedBot): unknown {
+  const schema = bot.config as unknown as { toJSONSchema?: () => unknown };
+  try {
+    // zod 4 schemas carry their JSON Schema; anything else is described as opaque.
+    return typeof schema.toJSONSchema === 'function' ? schema.toJSONSchema() : {};
+  } catch {
+    return {};
+  }
+}
+
+function send(message: ChildMessage): void {
+  process.send?.(message);
+}
+
+function execute(bot: DefinedBot): void {
+  const abort = new AbortController();
+  const pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
+  let nextCallId = 1;
+
+  process.on('message', (message: ParentMessage) => {
+    if (message.type === 'start') void run(bot, message);
+    else if (message.type === 'abort') abort.abort(new Error(message.reason));
+    else if (message.type === 'exchange-reply') settle(message);
+  });
+
+  function settle(reply: ExchangeReply): void {
+    const call = pending.get(reply.id);
+    if (!call) return;
+    pending.delete(reply.id);
+    if (reply.ok) call.resolve(reply.value);
+    else {
+      const error = new Error(reply.error?.message ?? 'exchange call failed');
+      error.name = reply.error?.name ?? 'ExchangeError';
+      call.reject(error);
+    }
+  }
+
+  function call(method: string, args: unknown[]): Promise<never> {
+    if (abort.signal.aborted) return Promise.reject(abort.signal.reason as Error);
+    const id = nextCallId++;
+    return new Promise((resolve, reject) => {
+      pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+      send({ type: 'exchange-call', id, method, args: trimTrailingUndefined(args) });
+    });
+  }
+
+  async function run(bot: DefinedBot, start: StartMessage): Promise<void> {
+    const parsed = bot.config.safeParse(start.config ?? {});
+    if (!parsed.success) {
+      const message = `config is invalid:\n${configIssues(parsed.error.issues, start.config).join('\n')}`;
+      return finish({ type: 'result', ok: false, kind: 'config', error: { name: 'ConfigError', message } });
+    }
+    const state = new Map(Object.entries(start.state));
+    const exchange: BotExchange = {
+      id: start.exchangeId,
+      loadMarkets: () => call('loadMarkets', []),
+      market: (symbol) => call('market', [symbol]),
+      fetchOHLCV: (...args) => call('fetchOHLCV', args),
+      fetchTicker: (...args) => call('fetchTicker', args),
+      fetchBalance: () => call('fetchBalance', []),
+      fetchPositions: (...args) => call('fetchPositions', args),
+      fetchOpenOrders: (...args) => call('fetchOpenOrders', args),
+      createOrder: (...args) => call('createOrder', args),
+      cancelOrder: (...args) => call('cancelOrder', args),
+      setLeverage: (...args) => call('setLeverage', args),
+    };
+    const log = (level: 'debug' | 'info' | 'warn' | 'error') => (message: string, fields?: Record<string, unknown>) =>
+      send({ type: 'log', level, message: String(message), ...(fields ? { fields } : {}) });
+    const ctx: BotContext<unknown> = {
+      config: parsed.data,
+      pair: start.pair,
+      mode: start.mode,
+      subscriptionId: start.subscriptionId,
+      runId: start.runId,
+      scheduledFor: start.scheduledFor,
+      exchange,
+      abortSignal: abort.signal,
+      log: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') },
+      state: {
+        get: async (key) => structuredClone(state.get(key)),
+        set: async (key, value) => {
+          // Only JSON survives to the next run; reject the rest here, where the bot can see why.
+          state.set(key, JSON.parse(JSON.stringify(value ?? null)) as unknown);
+        },
+        delete: async (key) => {
+          state.delete(key);
+        },
+      },
+      signal: async (signal: SignalInput) => send({ type: 'signal', signal: { ...signal, symbol: signal.symbol ?? start.pair } }),
+    };
+    try {
+      await bot.execute(ctx);
+      finish({ type: 'result', ok: true, state: Object.fromEntries(state) });
+    } catch (error) {
+      const e = error instanceof Error ? error : new Error(String(error));
+      finish({ type: 'result', ok: false, kind: 'error', error: { name: e.name, message: e.message, ...(e.stack ? { stack: e.stack } : {}) } });
+    }
+  }
+
+  function finish(result: ChildMessage): void {
+    // Disconnect once the result is flushed, so the child exits even if the bot left timers behind.
+    process.send?.(result, undefined, undefined, () => process.disconnect?.());
+  }
+}
+
+function trimTrailingUndefined(args: unknown[]): unknown[] {
+  let end = args.length;
+  while (end > 0 && args[end - 1] === undefined) end--;
+  // JSON over IPC turns inner undefined into null, which ccxt treats as "not given" too.
+  return args.slice(0, end);
+}
