@@ -1,4 +1,5 @@
 #!/usr/bin/env node
-import { main } from '../dist/src/cli/main.js';
+// Bundled at build time (scripts/bundle-bins.ts) so start-up stays close to bare Node's.
+const { main } = await import('../dist/bin/botctl.js');
 
 process.exitCode = await main();
