@@ -57,6 +57,115 @@ export function buildProgram(): Command {
     .option('--description <text>', 'description')
     .action(handle(() => import('./commands/create.js')));
 
+  program
+    .command('bots')
+    .description('list bots with their code path and subscription count')
+    .action(handle(() => import('./commands/bots.js')));
+
+  program
+    .command('show')
+    .description("inspect one bot: its code, config fields and subscriptions")
+    .argument('<bot>', 'bot id, name or developer/name')
+    .action(handle(() => import('./commands/show.js')));
+
+  program
+    .command('delete')
+    .description('remove a bot (refuses while it has subscriptions unless --force)')
+    .argument('<bot>', 'bot id, name or developer/name')
+    .option('--force', "also remove the bot's subscriptions and their run history")
+    .action(handle(() => import('./commands/delete.js')));
+
+  program
+    .command('subscribe')
+    .description('create a subscription: run a bot on a pair, on a cron schedule, with its own config')
+    .argument('<bot>', 'bot id, name or developer/name')
+    .requiredOption('--pair <symbol>', 'ccxt unified symbol, e.g. BTC/USDT or BTC/USDT:USDT')
+    .requiredOption('--schedule <cron>', 'five-field cron expression, e.g. "*/15 * * * *"')
+    .option('--config <json|@file>', "the bot's config, validated by its schema (defaults fill the rest)")
+    .option('--risk <json|@file>', 'risk limits: max_leverage, max_orders_per_run, max_position_size_pct, max_order_notional')
+    .option('--mode <mode>', 'paper, testnet or live', 'paper')
+    .option('--key <name>', 'API key for testnet and live, see `botctl keys`')
+    .option('--user <id>', 'user the subscription belongs to', 'default')
+    .option('--timezone <tz>', 'IANA time zone the schedule is read in', 'UTC')
+    .option('--name <name>', 'subscription name (default: <bot>.<pair>)')
+    .action(handle(() => import('./commands/subscribe.js')));
+
+  program
+    .command('subscriptions')
+    .description('list subscriptions with their last run status')
+    .option('--bot <bot>', "only this bot's subscriptions")
+    .action(handle(() => import('./commands/subscriptions.js')));
+
+  program
+    .command('pause')
+    .description('stop scheduling a subscription (runs under way finish)')
+    .argument('<sub>', 'subscription id or name')
+    .option('--reason <text>', 'why, shown in `botctl subscriptions`')
+    .action(handle(() => import('./commands/pause.js')));
+
+  program
+    .command('resume')
+    .description('schedule a paused subscription again')
+    .argument('<sub>', 'subscription id or name')
+    .action(handle(() => import('./commands/resume.js')));
+
+  program
+    .command('unsubscribe')
+    .description('remove a subscription with its run history')
+    .argument('<sub>', 'subscription id or name')
+    .action(handle(() => import('./commands/unsubscribe.js')));
+
+  const keys = program
+    .command('keys')
+    .description('list stored exchange API keys (never their secrets)')
+    .action(handle(() => import('./commands/keys.js')));
+  keys
+    .command('add')
+    .description('store an API key and secret read from stdin (prompted without echo on a terminal), encrypted')
+    .argument('<name>', 'key name, used by `botctl subscribe --key`')
+    .requiredOption('--exchange <id>', 'ccxt exchange id, e.g. binanceusdm')
+    .action(handle(() => import('./commands/keys-add.js')));
+  keys
+    .command('rm')
+    .description('remove a stored API key (refuses while subscriptions use it)')
+    .argument('<name>', 'key name')
+    .action(handle(() => import('./commands/keys-rm.js')));
+
+  program
+    .command('usage')
+    .description('which code file serves how many bots and subscriptions, and the bytes sharing saves')
+    .action(handle(() => import('./commands/usage.js')));
+
+  program
+    .command('upload')
+    .description('custom bot: validate a .ts file, bundle it and store it as a new version in the object store')
+    .argument('<file>', 'the bot file (.ts, at most 1 MiB, `export default defineBot({...})`)')
+    .option('--name <name>', 'a new bot with this name (default: the file name)')
+    .option('--bot <bot>', 'add a version to this custom bot (id, name or developer/name)')
+    .option('--developer <id>', 'developer id (default: default)')
+    .option('--exchange <id>', 'ccxt exchange id for a new bot (default: binanceusdm)')
+    .option('--description <text>', "description for a new bot (default: the bot's own)")
+    .action(handle(() => import('./commands/upload.js')));
+
+  program
+    .command('versions')
+    .description("list a custom bot's uploaded versions and which subscriptions run each")
+    .argument('<bot>', 'bot id, name or developer/name')
+    .action(handle(() => import('./commands/versions.js')));
+
+  program
+    .command('pin')
+    .description('run a subscription on one version of its custom bot (rollback), or `latest` to follow uploads')
+    .argument('<sub>', 'subscription id or name')
+    .argument('<version>', 'a version number from `botctl versions`, or latest')
+    .action(handle(() => import('./commands/pin.js')));
+
+  program
+    .command('doctor')
+    .description('compare the object store with the database: orphaned, missing and damaged objects')
+    .option('--verify', 'also download every object and check its sha256')
+    .action(handle(() => import('./commands/doctor.js')));
+
   return program;
 }
 

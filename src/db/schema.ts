@@ -37,6 +37,8 @@ export interface BotVersionsTable {
 export interface SubscriptionsTable {
   id: Generated<number>;
   bot_id: number;
+  /** Optional operator-facing name, unique where set (migration 2026-11-23T01). */
+  name: string | null;
   user_principal_id: string;
   trading_pair: string;
   schedule: string;

@@ -1,0 +1,15 @@
+import { parseCredentials } from '../../secrets/credentials-input.js';
+import { addKey, type KeyListing } from '../../secrets/keys.js';
+import type { CommandContext } from '../context.js';
+import { success } from '../output.js';
+import { readSecretInput } from '../read-secret-input.js';
+
+export async function run(context: CommandContext, [name]: string[], options: { exchange: string }): Promise<KeyListing> {
+  const credentials = parseCredentials(await readSecretInput());
+  const { db } = await context.database();
+  return addKey(db, context.home, { name: name ?? '', exchange: options.exchange, credentials });
+}
+
+export function render(key: KeyListing): string {
+  return success(`Stored API key ${key.name} for ${key.exchange}, encrypted\n  next: botctl subscribe BOT … --mode testnet --key ${key.name}`);
+}

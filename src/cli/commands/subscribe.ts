@@ -1,0 +1,91 @@
+import type { Mode } from '../../db/schema.js';
+import { createSubscription } from '../../subscriptions/create-subscription.js';
+import type { CommandContext } from '../context.js';
+import { readJsonOption } from '../json-option.js';
+import { keyValues, success } from '../output.js';
+
+export type SubscribeOptions = {
+  pair: string;
+  schedule: string;
+  config?: string;
+  risk?: string;
+  mode?: string;
+  key?: string;
+  user?: string;
+  timezone?: string;
+  name?: string;
+};
+
+export interface SubscribedResult {
+  id: number;
+  name: string | null;
+  bot_id: number;
+  bot: string;
+  user: string;
+  trading_pair: string;
+  schedule: string;
+  timezone: string;
+  mode: Mode;
+  key_name: string | null;
+  enabled: boolean;
+  /** The bot's config as stored: parsed by its schema, defaults applied. */
+  execution_config: unknown;
+  risk_config: unknown;
+  /** The next three fire times (ISO 8601, UTC). */
+  next_runs: string[];
+}
+
+export async function run(context: CommandContext, [bot]: string[], options: SubscribeOptions): Promise<SubscribedResult> {
+  // Both documents are read and parsed before the database is even opened.
+  const config = readJsonOption('--config', options.config);
+  const risk = readJsonOption('--risk', options.risk);
+  const { db } = await context.database();
+  const created = await createSubscription(db, context.home, {
+    bot: bot ?? '',
+    pair: options.pair,
+    schedule: options.schedule,
+    config,
+    risk,
+    mode: options.mode,
+    key: options.key,
+    user: options.user,
+    timezone: options.timezone,
+    name: options.name,
+  });
+  const s = created.subscription;
+  return {
+    id: s.id,
+    name: s.name,
+    bot_id: s.bot_id,
+    bot: created.bot.name,
+    user: s.user_principal_id,
+    trading_pair: s.trading_pair,
+    schedule: s.schedule,
+    timezone: s.timezone ?? 'UTC',
+    mode: s.mode,
+    key_name: s.key_name,
+    enabled: s.enabled === 1,
+    execution_config: JSON.parse(s.execution_config) as unknown,
+    risk_config: JSON.parse(s.risk_config) as unknown,
+    next_runs: created.nextRuns.map((d) => d.toISOString()),
+  };
+}
+
+export function render(s: SubscribedResult): string {
+  const when = (iso: string) => {
+    const date = new Date(iso);
+    const local = new Intl.DateTimeFormat('sv-SE', { timeZone: s.timezone, dateStyle: 'short', timeStyle: 'short' }).format(date);
+    return s.timezone === 'UTC' ? `${local} UTC` : `${local} ${s.timezone} (${iso.slice(11, 16)} UTC)`;
+  };
+  return [
+    success(`Subscribed ${s.bot} to ${s.trading_pair} in ${s.mode} mode: subscription ${s.id} (${s.name ?? 'unnamed'})`),
+    keyValues([
+      ['schedule', `${s.schedule} (${s.timezone})`],
+      ['next runs', s.next_runs.map(when).join(', ')],
+      ['config', JSON.stringify(s.execution_config)],
+      ['risk', JSON.stringify(s.risk_config)],
+      ['key', s.key_name ?? (s.mode === 'paper' ? '(none: paper trading)' : '')],
+    ]),
+    `next: botd start   (or botctl pause ${s.name ?? s.id})`,
+  ].join('\n');
+}

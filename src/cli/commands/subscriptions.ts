@@ -1,0 +1,27 @@
+import { findBot } from '../../bots/find-bot.js';
+import { listSubscriptions, type SubscriptionListing } from '../../subscriptions/list-subscriptions.js';
+import type { CommandContext } from '../context.js';
+import { table } from '../output.js';
+
+export async function run(context: CommandContext, _args: string[], options: { bot?: string }): Promise<SubscriptionListing[]> {
+  const { db } = await context.database();
+  const botId = options.bot === undefined ? undefined : (await findBot(db, options.bot)).id;
+  return listSubscriptions(db, botId === undefined ? {} : { botId });
+}
+
+export function render(rows: SubscriptionListing[]): string {
+  if (rows.length === 0) return 'No subscriptions.\n  next: botctl subscribe BOT --pair BTC/USDT:USDT --schedule "*/15 * * * *"';
+  return table(
+    ['id', 'name', 'bot', 'pair', 'schedule', 'mode', 'enabled', 'last run'],
+    rows.map((s) => [
+      s.id,
+      s.name,
+      s.bot,
+      s.trading_pair,
+      s.timezone === 'UTC' ? s.schedule : `${s.schedule} (${s.timezone})`,
+      s.key_name ? `${s.mode} (${s.key_name})` : s.mode,
+      s.enabled ? 'yes' : `paused${s.paused_reason ? `: ${s.paused_reason}` : ''}`,
+      s.last_run_status ?? '-',
+    ]),
+  );
+}

@@ -1,0 +1,158 @@
+import { join } from 'node:path';
+import type { Kysely } from 'kysely';
+import { isUniqueViolation } from '../bots/create-template-bot.js';
+import { findBot } from '../bots/find-bot.js';
+import { validateName } from '../bots/names.js';
+import type { Bot, Database, Mode, Subscription } from '../db/schema.js';
+import { BotctlError, conflict, invalid, shown } from '../errors.js';
+import { homePaths } from '../home.js';
+import { packageRoot } from '../package-root.js';
+import { findKey } from '../secrets/keys.js';
+import { validateRiskConfig } from './risk-config.js';
+import { validatePair } from './validate-pair.js';
+import { validateSchedule } from './validate-schedule.js';
+
+export interface CreateSubscriptionInput {
+  /** Bot id, name or developer/name. */
+  bot: string;
+  pair: string;
+  schedule: string;
+  /** Parsed --config JSON (undefined: the bot's defaults). */
+  config?: unknown;
+  /** Parsed --risk JSON (undefined: the default limits). */
+  risk?: unknown;
+  mode?: string | undefined;
+  key?: string | undefined;
+  user?: string | undefined;
+  timezone?: string | undefined;
+  name?: string | undefined;
+}
+
+export interface CreatedSubscription {
+  subscription: Subscription;
+  bot: Bot;
+  nextRuns: Date[];
+}
+
+/** Turns a bot into a bundle the CLI may ask for its schema. Custom bots plug in here (see below). */
+export type BundleResolver = (bot: Bot, home: string) => Promise<{ path: string; displayName: string }>;
+
+const modes: readonly Mode[] = ['paper', 'testnet', 'live'];
+
+// Validates everything cheap first (bot, pair, schedule, mode, key, risk), then the config inside the
+// bot's sandbox, and writes one row only when all of it passed.
+export async function createSubscription(
+  db: Kysely<Database>,
+  home: string,
+  input: CreateSubscriptionInput,
+  resolveBundle: BundleResolver = defaultBundleResolver,
+): Promise<CreatedSubscription> {
+  const bot = await findBot(db, input.bot);
+  const trading_pair = validatePair(input.pair);
+  const { schedule, timezone, nextRuns } = validateSchedule(input.schedule, input.timezone ?? 'UTC');
+  const mode = validateMode(input.mode ?? 'paper');
+  const user = validateName('--user', input.user ?? 'default');
+  const name = input.name === undefined ? undefined : validateName('--name', input.name);
+  const key_name = await validateKeyFor(db, bot, mode, input.key);
+  const risk = validateRiskConfig(input.risk);
+  const config = await validateConfig(bot, home, input.config ?? {}, resolveBundle);
+
+  const values = {
+    bot_id: bot.id,
+    user_principal_id: user,
+    trading_pair,
+    schedule,
+    timezone,
+    execution_config: JSON.stringify(config),
+    risk_config: JSON.stringify(risk),
+    mode,
+    key_name,
+    enabled: 1,
+    updated_at: new Date().toISOString(),
+  };
+  if (name !== undefined) {
+    try {
+      const subscription = await db.insertInto('subscriptions').values({ ...values, name }).returningAll().executeTakeFirstOrThrow();
+      return { subscription, bot, nextRuns };
+    } catch (error) {
+      if (isUniqueViolation(error)) throw conflict(`A subscription named ${shown(name)} already exists.`, 'botctl subscriptions');
+      throw error;
+    }
+  }
+  // Unnamed: <bot>.<BASE>-<QUOTE>[-<SETTLE>], with -2, -3, … when taken. The unique index settles races.
+  const base = `${bot.name}.${trading_pair.replace(/[/:]/g, '-')}`.slice(0, 60).replace(/[^A-Za-z0-9_.-]/g, '_');
+  for (let n = 1; n < 1000; n++) {
+    const candidate = n === 1 ? base : `${base}-${n}`;
+    try {
+      const subscription = await db
+        .insertInto('subscriptions')
+        .values({ ...values, name: candidate })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return { subscription, bot, nextRuns };
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+    }
+  }
+  throw conflict(`Could not find a free name for a subscription of ${bot.name} on ${trading_pair}.`, 'botctl subscribe … --name NAME');
+}
+
+function validateMode(value: string): Mode {
+  if (!(modes as string[]).includes(value)) {
+    throw invalid(`Expected \`--mode\` to be one of paper, testnet, live, got ${shown(value)}.`);
+  }
+  return value as Mode;
+}
+
+// testnet and live trade on an exchange account, so they need a stored key for the bot's exchange.
+async function validateKeyFor(db: Kysely<Database>, bot: Bot, mode: Mode, keyName: string | undefined): Promise<string | null> {
+  if (keyName === undefined) {
+    if (mode === 'paper') return null;
+    const keys = await db.selectFrom('api_keys').select('name').where('exchange', '=', bot.exchange_type).orderBy('name').execute();
+    throw invalid(
+      `A ${mode} subscription needs \`--key NAME\`: an API key for ${bot.exchange_type}${
+        keys.length ? ` (stored: ${keys.map((k) => k.name).join(', ')})` : ', and none is stored yet'
+      }.`,
+      keys.length ? `botctl subscribe ${bot.name} … --mode ${mode} --key ${keys[0]?.name}` : `botctl keys add NAME --exchange ${bot.exchange_type}`,
+    );
+  }
+  const key = await findKey(db, keyName);
+  if (key.exchange !== bot.exchange_type) {
+    throw invalid(
+      `API key ${shown(key.name)} is for ${key.exchange}, but bot ${bot.name} trades on ${bot.exchange_type}.`,
+      `botctl keys add NAME --exchange ${bot.exchange_type}`,
+    );
+  }
+  return key.name;
+}
+
+async function validateConfig(bot: Bot, home: string, config: unknown, resolveBundle: BundleResolver): Promise<unknown> {
+  const { describeBot } = await import('../bots/describe-bot.js');
+  const bundle = await resolveBundle(bot, home);
+  const description = await describeBot(bundle.path, bundle.displayName, config);
+  const validation = description.validation;
+  if (!validation) throw new BotctlError('runtime_failure', `${bundle.displayName} did not validate the config.`);
+  if (!validation.ok) {
+    throw invalid(
+      `\`--config\` does not match the config schema of bot ${bot.name} (${bundle.displayName}):\n${validation.issues.join('\n')}`,
+      `botctl show ${bot.id}  (lists the config fields and their defaults)`,
+    );
+  }
+  // Stored with the schema's defaults applied, so a run sees exactly what `show` and `subscriptions` report.
+  return validation.config;
+}
+
+// Template bots bundle their shared file. Custom bots' code lives in the object store, versioned;
+// resolving it (latest or pinned version → cached bundle) belongs to the upload side and plugs in here.
+export const defaultBundleResolver: BundleResolver = async (bot, home) => {
+  if (bot.kind !== 'template') {
+    throw new BotctlError('runtime_failure', `Subscribing to custom bot ${bot.name} needs the custom-bot code resolver, which is not wired in yet.`);
+  }
+  // code_path is written by createTemplateBot from a validated name; still, never let it leave bot_files/.
+  if (!/^bot_files\/[A-Za-z0-9_-]+\.ts$/.test(bot.code_path)) {
+    throw new BotctlError('runtime_failure', `Bot ${bot.name} has code_path ${shown(bot.code_path)}, which is not a template file.`);
+  }
+  const { bundleBot } = await import('../bots/bundle.js');
+  const bundle = await bundleBot(join(packageRoot, bot.code_path), homePaths(home).bundleCache);
+  return { path: bundle.path, displayName: bot.code_path };
+};

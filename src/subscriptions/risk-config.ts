@@ -1,0 +1,27 @@
+import { z } from 'zod';
+import { configIssues } from '../runtime/config-issues.js';
+import { invalid } from '../errors.js';
+
+// The limits the daemon's broker enforces on every exchange call a subscription's bot makes (see
+// architecture.md §2). Stored, with defaults applied, in subscriptions.risk_config. Unknown keys are
+// refused so a misspelt limit never silently means "no limit".
+//   max_leverage           highest leverage setLeverage/createOrder may use (default 5)
+//   max_orders_per_run     orders one execution may create (default 10)
+//   max_position_size_pct  optional: one order's cost as a percentage of the account's quote balance
+//   max_order_notional     optional: one order's cost in the quote currency (e.g. USDT)
+export const riskConfigSchema = z.strictObject({
+  max_leverage: z.number().int().min(1).max(125).default(5),
+  max_orders_per_run: z.number().int().min(0).max(1000).default(10),
+  max_position_size_pct: z.number().gt(0).max(100).optional(),
+  max_order_notional: z.number().positive().optional(),
+});
+
+export type RiskConfig = z.output<typeof riskConfigSchema>;
+
+export function validateRiskConfig(input: unknown): RiskConfig {
+  const parsed = riskConfigSchema.safeParse(input ?? {});
+  if (parsed.success) return parsed.data;
+  // configIssues names paths from 'config'; here the root is the --risk document.
+  const issues = configIssues(parsed.error.issues, input).map((line) => line.replace(/^(\s*)config\b/, '$1risk'));
+  throw invalid(`\`--risk\` does not match the risk limits schema:\n${issues.join('\n')}`);
+}

@@ -1,0 +1,48 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listTemplateFiles } from '../../src/bots/templates.js';
+import { usageReport } from '../../src/bots/usage.js';
+import { openDatabase, type Connection } from '../../src/db/open.js';
+import { makeBot, makeSubscription } from '../support/fixtures.js';
+import { temporaryHome } from '../support/home.js';
+
+describe('usageReport', () => {
+  const { home, remove } = temporaryHome();
+  let connection: Connection;
+  beforeAll(async () => {
+    connection = await openDatabase(home);
+  });
+  afterAll(async () => {
+    await connection.close();
+    remove();
+  });
+
+  it('lists every template file with zero counts on an empty home', async () => {
+    const report = await usageReport(connection.db);
+    const templates = listTemplateFiles();
+    expect(report.files.map((f) => f.code_path)).toEqual(templates.map((t) => t.codePath));
+    expect(report.files.every((f) => f.bots === 0 && f.subscriptions === 0 && f.kind === 'template')).toBe(true);
+    const bytes = templates.reduce((sum, t) => sum + t.bytes, 0);
+    expect(report.totals).toEqual({ bots: 0, subscriptions: 0, files: templates.length, bytes_on_disk: bytes, bytes_if_copied: bytes, bytes_saved: 0 });
+  });
+
+  it('counts bots and subscriptions per code path, and the bytes a copy per bot would need', async () => {
+    const { db } = connection;
+    const a = await makeBot(db, 'a');
+    await makeBot(db, 'b');
+    const c = await makeBot(db, 'c', { template: 'binance_futures_bot' });
+    await makeSubscription(db, a);
+    await makeSubscription(db, a);
+    await makeSubscription(db, c);
+    const report = await usageReport(db);
+    const sma = report.files.find((f) => f.code_path === 'bot_files/simple_sma_bot.ts');
+    const futures = report.files.find((f) => f.code_path === 'bot_files/binance_futures_bot.ts');
+    const smaBytes = listTemplateFiles().find((t) => t.name === 'simple_sma_bot')?.bytes ?? -1;
+    const futuresBytes = listTemplateFiles().find((t) => t.name === 'binance_futures_bot')?.bytes ?? -1;
+    expect(sma).toEqual({ code_path: 'bot_files/simple_sma_bot.ts', kind: 'template', bots: 2, subscriptions: 2, bytes: smaBytes });
+    expect(futures).toMatchObject({ bots: 1, subscriptions: 1, bytes: futuresBytes });
+    expect(report.totals.bots).toBe(3);
+    expect(report.totals.subscriptions).toBe(3);
+    expect(report.totals.bytes_saved).toBe(2 * smaBytes + futuresBytes);
+    expect(report.totals.bytes_if_copied - report.totals.bytes_on_disk).toBe(report.totals.bytes_saved);
+  });
+});
