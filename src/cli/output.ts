@@ -2,8 +2,8 @@
 import { Chalk } from 'chalk';
 import Table from 'cli-table3';
 
-// Colour only on a TTY, and never when NO_COLOR is set (any value, per no-color.org).
-const useColour = (stream: NodeJS.WriteStream) => Boolean(stream.isTTY) && process.env.NO_COLOR === undefined;
+// Colour only on a TTY, and never when NO_COLOR is set to a non-empty value (per no-color.org).
+const useColour = (stream: NodeJS.WriteStream) => Boolean(stream.isTTY) && !process.env.NO_COLOR;
 
 export const paint = new Chalk({ level: useColour(process.stdout) ? 1 : 0 });
 const paintError = new Chalk({ level: useColour(process.stderr) ? 1 : 0 });
