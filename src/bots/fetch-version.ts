@@ -18,9 +18,31 @@ export interface CustomCode {
   displayName: string;
 }
 
+export interface CustomSource {
+  /** The verified source in the local cache, ready for bundleBot(). */
+  sourcePath: string;
+  version: BotVersion;
+  /** For messages and logs: `my_bot v3 (bots/dev/7/v3/my_bot.ts)`. */
+  displayName: string;
+}
+
 // A custom bot's code for one run: the pinned version or else the newest, from the local cache when it holds
 // those exact bytes (so a run needs no object store), else fetched once and verified against the digest
 // recorded at upload.
+export async function resolveCustomSource(
+  db: Kysely<Database>,
+  home: string,
+  store: ObjectStore,
+  bot: Bot,
+  pinned: number | null,
+): Promise<CustomSource> {
+  const version = await chooseVersion(db, bot, pinned);
+  const displayName = `${bot.name} v${version.version} (${version.code_path})`;
+  const sourcePath = await fetchVersionSource(store, home, version, displayName);
+  return { sourcePath, version, displayName };
+}
+
+/** resolveCustomSource, then the executable bundle (cached by the source's sha256). */
 export async function resolveCustomCode(
   db: Kysely<Database>,
   home: string,
@@ -28,11 +50,8 @@ export async function resolveCustomCode(
   bot: Bot,
   pinned: number | null,
 ): Promise<CustomCode> {
-  const version = await chooseVersion(db, bot, pinned);
-  const displayName = `${bot.name} v${version.version} (${version.code_path})`;
-  const sourcePath = await fetchVersionSource(store, home, version, displayName);
-  const bundle = await bundleBot(sourcePath, homePaths(home).bundleCache);
-  return { bundle, version, displayName };
+  const { sourcePath, version, displayName } = await resolveCustomSource(db, home, store, bot, pinned);
+  return { bundle: await bundleBot(sourcePath, homePaths(home).bundleCache), version, displayName };
 }
 
 /** The cached source file of a version, fetching and verifying it first when it is not cached. */
