@@ -1,5 +1,5 @@
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, SqliteDialect, type MigrationProvider } from 'kysely';
+import { Kysely, Migrator, SqliteDialect, type MigrationProvider, type SqliteDatabase } from 'kysely';
 import { migrations } from '../../migrations/index.js';
 import { BotctlError } from '../errors.js';
 import { ensureHome, homePaths } from '../home.js';
@@ -24,7 +24,7 @@ export async function openDatabase(home: string, options: { readonly?: boolean }
   if (!options.readonly) sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   const connection: Connection = { db, sqlite, close: () => db.destroy() };
   try {
     if (!options.readonly) await migrateToLatest(connection);
@@ -57,6 +57,29 @@ export async function migrateToLatest({ db, sqlite }: Connection): Promise<void>
     if (sqlite.inTransaction) sqlite.exec('ROLLBACK');
     throw error;
   }
+}
+
+// kysely prepares every query afresh; preparing costs about as much as running a small insert. Reusing
+// prepared statements by SQL text is safe here: kysely runs one query at a time on its single connection,
+// and SQLite re-prepares a statement by itself after a schema change. Bounded, since SQL with a varying
+// number of parameters (IN lists, multi-row inserts) produces ever new texts.
+function withStatementCache(sqlite: SQLite.Database, size = 256): SqliteDatabase {
+  const statements = new Map<string, SQLite.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(sql) {
+      let statement = statements.get(sql);
+      if (statement) {
+        // Refresh its place in the insertion order: the map doubles as an LRU list.
+        statements.delete(sql);
+      } else {
+        statement = sqlite.prepare(sql);
+        if (statements.size >= size) statements.delete(statements.keys().next().value as string);
+      }
+      statements.set(sql, statement);
+      return statement;
+    },
+  };
 }
 
 function schemaVersion(sqlite: SQLite.Database): number {

@@ -5,7 +5,8 @@ import { run as subscribe } from '../../src/cli/commands/subscribe.js';
 import { createContext, type CommandContext } from '../../src/cli/context.js';
 import type { Bot } from '../../src/db/schema.js';
 import { addKey } from '../../src/secrets/keys.js';
-import { createSubscription, type CreateSubscriptionInput } from '../../src/subscriptions/create-subscription.js';
+import { describeBot } from '../../src/bots/describe-bot.js';
+import { createSubscription, defaultBundleResolver, type CreateSubscriptionInput } from '../../src/subscriptions/create-subscription.js';
 import { snapshotDatabase } from '../support/db-snapshot.js';
 import { expectBotctlError } from '../support/expect-error.js';
 import { makeBot } from '../support/fixtures.js';
@@ -42,12 +43,13 @@ describe('createSubscription', () => {
       key_name: null,
       enabled: 1,
     });
-    expect(JSON.parse(subscription.execution_config)).toEqual({
-      timeframe: '1h',
-      fast: 5,
-      slow: 21,
-      capital_management: { max_position_size: 10, risk_per_trade: 1 },
-    });
+    // The template's own defaults, asked from its code the way subscribe does (templates evolve).
+    const bundle = await defaultBundleResolver(bot, home);
+    const defaults = (await describeBot(bundle.path, bundle.displayName, {})).validation;
+    expect(defaults?.ok).toBe(true);
+    const defaultConfig = (defaults as { config: Record<string, unknown> }).config;
+    expect(defaultConfig).toHaveProperty('capital_management.risk_per_trade');
+    expect(JSON.parse(subscription.execution_config)).toEqual({ ...defaultConfig, fast: 5 });
     expect(JSON.parse(subscription.risk_config)).toEqual({ max_leverage: 5, max_orders_per_run: 10 });
     expect(nextRuns).toHaveLength(3);
   });
