@@ -16,6 +16,8 @@ export function configIssues(issues: readonly Issue[], input: unknown): string[]
   return issues.map((issue) => {
     const path = ['config', ...issue.path.map(String)].join('.');
     const arrived = valueAt(input, issue.path);
+    // A refinement's message is the bot author's own sentence: print it as written, not after "expected".
+    if (issue.code === 'custom') return `  ${path}: ${issue.message}, got ${render(arrived)}`;
     const expected = expectation(issue);
     return `  ${path}: expected ${expected}, got ${render(arrived)}`;
   });
