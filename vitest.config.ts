@@ -1,6 +1,9 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  // Template bots import 'botctl/sdk'; tests run them against the SDK's source, not the last build.
+  resolve: { alias: { 'botctl/sdk': fileURLToPath(new URL('./src/sdk/index.ts', import.meta.url)) } },
   test: {
     include: ['test/**/*.test.ts'],
     // Real child processes, a real S3 server and real SQLite files: give them time, never assert on it.

@@ -4,6 +4,7 @@
 // It imports nothing but the bot and zod's own helpers through the bot's schema: no ccxt, no database, no keys.
 
 import { isDefinedBot, type DefinedBot } from '../sdk/define-bot.js';
+import { exchangeErrorFrom } from '../sdk/errors.js';
 import type { BotContext, BotExchange, SignalInput } from '../sdk/types.js';
 import type { ChildMessage, ExchangeReply, ParentMessage, StartMessage } from './protocol.js';
 import { configIssues } from './config-issues.js';
@@ -71,11 +72,8 @@ function execute(bot: DefinedBot): void {
     if (!call) return;
     pending.delete(reply.id);
     if (reply.ok) call.resolve(reply.value);
-    else {
-      const error = new Error(reply.error?.message ?? 'exchange call failed');
-      error.name = reply.error?.name ?? 'ExchangeError';
-      call.reject(error);
-    }
+    // Typed: the bot can test `instanceof RiskRejected`, `InsufficientFunds`, … from 'botctl/sdk'.
+    else call.reject(exchangeErrorFrom(reply.error));
   }
 
   function call(method: string, args: unknown[]): Promise<never> {
@@ -100,7 +98,7 @@ function execute(bot: DefinedBot): void {
       market: (symbol) => call('market', [symbol]),
       fetchOHLCV: (...args) => call('fetchOHLCV', args),
       fetchTicker: (...args) => call('fetchTicker', args),
-      fetchBalance: () => call('fetchBalance', []),
+      fetchBalance: (...args) => call('fetchBalance', args),
       fetchPositions: (...args) => call('fetchPositions', args),
       fetchOpenOrders: (...args) => call('fetchOpenOrders', args),
       createOrder: (...args) => call('createOrder', args),
