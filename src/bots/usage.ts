@@ -15,8 +15,11 @@ export interface UsageRow {
   kind: BotKind;
   bots: number;
   subscriptions: number;
-  /** Size of the source file (a template on disk, or an uploaded version in the store). */
+  /** Size of the source file on disk (templates), or of a version's source and bundle in the object store (custom). */
   bytes: number;
+  /** Custom rows: the bot and which of its versions this row is. */
+  bot_id?: number;
+  version?: number;
 }
 
 export interface UsageTotals {
@@ -70,13 +73,13 @@ async function templateRows(db: Kysely<Database>, templatesDir?: string): Promis
   return rows;
 }
 
-// Extension point for custom bots (the upload side owns their layout): one row per uploaded version,
-// sized by bot_versions.size. A subscription counts against its pinned version, or else the latest.
+// Custom bots: one row per uploaded version, sized by what it holds in the object store (source + bundle).
+// A subscription counts against its pinned version, or else the latest.
 async function customRows(db: Kysely<Database>): Promise<UsageRow[]> {
   const versions = await db
     .selectFrom('bot_versions as v')
     .innerJoin('bots as b', 'b.id', 'v.bot_id')
-    .select(['v.bot_id', 'v.version', 'v.code_path', 'v.size'])
+    .select(['v.bot_id', 'v.version', 'v.code_path', 'v.size', 'v.bundle_size'])
     .where('b.kind', '=', 'custom')
     .orderBy('v.bot_id')
     .orderBy('v.version')
@@ -96,6 +99,8 @@ async function customRows(db: Kysely<Database>): Promise<UsageRow[]> {
     // A version belongs to its one bot; counted once, on the latest version, so totals.bots is the bot count.
     bots: latest.get(v.bot_id) === v.version ? 1 : 0,
     subscriptions: subscriptions.filter((s) => s.bot_id === v.bot_id && (s.pinned_version ?? latest.get(v.bot_id)) === v.version).length,
-    bytes: v.size,
+    bytes: v.size + v.bundle_size,
+    bot_id: v.bot_id,
+    version: v.version,
   }));
 }

@@ -9,9 +9,12 @@ export interface CommandModule {
   run(context: CommandContext, args: string[], options: Record<string, unknown>): Promise<unknown>;
   /** Human output; without it the result prints as JSON. */
   render?(result: unknown): string;
+  /** Exit code for a result that was printed but is not a success (e.g. `botctl run` of a failing bot). */
+  exitCode?(result: unknown): number;
 }
 
 let jsonRequested = process.argv.includes('--json');
+let resultExitCode = 0;
 
 function handle(load: () => Promise<CommandModule>) {
   return async (...params: unknown[]) => {
@@ -28,6 +31,7 @@ function handle(load: () => Promise<CommandModule>) {
         const text = module.render(result);
         if (text) process.stdout.write(`${text}\n`);
       }
+      resultExitCode = module.exitCode?.(result) ?? 0;
     } finally {
       await context.close();
     }
@@ -88,6 +92,7 @@ export function buildProgram(): Command {
     .option('--user <id>', 'user the subscription belongs to', 'default')
     .option('--timezone <tz>', 'IANA time zone the schedule is read in', 'UTC')
     .option('--name <name>', 'subscription name (default: <bot>.<pair>)')
+    .option('--version <n>', 'custom bots: pin to this uploaded version (default: follow the newest)')
     .action(handle(() => import('./commands/subscribe.js')));
 
   program
@@ -166,6 +171,25 @@ export function buildProgram(): Command {
     .option('--verify', 'also download every object and check its sha256')
     .action(handle(() => import('./commands/doctor.js')));
 
+  program
+    .command('run')
+    .description('execute a subscription once now, in the foreground, through the runner botd uses (exit 1 unless it succeeded)')
+    .argument('<sub>', 'subscription id or name')
+    .action(handle(() => import('./commands/run.js')));
+
+  program
+    .command('runs')
+    .description('execution history, newest first')
+    .option('--subscription <sub>', "only this subscription's runs (id or name)")
+    .option('--limit <n>', 'how many runs', '20')
+    .action(handle(() => import('./commands/runs.js')));
+
+  program
+    .command('logs')
+    .description("one run's outcome and the tail of its output")
+    .argument('<run>', 'run id, see `botctl runs`')
+    .action(handle(() => import('./commands/logs.js')));
+
   return program;
 }
 
@@ -173,7 +197,7 @@ export async function main(argv = process.argv): Promise<number> {
   const program = buildProgram();
   try {
     await program.parseAsync(argv);
-    return 0;
+    return resultExitCode;
   } catch (error) {
     if (error instanceof CommanderError) {
       // --help and --version end here with exit code 0; commander has printed them already.

@@ -26,6 +26,8 @@ export interface CreateSubscriptionInput {
   user?: string | undefined;
   timezone?: string | undefined;
   name?: string | undefined;
+  /** Custom bots: pin to this version (`--version N`); absent or `latest`: follow the newest upload. */
+  version?: string | number | undefined;
 }
 
 export interface CreatedSubscription {
@@ -35,7 +37,14 @@ export interface CreatedSubscription {
 }
 
 /** Turns a bot into a bundle the CLI may ask for its schema. Custom bots plug in here (see below). */
-export type BundleResolver = (bot: Bot, home: string) => Promise<{ path: string; displayName: string }>;
+export type BundleResolver = (
+  bot: Bot,
+  home: string,
+  /** Custom bots: this version; null or absent: the newest. */
+  version?: number | null,
+  /** Custom bots look their versions up here; absent: a short read-only connection to the home's database. */
+  db?: Kysely<Database>,
+) => Promise<{ path: string; displayName: string }>;
 
 const modes: readonly Mode[] = ['paper', 'testnet', 'live'];
 
@@ -55,7 +64,8 @@ export async function createSubscription(
   const name = input.name === undefined ? undefined : validateName('--name', input.name);
   const key_name = await validateKeyFor(db, bot, mode, input.key);
   const risk = validateRiskConfig(input.risk);
-  const config = await validateConfig(bot, home, input.config ?? {}, resolveBundle);
+  const pinned_version = await validatePinnedVersion(db, bot, input.version);
+  const config = await validateConfig(bot, home, input.config ?? {}, (b, h) => resolveBundle(b, h, pinned_version, db));
 
   const values = {
     bot_id: bot.id,
@@ -68,6 +78,7 @@ export async function createSubscription(
     mode,
     key_name,
     enabled: 1,
+    pinned_version,
     updated_at: new Date().toISOString(),
   };
   if (name !== undefined) {
@@ -95,6 +106,18 @@ export async function createSubscription(
     }
   }
   throw conflict(`Could not find a free name for a subscription of ${bot.name} on ${trading_pair}.`, 'botctl subscribe … --name NAME');
+}
+
+// `--version N` pins a custom bot's subscription to an uploaded version; `latest` (or nothing) follows uploads.
+async function validatePinnedVersion(db: Kysely<Database>, bot: Bot, version: string | number | undefined): Promise<number | null> {
+  if (version === undefined) return null;
+  const { chooseVersion, parseVersionArgument } = await import('../bots/versions.js');
+  const requested = parseVersionArgument(String(version));
+  if (bot.kind !== 'custom') {
+    throw invalid(`\`--version\` pins custom bots only; ${bot.name} is a template bot and runs ${bot.code_path} as it is now.`);
+  }
+  if (requested === 'latest') return null;
+  return (await chooseVersion(db, bot, requested)).version;
 }
 
 function validateMode(value: string): Mode {
@@ -144,9 +167,23 @@ async function validateConfig(bot: Bot, home: string, config: unknown, resolveBu
 
 // Template bots bundle their shared file. Custom bots' code lives in the object store, versioned;
 // resolving it (latest or pinned version → cached bundle) belongs to the upload side and plugs in here.
-export const defaultBundleResolver: BundleResolver = async (bot, home) => {
+export const defaultBundleResolver: BundleResolver = async (bot, home, version = null, db = undefined) => {
   if (bot.kind !== 'template') {
-    throw new BotctlError('runtime_failure', `Subscribing to custom bot ${bot.name} needs the custom-bot code resolver, which is not wired in yet.`);
+    // The pinned version or the newest, from the verified source cache or fetched from the object store.
+    const [{ resolveCustomCode }, { openObjectStore }, { openDatabase }] = await Promise.all([
+      import('../bots/fetch-version.js'),
+      import('../store/open-store.js'),
+      import('../db/open.js'),
+    ]);
+    const store = openObjectStore(home);
+    const own = db ? undefined : await openDatabase(home, { readonly: true });
+    try {
+      const code = await resolveCustomCode(db ?? own!.db, home, store, bot, version);
+      return { path: code.bundle.path, displayName: code.displayName };
+    } finally {
+      store.close();
+      await own?.close();
+    }
   }
   // code_path is written by createTemplateBot from a validated name; still, never let it leave bot_files/.
   if (!/^bot_files\/[A-Za-z0-9_-]+\.ts$/.test(bot.code_path)) {

@@ -14,6 +14,7 @@ export type SubscribeOptions = {
   user?: string;
   timezone?: string;
   name?: string;
+  version?: string;
 };
 
 export interface SubscribedResult {
@@ -33,6 +34,8 @@ export interface SubscribedResult {
   risk_config: unknown;
   /** The next three fire times (ISO 8601, UTC). */
   next_runs: string[];
+  /** Custom bots: the version it is pinned to; null follows the newest upload. */
+  pinned_version: number | null;
 }
 
 export async function run(context: CommandContext, [bot]: string[], options: SubscribeOptions): Promise<SubscribedResult> {
@@ -51,6 +54,7 @@ export async function run(context: CommandContext, [bot]: string[], options: Sub
     user: options.user,
     timezone: options.timezone,
     name: options.name,
+    version: options.version,
   });
   const s = created.subscription;
   return {
@@ -68,6 +72,7 @@ export async function run(context: CommandContext, [bot]: string[], options: Sub
     execution_config: JSON.parse(s.execution_config) as unknown,
     risk_config: JSON.parse(s.risk_config) as unknown,
     next_runs: created.nextRuns.map((d) => d.toISOString()),
+    pinned_version: s.pinned_version,
   };
 }
 

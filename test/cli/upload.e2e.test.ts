@@ -1,0 +1,238 @@
+// End to end: the real bin/botctl.js uploading custom bots into a real S3 server (Ceph RGW where Debian's
+// packages are installed, else s3rver), cross-checked with an independent client, Debian's awscli.
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import SQLite from 'better-sqlite3';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sha256 } from '../../src/bots/digest.js';
+import { botctl as run, type CliResult } from '../support/cli.js';
+import { snapshotDatabase } from '../support/db-snapshot.js';
+import { temporaryHome } from '../support/home.js';
+import { startS3Server, type S3Server } from '../support/s3-server.js';
+
+const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/custom/${name}`, import.meta.url));
+const awsCli = '/usr/bin/aws';
+
+let server: S3Server;
+const { home, remove } = temporaryHome();
+
+beforeAll(async () => {
+  server = await startS3Server();
+  process.stderr.write(`[upload.e2e.test] botctl upload runs against ${server.kind}\n`);
+});
+afterAll(async () => {
+  remove();
+  await server?.stop();
+});
+
+function s3Env(overrides: Record<string, string> = {}): Record<string, string> {
+  return {
+    BOTCTL_S3_BUCKET: server.bucket,
+    BOTCTL_S3_ENDPOINT: server.endpoint,
+    AWS_REGION: server.region,
+    AWS_ACCESS_KEY_ID: server.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: server.secretAccessKey,
+    ...overrides,
+  };
+}
+
+const botctl = (args: string[], env: Record<string, string> = s3Env()) => run(home, args, { env });
+
+// Debian's awscli, knowing nothing of botctl: a second opinion on what is really in the bucket.
+async function aws(args: string[], encoding: 'utf8' | 'buffer' = 'utf8') {
+  const result = await execa(awsCli, [...args, '--endpoint-url', server.endpoint], {
+    env: {
+      AWS_ACCESS_KEY_ID: server.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: server.secretAccessKey,
+      AWS_DEFAULT_REGION: server.region,
+      AWS_CONFIG_FILE: '/dev/null',
+      AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+    },
+    extendEnv: false,
+    encoding: encoding === 'buffer' ? 'buffer' : 'utf8',
+    // Byte for byte: execa would otherwise drop the file's final newline.
+    stripFinalNewline: false,
+    reject: false,
+  });
+  expect(result.exitCode, String(result.stderr)).toBe(0);
+  return result.stdout;
+}
+
+function ok(result: CliResult): unknown {
+  expect(result.exitCode, result.stderr).toBe(0);
+  return result.json;
+}
+
+interface Uploaded {
+  id: number;
+  name: string;
+  kind: string;
+  version: number;
+  code_path: string;
+  sha256: string;
+  bundle_path: string;
+  bundle_sha256: string;
+  reused: boolean;
+  store: string;
+}
+
+describe('botctl upload into S3', () => {
+  let first: Uploaded;
+  let subscription: number;
+
+  it('stores the source byte for byte, with its sha256 as object metadata, as awscli sees it', async () => {
+    const source = readFileSync(fixture('counter_bot.ts'));
+    first = ok(await botctl(['upload', fixture('counter_bot.ts'), '--developer', 'alice', '--json'])) as Uploaded;
+    expect(first).toMatchObject({
+      name: 'counter_bot',
+      kind: 'custom',
+      version: 1,
+      code_path: `bots/alice/${first.id}/v1/counter_bot.ts`,
+      bundle_path: `bots/alice/${first.id}/v1/bundle.mjs`,
+      sha256: sha256(source),
+      reused: false,
+      store: `s3://${server.bucket} at ${server.endpoint}`,
+    });
+    const downloaded = (await aws(['s3', 'cp', `s3://${server.bucket}/${first.code_path}`, '-'], 'buffer')) as unknown as Uint8Array;
+    expect(Buffer.from(downloaded).equals(source)).toBe(true);
+    const head = JSON.parse(String(await aws(['s3api', 'head-object', '--bucket', server.bucket, '--key', first.code_path]))) as { Metadata: Record<string, string>; ContentLength: number };
+    expect(head.Metadata).toEqual({ sha256: sha256(source) });
+    expect(head.ContentLength).toBe(source.byteLength);
+
+    const bundle = (await aws(['s3', 'cp', `s3://${server.bucket}/${first.bundle_path}`, '-'], 'buffer')) as unknown as Uint8Array;
+    expect(sha256(bundle)).toBe(first.bundle_sha256);
+    const bundleHead = JSON.parse(String(await aws(['s3api', 'head-object', '--bucket', server.bucket, '--key', first.bundle_path]))) as { Metadata: Record<string, string> };
+    expect(bundleHead.Metadata).toEqual({ sha256: first.bundle_sha256, 'source-sha256': sha256(source) });
+  });
+
+  it('reuses the version for identical content and stores nothing new', async () => {
+    const before = String(await aws(['s3', 'ls', `s3://${server.bucket}/bots/`, '--recursive']));
+    const again = ok(await botctl(['upload', fixture('counter_bot.ts'), '--developer', 'alice', '--json'])) as Uploaded;
+    expect(again).toMatchObject({ id: first.id, version: 1, reused: true, code_path: first.code_path });
+    expect(String(await aws(['s3', 'ls', `s3://${server.bucket}/bots/`, '--recursive']))).toBe(before);
+  });
+
+  it('adds v2 with --bot and lists both with `versions`', async () => {
+    const v2 = ok(await botctl(['upload', fixture('counter_bot_v2.ts'), '--bot', String(first.id), '--json'])) as Uploaded;
+    expect(v2).toMatchObject({ id: first.id, version: 2, code_path: `bots/alice/${first.id}/v2/counter_bot_v2.ts` });
+    const versions = ok(await botctl(['versions', 'alice/counter_bot', '--json'])) as { version: number; latest: boolean; sha256: string }[];
+    expect(versions.map((v) => [v.version, v.latest])).toEqual([[1, false], [2, true]]);
+    const human = await botctl(['versions', String(first.id)]);
+    expect(human.stdout).toMatch(/latest/);
+  });
+
+  it('subscribe --version pins; pin rolls back and forward; pin latest follows uploads', async () => {
+    const sub = ok(await botctl(['subscribe', String(first.id), '--pair', 'BTC/USDT:USDT', '--schedule', '*/5 * * * *', '--version', '1', '--json'])) as { id: number; pinned_version: number | null };
+    expect(sub.pinned_version).toBe(1);
+    subscription = sub.id;
+    expect(ok(await botctl(['pin', String(subscription), '2', '--json']))).toMatchObject({ pinned_version: 2, runs_version: 2 });
+    expect(ok(await botctl(['pin', String(subscription), 'latest', '--json']))).toMatchObject({ pinned_version: null, runs_version: 2 });
+    const versions = ok(await botctl(['versions', String(first.id), '--json'])) as { version: number; subscriptions: number }[];
+    expect(versions.map((v) => v.subscriptions)).toEqual([0, 1]);
+
+    const missing = await botctl(['pin', String(subscription), '9']);
+    expect(missing.exitCode).toBe(2);
+    expect(missing.stderr).toContain(`has no version 9`);
+    const noSuchVersion = await botctl(['subscribe', String(first.id), '--pair', 'BTC/USDT:USDT', '--schedule', '*/5 * * * *', '--version', '7']);
+    expect(noSuchVersion.exitCode).toBe(2);
+    expect(noSuchVersion.stderr).toContain('has no version 7');
+    ok(await botctl(['create', '--template', 'simple_sma_bot', '--name', 'plain_sma']));
+    const template = await botctl(['subscribe', 'plain_sma', '--pair', 'BTC/USDT:USDT', '--schedule', '*/5 * * * *', '--version', '1']);
+    expect(template.exitCode).toBe(2);
+    expect(template.stderr).toContain('`--version` pins custom bots only');
+    const templateVersions = await botctl(['versions', 'plain_sma']);
+    expect(templateVersions.exitCode).toBe(2);
+    expect(templateVersions.stderr).toContain('is a template bot and has no versions');
+  });
+
+  it('shows a custom bot with the config fields of its newest version', async () => {
+    const shown = ok(await botctl(['show', 'alice/counter_bot', '--json'])) as { kind: string; config_fields: { name: string; default: unknown }[] };
+    expect(shown.kind).toBe('custom');
+    expect(shown.config_fields).toEqual([expect.objectContaining({ name: 'greeting', default: 'hello' })]);
+  });
+
+  it('counts custom versions in `usage`: bots, subscriptions and bytes in the store', async () => {
+    const usage = ok(await botctl(['usage', '--json'])) as { files: { code_path: string; kind: string; bots: number; subscriptions: number; bytes: number; version?: number }[] };
+    const rows = usage.files.filter((f) => f.kind === 'custom');
+    const sizes = await Promise.all(
+      [1, 2].map(async (v) => {
+        const listing = String(await aws(['s3api', 'list-objects-v2', '--bucket', server.bucket, '--prefix', `bots/alice/${first.id}/v${v}/`]));
+        return (JSON.parse(listing) as { Contents: { Size: number }[] }).Contents.reduce((sum, o) => sum + o.Size, 0);
+      }),
+    );
+    expect(rows).toEqual([
+      { code_path: first.code_path, kind: 'custom', bots: 0, subscriptions: 0, bytes: sizes[0], bot_id: first.id, version: 1 },
+      { code_path: `bots/alice/${first.id}/v2/counter_bot_v2.ts`, kind: 'custom', bots: 1, subscriptions: 1, bytes: sizes[1], bot_id: first.id, version: 2 },
+    ]);
+  });
+
+  it('refuses bad files with exit 2 and a precise message', async () => {
+    const syntax = await botctl(['upload', fixture('syntax_error.ts')]);
+    expect(syntax.exitCode).toBe(2);
+    expect(syntax.stderr).toContain(`${fixture('syntax_error.ts')}:7:15: Unexpected ";"`);
+    const notTs = await botctl(['upload', fixture('../bots/counter.ts').replace(/\.ts$/, '.js')]);
+    expect(notTs.exitCode).toBe(2);
+    expect(notTs.stderr).toContain('Expected a TypeScript file ending in .ts');
+    const notBot = await botctl(['upload', fixture('not_a_bot.ts'), '--json']);
+    expect(notBot.exitCode).toBe(2);
+    expect(JSON.parse(notBot.stderr)).toMatchObject({ error: { code: 'invalid_input', message: expect.stringContaining('defineBot') as string } });
+  });
+});
+
+describe('botctl upload failure atomicity', () => {
+  it('an unreachable object store: exit 1 naming the endpoint, and no bot or version row', async () => {
+    const endpoint = `http://127.0.0.1:${await closedPort()}`;
+    const before = snapshotDatabase(home);
+    const r = await botctl(['upload', fixture('counter_bot.ts'), '--name', 'unreachable', '--json'], s3Env({ BOTCTL_S3_ENDPOINT: endpoint }));
+    expect(r.exitCode).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(JSON.parse(r.stderr)).toMatchObject({ error: { code: 'store_failure', message: expect.stringContaining(endpoint) as string } });
+    expect(snapshotDatabase(home)).toEqual(before);
+  });
+
+  it('a store that refuses the upload (wrong secret): exit 1, and no bot or version row', async () => {
+    const before = snapshotDatabase(home);
+    const r = await botctl(['upload', fixture('counter_bot.ts'), '--name', 'refused', '--json'], s3Env({ AWS_SECRET_ACCESS_KEY: 'not-the-secret' }));
+    expect(r.exitCode).toBe(1);
+    expect(JSON.parse(r.stderr)).toMatchObject({ error: { code: 'store_failure' } });
+    expect(snapshotDatabase(home)).toEqual(before);
+  });
+
+  it('a database failure after the objects were stored: exit 1, no row, and `doctor` lists the orphans', async () => {
+    const db = new SQLite(join(home, 'botctl.db'));
+    db.exec(`CREATE TRIGGER fail_versions BEFORE INSERT ON bot_versions BEGIN SELECT RAISE(ABORT, 'simulated disk failure'); END`);
+    db.close();
+    const before = snapshotDatabase(home);
+    const r = await botctl(['upload', fixture('counter_bot.ts'), '--name', 'orphaned', '--json']);
+    expect(r.exitCode).toBe(1);
+    expect(JSON.parse(r.stderr)).toMatchObject({ error: { code: 'runtime_failure', message: expect.stringContaining('simulated disk failure') as string, hint: expect.stringContaining('botctl doctor') as string } });
+    expect(snapshotDatabase(home)).toEqual(before);
+
+    const report = ok(await botctl(['doctor', '--json'])) as { ok: boolean; orphans: { key: string }[]; missing: unknown[] };
+    expect(report.ok).toBe(false);
+    expect(report.missing).toEqual([]);
+    expect(report.orphans.map((o) => o.key)).toEqual([expect.stringMatching(/^bots\/default\/\d+\/v1\/bundle\.mjs$/), expect.stringMatching(/^bots\/default\/\d+\/v1\/counter_bot\.ts$/)]);
+    // awscli sees the same orphans in the bucket.
+    const listing = String(await aws(['s3', 'ls', `s3://${server.bucket}/bots/default/`, '--recursive']));
+    for (const o of report.orphans) expect(listing).toContain(o.key);
+    const human = await botctl(['doctor']);
+    expect(human.stdout).toContain('Orphaned objects');
+
+    const fix = new SQLite(join(home, 'botctl.db'));
+    fix.exec('DROP TRIGGER fail_versions');
+    fix.close();
+  });
+});
+
+async function closedPort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const address = probe.address();
+  await new Promise((resolve) => probe.close(resolve));
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
