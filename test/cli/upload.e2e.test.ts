@@ -183,6 +183,26 @@ describe('botctl upload into S3', () => {
   });
 });
 
+describe('botctl upload with no S3 configured', () => {
+  it('stores into the home folder with the same key layout, out of the box', async () => {
+    const local = temporaryHome();
+    try {
+      const r = await run(local.home, ['upload', fixture('counter_bot.ts'), '--json']);
+      expect(r.exitCode, r.stderr).toBe(0);
+      const uploaded = r.json as Uploaded;
+      expect(uploaded.store).toBe(`folder ${join(local.home, 'objects')}`);
+      expect(uploaded.code_path).toBe(`bots/default/${uploaded.id}/v1/counter_bot.ts`);
+      const path = join(local.home, 'objects', ...uploaded.code_path.split('/'));
+      expect(readFileSync(path).equals(readFileSync(fixture('counter_bot.ts')))).toBe(true);
+      expect(JSON.parse(readFileSync(`${path}.meta.json`, 'utf8'))).toEqual({ sha256: uploaded.sha256 });
+      const report = (await run(local.home, ['doctor', '--verify', '--json'])).json as { ok: boolean; objects: number };
+      expect(report).toMatchObject({ ok: true, objects: 2 });
+    } finally {
+      local.remove();
+    }
+  });
+});
+
 describe('botctl upload failure atomicity', () => {
   it('an unreachable object store: exit 1 naming the endpoint, and no bot or version row', async () => {
     const endpoint = `http://127.0.0.1:${await closedPort()}`;
