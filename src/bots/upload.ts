@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { sql, type Kysely } from 'kysely';
 import type { Bot, BotVersion, Database } from '../db/schema.js';
 import { writeTransaction } from '../db/write-transaction.js';
@@ -338,7 +338,7 @@ function cacheSource(home: string, source: Uint8Array, digest: string): { path: 
   } catch {
     // not cached yet
   }
-  mkdirSync(join(path, '..'), { recursive: true, mode: 0o700 });
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const temporary = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   writeFileSync(temporary, source, { mode: 0o600 });
   renameSync(temporary, path);
