@@ -142,5 +142,7 @@ export interface PaperAccountsTable {
   balances: string;
   /** JSON: open simulated positions by symbol. */
   positions: string;
+  /** JSON: resting orders, leverage per symbol, next order id, checked-until time (migration 2026-11-24T00). */
+  state: Generated<string>;
   updated_at: Timestamp;
 }

@@ -9,11 +9,22 @@ import { invalid } from '../errors.js';
 //   max_orders_per_run     orders one execution may create (default 10)
 //   max_position_size_pct  optional: one order's cost as a percentage of the account's quote balance
 //   max_order_notional     optional: one order's cost in the quote currency (e.g. USDT)
+//   paper                  paper mode only: { fee_rate, slippage_bps, starting_balance } of the simulated account
 export const riskConfigSchema = z.strictObject({
   max_leverage: z.number().int().min(1).max(125).default(5),
   max_orders_per_run: z.number().int().min(0).max(1000).default(10),
   max_position_size_pct: z.number().gt(0).max(100).optional(),
   max_order_notional: z.number().positive().optional(),
+  paper: z
+    .strictObject({
+      /** Fee on each fill's notional; default the market's taker fee (0.1% spot, 0.05% USDⓈ-M). */
+      fee_rate: z.number().min(0).max(0.1).optional(),
+      /** Market and triggered fills move this many basis points against the order; default 5. */
+      slippage_bps: z.number().min(0).max(1000).default(5),
+      /** The account a paper subscription starts with; default 10000 of the pair's quote (settle) currency. */
+      starting_balance: z.record(z.string().regex(/^[A-Z0-9]{1,20}$/), z.number().nonnegative()).optional(),
+    })
+    .optional(),
 });
 
 export type RiskConfig = z.output<typeof riskConfigSchema>;

@@ -1,0 +1,398 @@
+// The daemon's exchange broker: serves a child's ctx.exchange calls for one run. Each call is checked by the
+// risk guard before any exchange (or the paper simulator) sees it; orders get deterministic client order
+// ids and are recorded, rejected ones included, for the run's finish transaction. API keys are decrypted
+// here, in the daemon, only when a client is created; they never reach a child.
+import { createHash } from 'node:crypto';
+import type SQLite from 'better-sqlite3';
+import type { Exchange, MarketInterface, Order } from 'ccxt';
+import type { Kysely } from 'kysely';
+import type { Bot, Database, Mode, Subscription } from '../db/schema.js';
+import type { ExchangeRun, ExchangeSession, ExchangeSessionFactory, OrderRecord } from '../daemon/exchange-handler.js';
+import { decryptKey } from '../secrets/keys.js';
+import { AuthenticationError, NotSupported, RiskRejected } from '../sdk/errors.js';
+import { riskConfigSchema } from '../subscriptions/risk-config.js';
+import { clientOrderId } from './client-order-id.js';
+import { ExchangeClients, clientOptionsFromEnv, type ClientSpec } from './exchange-clients.js';
+import { exchangeMarketData, recordedMarketData, type MarketData } from './market-data.js';
+import { PaperExchange, newPaperAccount, type PaperAccount } from './paper-exchange.js';
+import { checkLeverage, checkOrder, checkSymbol, riskLimits, type RiskLimits } from './risk-guard.js';
+import { marketDataSource, recordedDataDir, type MarketDataSource } from './settings.js';
+
+export interface BrokerOptions {
+  db: Kysely<Database>;
+  home: string;
+  /** Shared by every session of this daemon: one ccxt client per (exchange, key, mode). */
+  clients?: ExchangeClients;
+  /** Paper mode's prices; default from BOTCTL_MARKET_DATA or the home's config.json (see settings.ts). */
+  marketData?: MarketDataSource;
+  recordedDir?: string;
+  now?: () => number;
+}
+
+export interface Broker {
+  factory: ExchangeSessionFactory;
+  clients: ExchangeClients;
+}
+
+export function createBroker(options: BrokerOptions): Broker {
+  const clients = options.clients ?? new ExchangeClients(clientOptionsFromEnv());
+  const source = options.marketData ?? marketDataSource(options.home);
+  const now = options.now ?? Date.now;
+  const factory: ExchangeSessionFactory = async (run) => {
+    const { subscription, bot } = run;
+    const limits = riskLimits(subscription.trading_pair, subscription.risk_config, subscription.execution_config);
+    if (subscription.mode === 'paper') {
+      const data = source === 'recorded'
+        ? recordedMarketData({ dir: options.recordedDir ?? recordedDataDir(), exchange: bot.exchange_type, now })
+        : exchangeMarketData(await clients.get({ exchange: bot.exchange_type, endpoints: 'live', keyName: null }));
+      const paperConfig = riskConfigSchema.parse(JSON.parse(subscription.risk_config || '{}')).paper;
+      const account = (await loadPaperAccount(options.db, subscription.id)) ??
+        newPaperAccount(paperConfig?.starting_balance ?? { [settlementCurrency(subscription.trading_pair)]: 10_000 }, now());
+      const paper = new PaperExchange(account, data, { feeRate: paperConfig?.fee_rate, slippageBps: paperConfig?.slippage_bps ?? 5 }, now);
+      return new BrokerSession(run, limits, paperVenue(paper, data));
+    }
+    const client = await clients.get(await keyedSpec(options, bot, subscription));
+    return new BrokerSession(run, limits, exchangeVenue(client, options.db, subscription));
+  };
+  return { factory, clients };
+}
+
+async function keyedSpec(options: BrokerOptions, bot: Bot, subscription: Subscription): Promise<ClientSpec> {
+  const keyName = subscription.key_name;
+  if (keyName === null) {
+    throw new AuthenticationError(`Subscription ${subscription.id} trades in ${subscription.mode} mode but has no API key (botctl subscribe … --key NAME).`);
+  }
+  const row = await options.db.selectFrom('api_keys').select(['exchange', 'encrypted_payload']).where('name', '=', keyName).executeTakeFirst();
+  if (!row) throw new AuthenticationError(`API key ${JSON.stringify(keyName)} of subscription ${subscription.id} no longer exists (botctl keys).`);
+  if (row.exchange !== bot.exchange_type) {
+    throw new AuthenticationError(`API key ${JSON.stringify(keyName)} is for ${row.exchange}, but bot ${bot.name} trades on ${bot.exchange_type}.`);
+  }
+  return {
+    exchange: bot.exchange_type,
+    endpoints: subscription.mode === 'live' ? 'live' : 'testnet',
+    keyName,
+    // The ciphertext changes whenever the key is replaced, so a replaced key gets a fresh client.
+    fingerprint: createHash('sha256').update(row.encrypted_payload).digest('hex'),
+    credentials: async () => {
+      const { apiKey, secret, password } = await decryptKey(options.db, options.home, keyName);
+      return password === undefined ? { apiKey, secret } : { apiKey, secret, password };
+    },
+  };
+}
+
+/** 'BTC/USDT:USDT' → USDT (settle), 'ETH/BTC' → BTC (quote). */
+export function settlementCurrency(pair: string): string {
+  const [symbol = '', settle] = pair.split(':');
+  return settle?.split('-')[0] || symbol.split('/')[1] || 'USDT';
+}
+
+async function loadPaperAccount(db: Kysely<Database>, subscriptionId: number): Promise<PaperAccount | undefined> {
+  const row = await db.selectFrom('paper_accounts').selectAll().where('subscription_id', '=', subscriptionId).executeTakeFirst();
+  if (!row) return undefined;
+  const rest = JSON.parse(row.state || '{}') as Partial<PaperAccount>;
+  return {
+    balances: JSON.parse(row.balances) as PaperAccount['balances'],
+    positions: JSON.parse(row.positions) as PaperAccount['positions'],
+    leverage: rest.leverage ?? {},
+    orders: rest.orders ?? [],
+    nextOrderId: rest.nextOrderId ?? 1,
+    checkedAt: rest.checkedAt ?? Date.parse(row.updated_at),
+  };
+}
+
+/** Writes a paper account; synchronous so it can run inside the run's finish transaction. */
+export function savePaperAccount(sqlite: SQLite.Database, subscriptionId: number, account: PaperAccount): void {
+  const { balances, positions, ...rest } = account;
+  sqlite
+    .prepare(
+      `INSERT INTO paper_accounts (subscription_id, balances, positions, state, updated_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (subscription_id) DO UPDATE SET balances = excluded.balances, positions = excluded.positions,
+         state = excluded.state, updated_at = excluded.updated_at`,
+    )
+    .run(subscriptionId, JSON.stringify(balances), JSON.stringify(positions), JSON.stringify(rest), new Date().toISOString());
+}
+
+/** Where a session's calls go: the paper simulator or a ccxt client. */
+interface Venue {
+  mode: 'paper' | 'exchange';
+  exchangeId: string;
+  markets(): Promise<Record<string, MarketInterface>>;
+  market(symbol: string): Promise<MarketInterface>;
+  call(method: string, args: unknown[]): Promise<unknown>;
+  /** May the run cancel this order? Only its subscription's own orders. */
+  owns(orderId: string, placedThisRun: boolean): Promise<boolean>;
+  /** Fills resting paper orders before the run looks at its account; nothing for an exchange. */
+  prepare(): Promise<void>;
+  commit?(sqlite: SQLite.Database, subscriptionId: number): void;
+  describeError(error: unknown): unknown;
+}
+
+function paperVenue(paper: PaperExchange, data: MarketData): Venue {
+  return {
+    mode: 'paper',
+    exchangeId: 'paper',
+    markets: () => data.markets(),
+    market: (symbol) => data.market(symbol),
+    async call(method, args) {
+      switch (method) {
+        case 'fetchOHLCV': return data.fetchOHLCV(args[0] as string, args[1] as string | undefined, args[2] as number | undefined, args[3] as number | undefined);
+        case 'fetchTicker': return data.fetchTicker(args[0] as string);
+        case 'fetchBalance': return paper.fetchBalance();
+        case 'fetchPositions': return paper.fetchPositions(args[0] as string[] | undefined);
+        case 'fetchOpenOrders': return paper.fetchOpenOrders(args[0] as string | undefined, undefined, undefined, (args[3] ?? {}) as Record<string, unknown>);
+        case 'createOrder': return paper.createOrder(args[0], args[1], args[2], args[3], args[4], (args[5] ?? {}) as Record<string, unknown>);
+        case 'cancelOrder': return paper.cancelOrder(args[0], args[1]);
+        case 'setLeverage': return paper.setLeverage(args[0], args[1]);
+        default: throw new NotSupported(`ctx.exchange.${method}() is not available`);
+      }
+    },
+    owns: async () => true, // a paper account belongs to one subscription
+    prepare: () => paper.settle(),
+    commit: (sqlite, subscriptionId) => savePaperAccount(sqlite, subscriptionId, paper.account),
+    describeError: (error) => error,
+  };
+}
+
+const DECIMAL_PLACES = 2;
+
+function exchangeVenue(client: Exchange, db: Kysely<Database>, subscription: Subscription): Venue {
+  // Bots always see tick sizes (0.001), whatever the exchange's precision mode.
+  const normalize = (m: MarketInterface): MarketInterface => {
+    if (client.precisionMode !== DECIMAL_PLACES) return m;
+    const tick = (digits: number | undefined) => (digits === undefined ? undefined : Number((10 ** -digits).toFixed(digits)));
+    return { ...m, precision: { ...m.precision, amount: tick(m.precision.amount), price: tick(m.precision.price) } };
+  };
+  return {
+    mode: 'exchange',
+    exchangeId: client.id,
+    markets: async () => Object.fromEntries(Object.entries(client.markets ?? {}).map(([symbol, m]) => [symbol, normalize(m as MarketInterface)])),
+    market: async (symbol) => normalize(client.market(symbol) as MarketInterface),
+    async call(method, args) {
+      const fn = (client as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[method];
+      if (typeof fn !== 'function') throw new NotSupported(`${client.id} has no ${method}()`);
+      return fn.apply(client, args);
+    },
+    async owns(orderId, placedThisRun) {
+      if (placedThisRun) return true;
+      const row = await db.selectFrom('orders').select('id').where('subscription_id', '=', subscription.id).where('exchange_order_id', '=', orderId).executeTakeFirst();
+      return row !== undefined;
+    },
+    prepare: async () => {},
+    describeError(error) {
+      if (error instanceof Error && error.name === 'AuthenticationError') {
+        error.message = `${client.id} (${subscription.mode}) refused API key ${JSON.stringify(subscription.key_name)}: ${error.message}`;
+      }
+      return error;
+    },
+  };
+}
+
+// What a bot may pass to ccxt in `params`, per method. Anything else could override what the risk guard
+// checked (Binance merges params into the request, so `quantity` would replace the amount).
+const allowedParams: Record<string, readonly string[]> = {
+  createOrder: [
+    'intent', 'clientOrderId', 'reduceOnly', 'closePosition', 'stopLossPrice', 'takeProfitPrice', 'triggerPrice', 'stopPrice',
+    'timeInForce', 'postOnly', 'workingType', 'priceProtect', 'positionSide', 'marginMode', 'leverage', 'trigger',
+  ],
+  cancelOrder: ['trigger', 'stop'],
+  fetchOpenOrders: ['trigger', 'stop'],
+  fetchBalance: ['type'],
+  fetchPositions: [],
+  setLeverage: ['marginMode'],
+};
+const paramsIndex: Record<string, number> = { createOrder: 5, cancelOrder: 2, fetchOpenOrders: 3, fetchBalance: 0, fetchPositions: 1, setLeverage: 2 };
+
+const methods = new Set(['loadMarkets', 'market', 'fetchOHLCV', 'fetchTicker', 'fetchBalance', 'fetchPositions', 'fetchOpenOrders', 'createOrder', 'cancelOrder', 'setLeverage']);
+
+export class BrokerSession implements ExchangeSession {
+  private readonly records: OrderRecord[] = [];
+  private readonly intents = new Map<string, Promise<Order>>();
+  private readonly placedIds = new Set<string>();
+  private readonly lastPrice = new Map<string, number>();
+  private lastBalance: Record<string, unknown> | undefined;
+  private unnamed = 0;
+  private counted = 0;
+  private prepared: Promise<void> | undefined;
+
+  constructor(
+    private readonly run: ExchangeRun,
+    private readonly limits: RiskLimits,
+    private readonly venue: Venue,
+  ) {}
+
+  get mode(): Mode {
+    return this.run.subscription.mode;
+  }
+
+  orders(): OrderRecord[] {
+    return [...this.records];
+  }
+
+  /** Paper account state, written inside the run's finish transaction so it lands with the run or not at all. */
+  commit(sqlite: SQLite.Database): void {
+    this.venue.commit?.(sqlite, this.run.subscription.id);
+  }
+
+  async call(method: string, args: unknown[]): Promise<unknown> {
+    try {
+      return await this.dispatch(method, args);
+    } catch (error) {
+      throw this.venue.describeError(error);
+    }
+  }
+
+  private async dispatch(method: string, rawArgs: unknown[]): Promise<unknown> {
+    if (!methods.has(method)) throw new NotSupported(`ctx.exchange.${method}() is not part of the broker's API.`);
+    const args = rawArgs.map((a) => (a === null ? undefined : a));
+    const pi = paramsIndex[method];
+    if (pi !== undefined) args[pi] = this.checkParams(method, args[pi]);
+    const pair = this.limits.pair;
+    switch (method) {
+      case 'loadMarkets': {
+        const markets = await this.venue.markets();
+        // Without `info`, which can be megabytes on a large exchange; market(symbol) has it.
+        return Object.fromEntries(Object.entries(markets).map(([symbol, m]) => [symbol, { ...m, info: {} }]));
+      }
+      case 'market': return this.venue.market(String(args[0]));
+      case 'fetchOHLCV': {
+        const rows = (await this.venue.call(method, args)) as number[][];
+        const last = rows.at(-1)?.[4];
+        if (typeof last === 'number') this.lastPrice.set(String(args[0]), last);
+        return rows;
+      }
+      case 'fetchTicker': {
+        const ticker = (await this.venue.call(method, args)) as { last?: number };
+        if (typeof ticker.last === 'number') this.lastPrice.set(String(args[0]), ticker.last);
+        return ticker;
+      }
+      case 'fetchBalance': {
+        await this.prepare();
+        const balance = (await this.venue.call(method, args)) as Record<string, unknown>;
+        this.lastBalance = balance;
+        return balance;
+      }
+      case 'fetchPositions': {
+        const symbols = (args[0] as string[] | undefined) ?? [pair];
+        for (const s of symbols) checkSymbol(this.limits, 'fetchPositions', s);
+        await this.prepare();
+        return this.venue.call(method, [symbols, args[1]]);
+      }
+      case 'fetchOpenOrders': {
+        const symbol = args[0] ?? pair;
+        checkSymbol(this.limits, 'fetchOpenOrders', symbol);
+        await this.prepare();
+        return this.venue.call(method, [symbol, args[1], args[2], args[3]]);
+      }
+      case 'setLeverage': {
+        const symbol = args[1] ?? pair;
+        checkSymbol(this.limits, 'setLeverage', symbol);
+        checkLeverage(this.limits, args[0]);
+        return this.venue.call(method, [args[0], symbol, args[2]]);
+      }
+      case 'cancelOrder': {
+        const symbol = args[1] ?? pair;
+        checkSymbol(this.limits, 'cancelOrder', symbol);
+        const id = String(args[0]);
+        if (!(await this.venue.owns(id, this.placedIds.has(id)))) {
+          throw new RiskRejected(`cancelOrder ${id} refused: the order was not placed by subscription ${this.run.subscription.id}.`);
+        }
+        await this.prepare();
+        return this.venue.call(method, [id, symbol, args[2]]);
+      }
+      default:
+        return this.createOrder(args);
+    }
+  }
+
+  private checkParams(method: string, params: unknown): Record<string, unknown> {
+    if (params === undefined) return {};
+    if (typeof params !== 'object' || params === null || Array.isArray(params)) throw new RiskRejected(`${method}: params must be an object.`);
+    const allowed = allowedParams[method] ?? [];
+    const refused = Object.keys(params).filter((k) => !allowed.includes(k));
+    if (refused.length) {
+      throw new RiskRejected(`${method}: params ${refused.join(', ')} not allowed (allowed: ${allowed.join(', ') || 'none'}).`);
+    }
+    return { ...(params as Record<string, unknown>) };
+  }
+
+  private prepare(): Promise<void> {
+    this.prepared ??= this.venue.prepare();
+    return this.prepared;
+  }
+
+  private createOrder(args: unknown[]): Promise<Order> {
+    const [symbol, type, side, amount, price] = args;
+    checkSymbol(this.limits, 'createOrder', symbol);
+    const params = args[5] as Record<string, unknown>;
+    const named = typeof params['intent'] === 'string' ? params['intent'] : typeof params['clientOrderId'] === 'string' ? params['clientOrderId'] : undefined;
+    const intent = named ?? `#${++this.unnamed}`;
+    delete params['intent'];
+    const id = clientOrderId({ subscriptionId: this.run.subscription.id, scheduledFor: String(this.run.runId), intent });
+    // The same intent twice in a run is one order: a retried call gets the first call's answer.
+    const existing = this.intents.get(id);
+    if (existing) return existing;
+    const placing = this.place(id, String(symbol), String(type), String(side), Number(amount), price === undefined ? undefined : Number(price), { ...params, clientOrderId: id });
+    this.intents.set(id, placing);
+    return placing;
+  }
+
+  private async place(id: string, symbol: string, type: string, side: string, amount: number, price: number | undefined, params: Record<string, unknown>): Promise<Order> {
+    const record: OrderRecord = {
+      exchange_order_id: null, client_order_id: id, symbol, side, type: orderTypeOf(type, params), amount,
+      price: price ?? triggerOf(params) ?? null, status: 'rejected', mode: this.mode,
+    };
+    this.records.push(record);
+    await this.prepare();
+    const verdict = await checkOrder(this.limits, {
+      symbol, type, side, amount, price, params,
+      marketPrice: await this.price(symbol),
+      contractSize: (await this.venue.market(symbol)).contractSize ?? 1,
+      counted: this.counted,
+      equity: () => this.equity(symbol),
+    });
+    if (verdict.counts) this.counted++;
+    let order: Order;
+    try {
+      order = (await this.venue.call('createOrder', [symbol, type, side, amount, price, params])) as Order;
+    } catch (error) {
+      if (error instanceof Error && /NetworkError|RequestTimeout|ExchangeNotAvailable/.test(error.name)) record.status = 'unknown';
+      throw error;
+    }
+    if (order.id !== undefined) this.placedIds.add(String(order.id));
+    record.exchange_order_id = order.id === undefined ? null : String(order.id);
+    record.amount = order.amount ?? amount;
+    record.price = order.average ?? (order.price || undefined) ?? record.price;
+    record.status = order.status ?? 'open';
+    return order;
+  }
+
+  private async price(symbol: string): Promise<number> {
+    const known = this.lastPrice.get(symbol);
+    if (known !== undefined) return known;
+    const ticker = (await this.dispatch('fetchTicker', [symbol])) as { last?: number };
+    return Number(ticker.last);
+  }
+
+  // The balance the bot last read this run (it sized its order from it), else a fresh one.
+  private async equity(symbol: string): Promise<number> {
+    const balance = this.lastBalance ?? ((await this.dispatch('fetchBalance', [])) as Record<string, unknown>);
+    const market = await this.venue.market(symbol);
+    const total = (currency: string | undefined) => Number((balance[currency ?? ''] as { total?: number } | undefined)?.total ?? 0);
+    if (market.contract) return total(market.settle ?? market.quote);
+    return total(market.quote) + total(market.base) * (await this.price(symbol));
+  }
+}
+
+function triggerOf(params: Record<string, unknown>): number | undefined {
+  for (const key of ['stopLossPrice', 'takeProfitPrice', 'triggerPrice', 'stopPrice']) {
+    if (typeof params[key] === 'number') return params[key] as number;
+  }
+  return undefined;
+}
+
+// The orders table says what kind of order it was: a protective stop is not a plain market order.
+function orderTypeOf(type: string, params: Record<string, unknown>): string {
+  if (typeof params['stopLossPrice'] === 'number') return type === 'market' ? 'stop_market' : 'stop_limit';
+  if (typeof params['takeProfitPrice'] === 'number') return type === 'market' ? 'take_profit_market' : 'take_profit_limit';
+  return type.toLowerCase();
+}

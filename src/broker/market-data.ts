@@ -1,0 +1,223 @@
+// Market data for paper trading: the exchange's public data through a key-less ccxt client, or, offline, a
+// recorded candle file (data/candles/<exchange>-<BASEQUOTE>-<tf>.json) replayed onto the current time.
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Exchange, MarketInterface, OHLCV, Ticker } from 'ccxt';
+import { BadSymbol, NotSupported } from '../sdk/errors.js';
+import { timeframeMs } from '../sdk/strategy/candles.js';
+
+export interface MarketData {
+  readonly source: 'exchange' | 'recorded';
+  markets(): Promise<Record<string, MarketInterface>>;
+  market(symbol: string): Promise<MarketInterface>;
+  fetchOHLCV(symbol: string, timeframe?: string, since?: number, limit?: number): Promise<OHLCV[]>;
+  fetchTicker(symbol: string): Promise<Ticker>;
+  /** Lowest and highest traded price in [since, until]: what resting paper orders are checked against. */
+  priceRange(symbol: string, since: number, until: number): Promise<{ low: number; high: number; last: number }>;
+}
+
+export function exchangeMarketData(client: Exchange): MarketData {
+  const market = async (symbol: string) => client.market(symbol) as MarketInterface;
+  return {
+    source: 'exchange',
+    markets: async () => client.markets as Record<string, MarketInterface>,
+    market,
+    fetchOHLCV: (symbol, timeframe = '1m', since, limit) => client.fetchOHLCV(symbol, timeframe, since, limit),
+    fetchTicker: (symbol) => client.fetchTicker(symbol),
+    async priceRange(symbol, since, until) {
+      const last = Number((await client.fetchTicker(symbol)).last);
+      if (until - since < 60_000) return { low: last, high: last, last };
+      const rows = await client.fetchOHLCV(symbol, '1m', since, 1000);
+      const inRange = rows.filter((r) => Number(r[0]) <= until);
+      const lows = inRange.map((r) => Number(r[3]));
+      const highs = inRange.map((r) => Number(r[2]));
+      return { low: Math.min(last, ...lows), high: Math.max(last, ...highs), last };
+    },
+  };
+}
+
+/** A recorded candle file. Candles carry no times: row i is the i-th base candle of a cycle (see below). */
+export interface RecordedFile {
+  synthetic?: boolean;
+  note?: string;
+  exchange: string;
+  /** Spot symbol, e.g. 'BTC/USDT'; the same prices serve its perpetual ('BTC/USDT:USDT'). */
+  symbol: string;
+  timeframe: string;
+  /** Market rules per kind, as the exchange publishes them. */
+  markets: Record<'spot' | 'swap', RecordedMarket>;
+  /** [open, high, low, close, volume] */
+  candles: [number, number, number, number, number][];
+}
+
+export interface RecordedMarket {
+  id: string;
+  amountStep: number;
+  priceTick: number;
+  minAmount: number;
+  maxAmount: number;
+  minCost: number;
+  taker: number;
+  maker: number;
+  maxLeverage?: number;
+}
+
+const cache = new Map<string, RecordedFile>();
+
+function load(path: string): RecordedFile {
+  let file = cache.get(path);
+  if (!file) {
+    file = JSON.parse(readFileSync(path, 'utf8')) as RecordedFile;
+    cache.set(path, file);
+  }
+  return file;
+}
+
+/**
+ * Replays recorded candles as if they were live: base candle k of the wall clock (k = floor(t / tf)) is row
+ * k mod N, so the series cycles (the generator makes its end meet its start) and repeated runs see prices
+ * move. The forming candle grows towards its recorded close over its interval, so the ticker moves too.
+ */
+export function recordedMarketData(options: { dir: string; exchange: string; now?: () => number }): MarketData {
+  const now = options.now ?? Date.now;
+  const files = (): RecordedFile[] => {
+    let names: string[];
+    try {
+      names = readdirSync(options.dir).filter((f) => f.endsWith('.json')).sort();
+    } catch {
+      names = [];
+    }
+    return names.map((f) => load(join(options.dir, f)));
+  };
+  const fileFor = (symbol: string): RecordedFile => {
+    const spot = symbol.replace(/:.*$/, '');
+    const candidates = files().filter((f) => f.symbol === spot);
+    const file = candidates.find((f) => f.exchange === options.exchange) ?? candidates[0];
+    if (!file) {
+      const available = [...new Set(files().map((f) => f.symbol))].join(', ') || 'none';
+      throw new BadSymbol(`No recorded market data for ${symbol} in ${options.dir} (recorded: ${available}).`);
+    }
+    return file;
+  };
+  const marketsOf = (file: RecordedFile): MarketInterface[] => [toMarket(file, 'spot'), toMarket(file, 'swap')];
+  const marketOf = (symbol: string): MarketInterface => {
+    const found = marketsOf(fileFor(symbol)).find((m) => m.symbol === symbol);
+    if (!found) throw new BadSymbol(`No recorded market ${symbol}.`);
+    return found;
+  };
+
+  // Base candle k of the wall clock, with the forming one cut at time t.
+  const baseCandle = (file: RecordedFile, k: number, t: number): [number, number, number, number, number, number] => {
+    const span = timeframeMs(file.timeframe);
+    const n = file.candles.length;
+    const [o, h, l, c, v] = file.candles[((k % n) + n) % n] ?? [0, 0, 0, 0, 0];
+    const openTime = k * span;
+    const elapsed = (t - openTime) / span;
+    if (elapsed >= 1) return [openTime, o, h, l, c, v];
+    const f = Math.max(0, elapsed);
+    const close = round(o + (c - o) * f, o);
+    return [openTime, o, Math.max(o, close), Math.min(o, close), close, v * f];
+  };
+
+  const candles = (symbol: string, timeframe: string, since: number | undefined, limit: number): OHLCV[] => {
+    const file = fileFor(symbol);
+    const base = timeframeMs(file.timeframe);
+    const span = timeframeMs(timeframe);
+    if (span % base !== 0) {
+      throw new NotSupported(`Recorded data for ${symbol} has ${file.timeframe} candles; ${timeframe} is not a multiple of it.`);
+    }
+    const per = span / base;
+    const t = now();
+    const current = Math.floor(t / span);
+    const first = since !== undefined ? Math.ceil(since / span) : current - limit + 1;
+    const rows: OHLCV[] = [];
+    for (let j = first; j <= current && rows.length < limit; j++) {
+      let row: OHLCV | undefined;
+      for (let i = 0; i < per; i++) {
+        const k = j * per + i;
+        if (k * base > t) break;
+        const [, o, h, l, c, v] = baseCandle(file, k, t);
+        row = row === undefined ? [j * span, o, h, l, c, v] : [j * span, row[1], Math.max(Number(row[2]), h), Math.min(Number(row[3]), l), c, Number(row[5]) + v];
+      }
+      if (row) rows.push(row);
+    }
+    return rows;
+  };
+
+  const lastPrice = (symbol: string, t: number): number => {
+    const file = fileFor(symbol);
+    const k = Math.floor(t / timeframeMs(file.timeframe));
+    return baseCandle(file, k, t)[4];
+  };
+
+  return {
+    source: 'recorded',
+    async markets() {
+      return Object.fromEntries(files().flatMap(marketsOf).map((m) => [m.symbol, m]));
+    },
+    market: async (symbol) => marketOf(symbol),
+    fetchOHLCV: async (symbol, timeframe = '1h', since, limit = 100) => {
+      marketOf(symbol);
+      return candles(symbol, timeframe, since, Math.min(limit, 1500));
+    },
+    async fetchTicker(symbol) {
+      marketOf(symbol);
+      const t = now();
+      const day = candles(symbol, fileFor(symbol).timeframe, t - 86_400_000, 1500);
+      const last = lastPrice(symbol, t);
+      const open = Number(day[0]?.[1] ?? last);
+      const high = Math.max(last, ...day.map((r) => Number(r[2])));
+      const low = Math.min(last, ...day.map((r) => Number(r[3])));
+      const baseVolume = day.reduce((sum, r) => sum + Number(r[5]), 0);
+      return {
+        symbol, timestamp: t, datetime: new Date(t).toISOString(), high, low, bid: last, bidVolume: undefined, ask: last, askVolume: undefined,
+        vwap: undefined, open, close: last, last, previousClose: undefined, change: last - open, percentage: ((last - open) / open) * 100,
+        average: (last + open) / 2, baseVolume, quoteVolume: baseVolume * last, markPrice: last, indexPrice: last, info: {},
+      } as Ticker;
+    },
+    async priceRange(symbol, since, until) {
+      const file = fileFor(symbol);
+      const base = timeframeMs(file.timeframe);
+      const last = lastPrice(symbol, until);
+      let low = last;
+      let high = last;
+      // Whole base candles between the two times (bounded: a paper account idle for months reads one cycle).
+      const from = Math.max(Math.floor(since / base), Math.floor(until / base) - file.candles.length);
+      for (let k = from; k * base <= until; k++) {
+        const [, , h, l] = baseCandle(file, k, until);
+        low = Math.min(low, l);
+        high = Math.max(high, h);
+      }
+      return { low, high, last };
+    },
+  };
+}
+
+function round(value: number, like: number): number {
+  const decimals = like >= 1000 ? 2 : like >= 1 ? 4 : 8;
+  return Number(value.toFixed(decimals));
+}
+
+function toMarket(file: RecordedFile, kind: 'spot' | 'swap'): MarketInterface {
+  const r = file.markets[kind];
+  const [base = '', quote = ''] = file.symbol.split('/');
+  const swap = kind === 'swap';
+  return {
+    id: r.id, symbol: swap ? `${file.symbol}:${quote}` : file.symbol, base, quote, settle: swap ? quote : undefined,
+    baseId: base, quoteId: quote, settleId: swap ? quote : undefined,
+    type: kind, spot: !swap, margin: false, swap, future: false, option: false, index: undefined, active: true,
+    contract: swap, linear: swap ? true : undefined, inverse: swap ? false : undefined, contractSize: swap ? 1 : undefined,
+    expiry: undefined, expiryDatetime: undefined, strike: undefined, optionType: undefined,
+    taker: r.taker, maker: r.maker, percentage: true, tierBased: false, feeSide: 'get',
+    precision: { amount: r.amountStep, price: r.priceTick, cost: undefined, base: undefined, quote: undefined },
+    limits: {
+      amount: { min: r.minAmount, max: r.maxAmount },
+      price: { min: r.priceTick, max: undefined },
+      cost: { min: r.minCost, max: undefined },
+      leverage: { min: 1, max: swap ? (r.maxLeverage ?? 125) : undefined },
+    },
+    marginModes: { cross: swap, isolated: swap },
+    created: undefined,
+    info: {},
+  } as unknown as MarketInterface;
+}
