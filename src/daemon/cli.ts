@@ -1,0 +1,126 @@
+// botd's entry point: `botd start` runs the daemon in the foreground until SIGTERM/SIGINT; `botd service`
+// prints a systemd unit. Only this file decides exit codes.
+import { userInfo } from 'node:os';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { BotctlError } from '../errors.js';
+import { resolveHome } from '../home.js';
+
+function positiveInteger(name: string, min = 1) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min) {
+      throw new InvalidArgumentError(`Expected ${name} to be an integer of at least ${min}, got ${JSON.stringify(value)}.`);
+    }
+    return n;
+  };
+}
+
+interface StartOptions {
+  home?: string;
+  concurrency: number;
+  stopGrace: number;
+  killGrace: number;
+  maxFailures: number;
+  heapMb: number;
+  catchUpDeadline: number;
+}
+
+async function start(options: StartOptions): Promise<number> {
+  const [{ startDaemon }, { jsonLogger, errorText }] = await Promise.all([import('./daemon.js'), import('./log.js')]);
+  const log = jsonLogger();
+  const home = resolveHome(options.home);
+  const daemon = await startDaemon({
+    home,
+    concurrency: options.concurrency,
+    stopGraceMs: options.stopGrace,
+    killGraceMs: options.killGrace,
+    maxConsecutiveFailures: options.maxFailures,
+    heapMb: options.heapMb,
+    catchUpDeadlineMs: options.catchUpDeadline,
+    log,
+  });
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals++;
+    if (signals === 1) void daemon.stop(signal);
+    else {
+      log.warn('second stop signal: stopping runs now', { signal });
+      daemon.hurry();
+    }
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  process.on('uncaughtException', (error) => {
+    // Runs under way are found `abandoned` and their children stopped by the next start.
+    log.error('botd crashed', { error: errorText(error), stack: error instanceof Error ? error.stack : undefined });
+    process.exit(1);
+  });
+  await daemon.stopped;
+  process.off('SIGTERM', onSignal);
+  process.off('SIGINT', onSignal);
+  return 0;
+}
+
+export function buildProgram(setExitCode: (code: number) => void): Command {
+  const program = new Command('botd')
+    .description('Runs botctl subscriptions on their schedules, one sandboxed Node child per execution.')
+    .addOption(new Option('--home <dir>', 'home folder (database, keys, caches)').env('BOTCTL_HOME'))
+    .showHelpAfterError('(run `botd --help` for usage)')
+    .exitOverride();
+
+  program
+    .command('start')
+    .description('run in the foreground until SIGTERM/SIGINT; logs one JSON object per line on stdout')
+    .option('--concurrency <n>', 'executions running at once; more due runs wait their turn', positiveInteger('--concurrency'), 4)
+    .option('--stop-grace <ms>', 'on SIGTERM/SIGINT, how long to wait for running bots before stopping them', positiveInteger('--stop-grace', 0), 10_000)
+    .option('--kill-grace <ms>', 'after the abort message, and again after SIGTERM, how long a bot gets to exit', positiveInteger('--kill-grace', 0), 3_000)
+    .option('--max-failures <n>', 'consecutive failed runs after which a subscription is paused', positiveInteger('--max-failures'), 5)
+    .option('--heap-mb <mb>', "each bot child's JavaScript heap limit", positiveInteger('--heap-mb', 16), 256)
+    .option('--catch-up-deadline <ms>', 'longest delay at which a slot missed during downtime still runs (capped by its period)', positiveInteger('--catch-up-deadline', 0), 3_600_000)
+    .action(async (_options: unknown, command: Command) => {
+      setExitCode(await start(command.optsWithGlobals<StartOptions>()));
+    });
+
+  program
+    .command('service')
+    .description('print a systemd unit for this installation')
+    .option('--user <user>', 'unix user botd runs as (default: the current user, or botctl when that is root)')
+    .action(async (_options: unknown, command: Command) => {
+      const options = command.optsWithGlobals<{ home?: string; user?: string }>();
+      const [{ serviceUnit, serviceHome }, { defaultStopGraceMs }, { defaultKillGraceMs }] = await Promise.all([
+        import('./service-unit.js'),
+        import('./daemon.js'),
+        import('./runner.js'),
+      ]);
+      const current = userInfo().username;
+      const unit = serviceUnit({
+        user: options.user ?? (current === 'root' ? 'botctl' : current),
+        home: options.home ? resolveHome(options.home) : serviceHome,
+        stopGraceMs: defaultStopGraceMs,
+        killGraceMs: defaultKillGraceMs,
+      });
+      process.stdout.write(unit);
+      setExitCode(0);
+    });
+
+  return program;
+}
+
+export async function main(argv = process.argv): Promise<number> {
+  let exitCode = 0;
+  const program = buildProgram((code) => (exitCode = code));
+  try {
+    await program.parseAsync(argv);
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    if (error instanceof BotctlError) {
+      process.stderr.write(`error: ${error.message}\n`);
+      if (error.hint) process.stderr.write(`next:  ${error.hint}\n`);
+      return error.exitCode;
+    }
+    process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+    if (process.env.BOTCTL_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,177 @@
+// botd: lock the home, clean up after a previous botd that died mid-run, apply the missed-run policy, then
+// schedule every enabled subscription until asked to stop.
+import { openDatabase, type Connection } from '../db/open.js';
+import { Dispatcher, defaultConcurrency, type Job } from './dispatcher.js';
+import { openBroker, type ExchangeBroker, type ExchangeSessionFactory } from './exchange-handler.js';
+import { abandonStaleRuns, defaultMaxConsecutiveFailures, lastScheduledFor, recordSkipped } from './ledger.js';
+import { acquireDaemonLock, type DaemonLock } from './lock.js';
+import { errorText, jsonLogger, type Logger } from './log.js';
+import { maxCatchUpDeadlineMs, missedRunError, missedRuns, type ScheduledSubscription } from './missed-runs.js';
+import { commandLine, isOrphanedExecution, processAlive, terminateGroup } from './process-group.js';
+import { defaultKillGraceMs, runExecution, type RunnerOptions } from './runner.js';
+import { Scheduler } from './scheduler.js';
+
+export interface DaemonOptions {
+  home: string;
+  concurrency?: number;
+  /** How long a graceful stop waits for running children before stopping them. */
+  stopGraceMs?: number;
+  killGraceMs?: number;
+  maxConsecutiveFailures?: number;
+  heapMb?: number;
+  catchUpDeadlineMs?: number;
+  pollMs?: number;
+  exchangeSessions?: ExchangeSessionFactory;
+  log?: Logger;
+}
+
+export const defaultStopGraceMs = 10_000;
+
+export interface RunningDaemon {
+  /** Stop scheduling, wait up to the grace period for running children, stop the rest. Idempotent. */
+  stop(reason: string): Promise<void>;
+  /** Stop running children at once (a second SIGTERM/SIGINT during a graceful stop). */
+  hurry(): void;
+  readonly stopped: Promise<void>;
+  readonly scheduler: Scheduler;
+}
+
+export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon> {
+  const log = options.log ?? jsonLogger();
+  const lock = acquireDaemonLock(options.home);
+  let connection: Connection;
+  try {
+    connection = await openDatabase(options.home);
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
+  try {
+    return await run(options, log, lock, connection);
+  } catch (error) {
+    await connection.close();
+    lock.release();
+    throw error;
+  }
+}
+
+async function run(options: DaemonOptions, log: Logger, lock: DaemonLock, connection: Connection): Promise<RunningDaemon> {
+  const { sqlite } = connection;
+  const killGraceMs = options.killGraceMs ?? defaultKillGraceMs;
+  const concurrency = options.concurrency ?? defaultConcurrency;
+
+  await cleanUpAfterPreviousDaemon(connection, log, killGraceMs);
+
+  const broker: ExchangeBroker = options.exchangeSessions
+    ? { sessions: options.exchangeSessions, close: async () => {} }
+    : await openBroker(options.home, connection);
+  const runner: RunnerOptions = {
+    home: options.home,
+    connection,
+    killGraceMs,
+    maxConsecutiveFailures: options.maxConsecutiveFailures ?? defaultMaxConsecutiveFailures,
+    log,
+    exchangeSessions: broker.sessions,
+    ...(options.heapMb ? { heapMb: options.heapMb } : {}),
+  };
+  // Assigned below; the dispatcher only calls back into it once runs finish.
+  let scheduler: Scheduler | undefined;
+  const dispatcher = new Dispatcher({
+    concurrency,
+    log,
+    async execute(job, cancel) {
+      const report = await runExecution(runner, { ...job, requireEnabled: true, cancel });
+      // This process paused it (failure streak): our own writes do not change data_version, so reload now.
+      if (report.pausedReason) scheduler?.reload();
+      return report;
+    },
+    skip(job, reason) {
+      const runId = recordSkipped(sqlite, job.subscriptionId, job.scheduledFor, reason);
+      log.info('run skipped', { run_id: runId ?? null, subscription_id: job.subscriptionId, scheduled_for: job.scheduledFor, status: 'skipped', reason });
+    },
+  });
+
+  applyMissedRunPolicy(connection, dispatcher, log, options.catchUpDeadlineMs ?? maxCatchUpDeadlineMs);
+
+  scheduler = new Scheduler({
+    sqlite,
+    log,
+    ...(options.pollMs ? { pollMs: options.pollMs } : {}),
+    onDue: (subscriptionId, slot) => dispatcher.due({ subscriptionId, scheduledFor: new Date(slot).toISOString() }),
+  });
+  scheduler.start();
+  log.info('botd started', { home: options.home, pid: process.pid, concurrency, subscriptions: scheduler.size });
+
+  let resolveStopped: () => void = () => {};
+  const stopped = new Promise<void>((resolve) => (resolveStopped = resolve));
+  let stopping: Promise<void> | undefined;
+  const activeScheduler = scheduler;
+  return {
+    scheduler: activeScheduler,
+    stopped,
+    hurry: () => dispatcher.hurry(),
+    stop(reason) {
+      stopping ??= (async () => {
+        const stopGraceMs = options.stopGraceMs ?? defaultStopGraceMs;
+        log.info('botd stopping', { reason, running: dispatcher.running, queued: dispatcher.queued, grace_ms: stopGraceMs });
+        activeScheduler.stop();
+        try {
+          await dispatcher.stop(stopGraceMs);
+        } finally {
+          await broker.close().catch((error: unknown) => log.warn('exchange broker did not close', { error: errorText(error) }));
+          await connection.close();
+          lock.release();
+          log.info('botd stopped', { reason });
+          resolveStopped();
+        }
+      })();
+      return stopping;
+    },
+  };
+}
+
+// Runs left `running` by a botd (or `botctl run`) that is gone are `abandoned`; their children, which lead
+// their own process groups and so outlived it, are stopped. A slot once claimed is never run again.
+async function cleanUpAfterPreviousDaemon(connection: Connection, log: Logger, killGraceMs: number): Promise<void> {
+  const abandoned = abandonStaleRuns(connection.sqlite, ownerAlive, 'botd stopped before the run finished (found at start-up)');
+  for (const run of abandoned) {
+    log.warn('run abandoned', { run_id: run.id, subscription_id: run.subscription_id, status: 'abandoned' });
+    if (run.child_pid === null || !isOrphanedExecution(run.child_pid)) continue;
+    const ended = await terminateGroup(run.child_pid, killGraceMs);
+    log.warn('orphaned child stopped', { run_id: run.id, subscription_id: run.subscription_id, pid: run.child_pid, ended });
+  }
+}
+
+// The process that owns a `running` row is alive if its pid is, and (where /proc tells) it is still a Node
+// process: a pid reused by something else must not keep a dead run `running` forever.
+function ownerAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  if (!processAlive(pid)) return false;
+  const cmd = commandLine(pid);
+  return cmd === undefined || /\bnode\b|botd|botctl/.test(cmd);
+}
+
+function applyMissedRunPolicy(connection: Connection, dispatcher: Dispatcher, log: Logger, deadlineCapMs: number): void {
+  const { sqlite } = connection;
+  const subscriptions = sqlite
+    .prepare(`SELECT id, schedule, timezone, created_at FROM subscriptions WHERE enabled = 1`)
+    .all() as ScheduledSubscription[];
+  let caughtUp = 0;
+  let skipped = 0;
+  for (const missed of missedRuns(subscriptions, lastScheduledFor(sqlite), Date.now(), deadlineCapMs)) {
+    const job: Job = { subscriptionId: missed.subscriptionId, scheduledFor: new Date(missed.slot).toISOString(), catchUp: true };
+    if (missed.action === 'catch-up') {
+      caughtUp++;
+      dispatcher.due(job);
+      continue;
+    }
+    skipped++;
+    try {
+      const runId = recordSkipped(sqlite, job.subscriptionId, job.scheduledFor, missedRunError);
+      log.info('run skipped', { run_id: runId ?? null, subscription_id: job.subscriptionId, scheduled_for: job.scheduledFor, status: 'skipped', reason: missedRunError });
+    } catch (error) {
+      log.error('could not record a missed run', { subscription_id: job.subscriptionId, error: errorText(error) });
+    }
+  }
+  if (caughtUp || skipped) log.info('missed runs after downtime', { catch_up: caughtUp, skipped });
+}

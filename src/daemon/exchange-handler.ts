@@ -1,0 +1,72 @@
+// The seam between the runner and the exchange broker. For every `exchange-call` message from a child the
+// runner awaits `session.call(method, args)` and replies with an ExchangeReply: the value, or the error's
+// name and message, which the child re-throws inside the bot. The broker (ccxt clients, risk guard, paper
+// trading) implements ExchangeSessionFactory; the runner only knows this interface.
+import type SQLite from 'better-sqlite3';
+import type { Connection } from '../db/open.js';
+import type { Bot, Mode, Subscription } from '../db/schema.js';
+
+/** One order placed during a run, as written to the `orders` table in the run's finish transaction. */
+export interface OrderRecord {
+  exchange_order_id: string | null;
+  /** Unique across all runs: the broker generates it, so a retried request cannot place a second order. */
+  client_order_id: string;
+  symbol: string;
+  side: string;
+  type: string;
+  amount: number;
+  price: number | null;
+  status: string;
+  mode: Mode;
+}
+
+export interface ExchangeSession {
+  /** Serves one ctx.exchange call. Rejections carry `name` (ccxt's class, or e.g. 'RiskRejected') and `message`. */
+  call(method: string, args: unknown[]): Promise<unknown>;
+  /** Orders this session placed; read once, when the run finishes. */
+  orders(): OrderRecord[];
+  /**
+   * Writes what the session owes the database besides its orders (a paper account's balances, positions and
+   * resting orders), synchronously, inside the run's finish transaction: it lands with the run or not at all.
+   */
+  commit?(sqlite: SQLite.Database): void;
+  /** Called once after the run's outcome is written, whatever it was. */
+  close?(): Promise<void>;
+}
+
+export interface ExchangeRun {
+  runId: number;
+  subscription: Subscription;
+  bot: Bot;
+}
+
+export type ExchangeSessionFactory = (run: ExchangeRun) => Promise<ExchangeSession>;
+
+export class ExchangeNotAvailable extends Error {
+  constructor(method: string) {
+    super(`ctx.exchange.${method}() failed: no exchange broker configured in this botd`);
+    this.name = 'ExchangeNotAvailable';
+  }
+}
+
+/** Until a broker is plugged in: every call is refused with a clear error that surfaces in the bot. */
+export const noExchange: ExchangeSessionFactory = async () => ({
+  call: async (method) => {
+    throw new ExchangeNotAvailable(method);
+  },
+  orders: () => [],
+});
+
+/** A long-lived broker: one per botd (or per `botctl run`), closed when the process stops. */
+export interface ExchangeBroker {
+  sessions: ExchangeSessionFactory;
+  close(): Promise<void>;
+}
+
+// The one place botd and `botctl run` get their broker from, so both serve ctx.exchange the same way.
+// src/broker/ is loaded here, lazily, and ccxt only when a session first needs a client.
+export async function openBroker(home: string, connection: Connection): Promise<ExchangeBroker> {
+  const { createBroker } = await import('../broker/broker.js');
+  const broker = createBroker({ db: connection.db, home });
+  return { sessions: broker.factory, close: async () => {} };
+}

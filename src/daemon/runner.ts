@@ -1,0 +1,457 @@
+// One execution of one subscription, start to finish: resolve its code, bundle it (cached by sha256), claim
+// the slot, spawn one sandboxed Node child, serve it over IPC, supervise it (timeout, shutdown, crash), and
+// write the outcome in one transaction. botd's scheduler and `botctl run` both come through here.
+import { execa } from 'execa';
+import { bundleBot, type BundledBot } from '../bots/bundle.js';
+import { resolveCode } from '../bots/resolve-code.js';
+import type { Connection } from '../db/open.js';
+import type { Bot, Subscription } from '../db/schema.js';
+import { homePaths } from '../home.js';
+import type { ChildMessage, ExchangeCall, ParentMessage, ResultMessage, StartMessage } from '../runtime/protocol.js';
+import type { SignalInput } from '../sdk/types.js';
+import { Calendar, defaultTimeoutMs } from './calendar.js';
+import { noExchange, type ExchangeSession, type ExchangeSessionFactory } from './exchange-handler.js';
+import {
+  claimRun,
+  defaultMaxConsecutiveFailures,
+  finishRun,
+  loadState,
+  recordChildPid,
+  recordSkipped,
+  runningRuns,
+  type FinalStatus,
+} from './ledger.js';
+import { LogTail, defaultLogTailBytes } from './log-tail.js';
+import { errorText, silentLogger, type Logger } from './log.js';
+import { groupAlive, processAlive, terminateGroup, type GroupEnd } from './process-group.js';
+import { defaultHeapMb, sandboxEnv, sandboxNodeArgs } from './sandbox.js';
+
+export interface RunnerOptions {
+  home: string;
+  connection: Connection;
+  /** Serves ctx.exchange; by default every call is refused with ExchangeNotAvailable. */
+  exchangeSessions?: ExchangeSessionFactory;
+  /** How long a child may take to stop after the abort message, and again after SIGTERM. */
+  killGraceMs?: number;
+  heapMb?: number;
+  maxConsecutiveFailures?: number;
+  /** Node's permission model around the child. Off only in tests that need a bot to spawn processes. */
+  sandbox?: boolean;
+  logTailBytes?: number;
+  log?: Logger;
+  /** Recorded in runs.daemon_pid, so a later botd can tell live runs from abandoned ones. */
+  ownerPid?: number;
+}
+
+export interface Execution {
+  subscriptionId: number;
+  /** ISO-8601: the slot this execution fills. */
+  scheduledFor: string;
+  /** botd does not run a subscription that was paused after its tick; `botctl run` runs it anyway. */
+  requireEnabled: boolean;
+  /** Aborted on shutdown: the child is stopped and the run recorded `abandoned`. */
+  cancel?: AbortSignal;
+  /** A catch-up run after downtime (logged as such). */
+  catchUp?: boolean;
+  /** Called when the child has been spawned: dispatch-lag measurement and tests. */
+  onSpawn?(pid: number): void;
+}
+
+export interface RunReport {
+  runId: number | null;
+  subscriptionId: number;
+  scheduledFor: string;
+  /** `not_run`: no row was written (subscription removed or paused, or the slot already had a row). */
+  status: FinalStatus | 'not_run';
+  error: string | null;
+  codeSha256: string | null;
+  durationMs: number;
+  /** Set when this run's failure paused the subscription. */
+  pausedReason: string | null;
+}
+
+export const defaultKillGraceMs = 3_000;
+const maxSignalsPerRun = 1_000;
+const maxStateBytes = 1024 * 1024;
+
+export async function runExecution(options: RunnerOptions, execution: Execution): Promise<RunReport> {
+  const { sqlite, db } = options.connection;
+  const log = options.log ?? silentLogger;
+  const started = Date.now();
+  const ownerPid = options.ownerPid ?? process.pid;
+  const report = (status: RunReport['status'], fields: Partial<RunReport> = {}): RunReport => ({
+    runId: null,
+    subscriptionId: execution.subscriptionId,
+    scheduledFor: execution.scheduledFor,
+    status,
+    error: null,
+    codeSha256: null,
+    durationMs: Date.now() - started,
+    pausedReason: null,
+    ...fields,
+  });
+  const base = { subscription_id: execution.subscriptionId, scheduled_for: execution.scheduledFor };
+
+  const subscription = sqlite.prepare(`SELECT * FROM subscriptions WHERE id = ?`).get(execution.subscriptionId) as Subscription | undefined;
+  if (!subscription || (execution.requireEnabled && subscription.enabled !== 1)) {
+    const reason = subscription ? 'subscription is paused' : 'subscription was removed';
+    log.info('run not started', { ...base, run_id: null, reason });
+    return report('not_run', { error: reason });
+  }
+  const bot = sqlite.prepare(`SELECT * FROM bots WHERE id = ?`).get(subscription.bot_id) as Bot;
+
+  // Another process (a foreground `botctl run`, or botd while this is `botctl run`) may be running it now.
+  const busy = runningRuns(sqlite, subscription.id).find((r) => r.daemon_pid !== null && r.daemon_pid !== ownerPid && processAlive(r.daemon_pid));
+  if (busy) {
+    const error = `previous run ${busy.id} was still running`;
+    const runId = recordSkipped(sqlite, subscription.id, execution.scheduledFor, error) ?? null;
+    log.info('run skipped', { ...base, run_id: runId, status: 'skipped', reason: error });
+    return report(runId === null ? 'not_run' : 'skipped', { runId, error });
+  }
+
+  // Code first, so the claimed row records exactly which code ran; a failure here is still a recorded run.
+  let bundle: BundledBot | undefined;
+  let codeError: string | undefined;
+  try {
+    const code = await resolveCode(db, options.home, subscription, bot);
+    bundle = await bundleBot(code.sourcePath, homePaths(options.home).bundleCache);
+  } catch (error) {
+    codeError = errorText(error);
+  }
+
+  const runId = claimRun(sqlite, {
+    subscriptionId: subscription.id,
+    scheduledFor: execution.scheduledFor,
+    codeSha256: bundle?.sourceSha256 ?? null,
+    daemonPid: ownerPid,
+  });
+  if (runId === undefined) {
+    log.info('run not started', { ...base, run_id: null, reason: 'slot already has a run' });
+    return report('not_run', { error: 'slot already has a run' });
+  }
+  const codeSha256 = bundle?.sourceSha256 ?? null;
+  const maxConsecutiveFailures = options.maxConsecutiveFailures ?? defaultMaxConsecutiveFailures;
+
+  const finish = (status: FinalStatus, fields: { exitCode?: number | null; signal?: string | null; error?: string | null; tail?: LogTail; state?: Record<string, unknown>; signals?: SignalInput[]; session?: ExchangeSession }): RunReport => {
+    const finished = finishRun(sqlite, {
+      runId,
+      subscriptionId: subscription.id,
+      status,
+      exitCode: fields.exitCode ?? null,
+      signal: fields.signal ?? null,
+      error: fields.error ?? null,
+      logTail: fields.tail ? fields.tail.text() : null,
+      state: fields.state,
+      orders: fields.session?.orders() ?? [],
+      commit: fields.session?.commit?.bind(fields.session),
+      signals: fields.signals ?? [],
+      maxConsecutiveFailures,
+    });
+    const durationMs = Date.now() - started;
+    const line = { ...base, run_id: runId, status, duration_ms: durationMs, code_sha256: codeSha256, ...(fields.error ? { error: firstLine(fields.error) } : {}) };
+    if (status === 'succeeded' || status === 'skipped') log.info('run finished', line);
+    else log.warn('run finished', line);
+    if (finished.pausedReason) log.warn('subscription paused', { subscription_id: subscription.id, run_id: runId, reason: finished.pausedReason });
+    return report(status, { runId, error: fields.error ?? null, codeSha256, durationMs, pausedReason: finished.pausedReason });
+  };
+
+  if (!bundle) return finish('failed', { error: codeError ?? 'code could not be resolved' });
+
+  let config: unknown;
+  try {
+    config = JSON.parse(subscription.execution_config);
+  } catch {
+    return finish('failed', { error: 'execution_config is not valid JSON' });
+  }
+
+  const session = lazySession(() => (options.exchangeSessions ?? noExchange)({ runId, subscription, bot }));
+  try {
+    const timeoutMs = subscription.timeout_ms ?? defaultTimeoutMs(new Calendar(subscription.schedule, subscription.timezone).periodMs(Date.now()));
+    const start: StartMessage = {
+      type: 'start',
+      runId,
+      subscriptionId: subscription.id,
+      scheduledFor: execution.scheduledFor,
+      pair: subscription.trading_pair,
+      mode: subscription.mode,
+      exchangeId: bot.exchange_type,
+      config,
+      state: loadState(sqlite, subscription.id),
+    };
+    const heapMb = options.heapMb ?? defaultHeapMb;
+    const end = await supervise({
+      bundle,
+      start,
+      session,
+      timeoutMs,
+      heapMb,
+      killGraceMs: options.killGraceMs ?? defaultKillGraceMs,
+      sandbox: options.sandbox ?? true,
+      tail: new LogTail(options.logTailBytes ?? defaultLogTailBytes),
+      cancel: execution.cancel,
+      onSpawn: (pid) => {
+        recordChildPid(sqlite, runId, pid);
+        const lag = Date.now() - Date.parse(execution.scheduledFor);
+        log.info('run started', { ...base, run_id: runId, pid, code_sha256: codeSha256, dispatch_lag_ms: lag, ...(execution.catchUp ? { catch_up: true } : {}) });
+        execution.onSpawn?.(pid);
+      },
+    });
+    const verdict = judge(end, timeoutMs, heapMb);
+    return finish(verdict.status, {
+      exitCode: end.exitCode,
+      signal: end.signal,
+      error: verdict.error,
+      tail: end.tail,
+      signals: end.signals,
+      session,
+      ...(verdict.state ? { state: verdict.state } : {}),
+    });
+  } finally {
+    await session.close?.().catch((error: unknown) => log.warn('exchange session did not close', { run_id: runId, error: errorText(error) }));
+  }
+}
+
+// The broker's session is opened on the bot's first ctx.exchange call: a run that never trades neither waits
+// for the broker nor depends on it. If it cannot be opened, that call (and later ones) fail inside the bot.
+function lazySession(open: () => Promise<ExchangeSession>): ExchangeSession {
+  let opening: Promise<ExchangeSession> | undefined;
+  let opened: ExchangeSession | undefined;
+  return {
+    async call(method, args) {
+      opening ??= open().then(
+        (session) => (opened = session),
+        (error: unknown) => {
+          const failure = new Error(`ctx.exchange.${method}() failed: the exchange session could not be opened: ${errorText(error)}`);
+          failure.name = error instanceof Error && error.name !== 'Error' ? error.name : 'ExchangeNotAvailable';
+          throw failure;
+        },
+      );
+      return (await opening).call(method, args);
+    },
+    orders: () => opened?.orders() ?? [],
+    commit: (sqlite) => opened?.commit?.(sqlite),
+    close: async () => {
+      await opened?.close?.();
+    },
+  };
+}
+
+interface ChildEnd {
+  spawnError?: string;
+  result: ResultMessage | undefined;
+  exitCode: number | null;
+  signal: string | null;
+  timedOut: boolean;
+  cancelled: boolean;
+  /** How the process group ended when botd had to stop it. */
+  stopped?: GroupEnd | 'exited';
+  tail: LogTail;
+  signals: SignalInput[];
+}
+
+interface Verdict {
+  status: FinalStatus;
+  error: string | null;
+  state?: Record<string, unknown>;
+}
+
+// Maps how the child ended to a run status. Order matters: a run past its timeout is `timed_out` even if
+// the bot then returned; a shutdown that had to stop the child is `abandoned`.
+function judge(end: ChildEnd, timeoutMs: number, heapMb: number): Verdict {
+  const how = end.stopped && end.stopped !== 'exited' && end.stopped !== 'gone' ? ` (${stoppedText(end.stopped)})` : '';
+  if (end.spawnError) return { status: 'crashed', error: `the child process could not start: ${end.spawnError}` };
+  if (end.timedOut) return { status: 'timed_out', error: `timed out after ${timeoutMs} ms${how}` };
+  if (end.result?.ok) {
+    const size = JSON.stringify(end.result.state).length;
+    if (size > maxStateBytes) return { status: 'failed', error: `the bot's state is ${size} bytes, more than the ${maxStateBytes} a run may keep` };
+    return { status: 'succeeded', error: null, state: end.result.state };
+  }
+  if (end.result && !end.result.ok) {
+    const { name, message, stack } = end.result.error;
+    if (stack) end.tail.line(stack);
+    return { status: 'failed', error: end.result.kind === 'config' || name === 'Error' ? message : `${name}: ${message}` };
+  }
+  if (end.cancelled) return { status: 'abandoned', error: `botd stopped before the run finished${how}` };
+  const output = end.tail.text();
+  if (/heap out of memory|Reached heap limit/.test(output)) {
+    return { status: 'crashed', error: `out of memory: the JavaScript heap reached its ${heapMb} MB limit` };
+  }
+  const cause = end.signal ? `ended by ${end.signal}` : `exited with code ${end.exitCode}`;
+  const last = lastLine(output);
+  return { status: 'crashed', error: `${cause} without reporting a result${last ? `: ${last}` : ''}` };
+}
+
+function stoppedText(stopped: GroupEnd): string {
+  if (stopped === 'terminated') return 'stopped by SIGTERM';
+  if (stopped === 'killed') return 'killed by SIGKILL after ignoring SIGTERM';
+  return 'some processes survived SIGKILL';
+}
+
+interface Supervision {
+  bundle: BundledBot;
+  start: StartMessage;
+  session: ExchangeSession;
+  timeoutMs: number;
+  heapMb: number;
+  killGraceMs: number;
+  sandbox: boolean;
+  tail: LogTail;
+  cancel: AbortSignal | undefined;
+  onSpawn(pid: number): void;
+}
+
+async function supervise(s: Supervision): Promise<ChildEnd> {
+  const { tail } = s;
+  const signals: SignalInput[] = [];
+  const nodeArgs = s.sandbox ? sandboxNodeArgs(s.bundle.path, s.heapMb) : [`--max-old-space-size=${s.heapMb}`];
+  const end: ChildEnd = { result: undefined, exitCode: null, signal: null, timedOut: false, cancelled: false, tail, signals };
+
+  const child = execa(process.execPath, [...nodeArgs, s.bundle.path, '--botctl-child'], {
+    node: false,
+    ipc: true,
+    serialization: 'json',
+    // Its own process group (and session): the group is what gets signalled, descendants included.
+    detached: true,
+    cleanup: false,
+    extendEnv: false,
+    env: sandboxEnv(),
+    stdin: 'ignore',
+    stdout: 'pipe',
+    stderr: 'pipe',
+    // Consumed chunk by chunk into the bounded tail, never accumulated.
+    buffer: false,
+    reject: false,
+  });
+  // Resolves once both pipes have delivered their last byte (or closed abnormally).
+  const drained = Promise.all(
+    [child.stdout, child.stderr].map((stream) => stream && new Promise<void>((resolve) => stream.once('close', () => resolve()))),
+  );
+  void child.catch(() => undefined);
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', (code, signal) => {
+      end.exitCode = code;
+      end.signal = signal;
+      resolve();
+    });
+  });
+  const pid = child.pid;
+  if (pid === undefined) {
+    const result = await child;
+    void drained;
+    return { ...end, spawnError: result.shortMessage ?? 'spawn failed' };
+  }
+  s.onSpawn(pid);
+
+  child.stdout?.on('data', (chunk: Buffer) => tail.write(chunk));
+  child.stderr?.on('data', (chunk: Buffer) => tail.write(chunk));
+
+  const send = (message: ParentMessage) => {
+    if (!child.connected) return;
+    try {
+      child.send(message, (error: Error | null) => {
+        if (error) tail.line(`[botd] could not send ${message.type} to the bot: ${error.message}`);
+      });
+    } catch {
+      // The channel closed in between: the child is on its way out.
+    }
+  };
+  const serve = async (call: ExchangeCall) => {
+    try {
+      const value = await s.session.call(call.method, Array.isArray(call.args) ? call.args : []);
+      send({ type: 'exchange-reply', id: call.id, ok: true, value });
+    } catch (error) {
+      const e = error instanceof Error ? error : new Error(String(error));
+      send({ type: 'exchange-reply', id: call.id, ok: false, error: { name: e.name, message: e.message } });
+    }
+  };
+
+  let exitedYet = false;
+  void exited.then(() => (exitedYet = true));
+  const exitWithin = (ms: number) =>
+    Promise.race([exited.then(() => true), new Promise<boolean>((resolve) => setTimeout(resolve, ms, false).unref())]);
+
+  let stopping: Promise<void> | undefined;
+  // Abort message first (ctx.abortSignal fires, a cooperative bot returns), then SIGTERM to the group, a
+  // grace period, SIGKILL. `abort` is false once the bot has reported: it only needs to go.
+  const stop = (abort: boolean) => {
+    stopping ??= (async () => {
+      if (abort && !exitedYet) {
+        send({ type: 'abort', reason: end.timedOut ? `timed out after ${s.timeoutMs} ms` : 'botd is shutting down' });
+        if (await exitWithin(s.killGraceMs)) {
+          end.stopped = 'exited';
+          return;
+        }
+      }
+      end.stopped = await terminateGroup(pid, s.killGraceMs);
+    })();
+    return stopping;
+  };
+
+  child.on('message', (message: ChildMessage) => {
+    switch (message?.type) {
+      case 'exchange-call':
+        void serve(message);
+        break;
+      case 'log':
+        tail.line(`${String(message.level).toUpperCase()} ${message.message}${message.fields ? ` ${safeJson(message.fields)}` : ''}`);
+        break;
+      case 'signal':
+        if (signals.length < maxSignalsPerRun) signals.push(message.signal);
+        else if (signals.length === maxSignalsPerRun) tail.line(`[botd] more than ${maxSignalsPerRun} signals; the rest are dropped`);
+        break;
+      case 'result':
+        end.result ??= message;
+        // The child disconnects and should exit now; if the bot left work behind, end it after a grace period.
+        // Output still queued in the child (pipe writes are asynchronous) is flushed first, hence at least 2 s.
+        void exitWithin(Math.max(s.killGraceMs, 2_000)).then((gone) => {
+          if (!gone) void stop(false);
+        });
+        break;
+    }
+  });
+
+  const timer = setTimeout(() => {
+    if (end.result) return;
+    end.timedOut = true;
+    void stop(true);
+  }, s.timeoutMs);
+  const onCancel = () => {
+    if (end.result) return;
+    end.cancelled = true;
+    void stop(true);
+  };
+  if (s.cancel?.aborted) onCancel();
+  else s.cancel?.addEventListener('abort', onCancel, { once: true });
+
+  send(s.start);
+  await exited;
+  clearTimeout(timer);
+  s.cancel?.removeEventListener('abort', onCancel);
+  if (stopping) await stopping;
+  // The child is gone; whatever it started (outside the sandbox) must not outlive it.
+  if (groupAlive(pid)) {
+    const leftover = await terminateGroup(pid, Math.min(s.killGraceMs, 1_000));
+    tail.line(`[botd] processes the bot left behind were ended (${leftover})`);
+  }
+  // Let the pipes drain; nothing of the group is left to hold them open, but never wait on them forever.
+  await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
+  return end;
+}
+
+function safeJson(value: unknown): string {
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return '[unserialisable fields]';
+  }
+}
+
+function firstLine(text: string): string {
+  return text.split('\n', 1)[0] ?? '';
+}
+
+function lastLine(text: string): string {
+  const lines = text.trimEnd().split('\n');
+  const line = lines[lines.length - 1]?.trim() ?? '';
+  return line.length > 300 ? `${line.slice(0, 300)}…` : line;
+}

@@ -1,0 +1,244 @@
+// When each enabled subscription is due. One timer for the earliest slot of all (a min-heap of next fire
+// times), croner as the calendar (calendar.ts), and a reload whenever another process commits to the
+// database, noticed by polling `PRAGMA data_version` (every 500 ms: botctl's changes apply within ~0.5 s).
+//
+// A reload diffs by (schedule, timezone) and enabled: unchanged subscriptions keep their next slot, so
+// editing one subscription never disturbs another. Slots already due are fired *before* the diff, so a
+// change landing in the same instant as a tick neither loses nor repeats it; a changed schedule starts at
+// its first slot after now. Config, pair and code are not the scheduler's business: the runner reads them
+// fresh for every execution.
+import type SQLite from 'better-sqlite3';
+import { Calendar } from './calendar.js';
+import { errorText, type Logger } from './log.js';
+
+export interface SchedulerOptions {
+  sqlite: SQLite.Database;
+  /** A slot is due. `slot` is its exact scheduled time (ms since epoch). */
+  onDue(subscriptionId: number, slot: number): void;
+  log: Logger;
+  pollMs?: number;
+}
+
+interface Entry {
+  key: string;
+  calendar: Calendar | undefined;
+  next: number | null;
+  generation: number;
+}
+
+interface Slot {
+  at: number;
+  id: number;
+  generation: number;
+}
+
+export class Scheduler {
+  readonly #options: SchedulerOptions;
+  readonly #entries = new Map<number, Entry>();
+  readonly #heap = new SlotHeap();
+  #generation = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #armedFor = Infinity;
+  #poll: NodeJS.Timeout | undefined;
+  #dataVersion = -1;
+  #running = false;
+
+  constructor(options: SchedulerOptions) {
+    this.#options = options;
+  }
+
+  /** Subscriptions currently scheduled. */
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /** The next slot scheduled for a subscription (ms), if any: for tests and status output. */
+  nextSlot(subscriptionId: number): number | null {
+    return this.#entries.get(subscriptionId)?.next ?? null;
+  }
+
+  start(): void {
+    this.#running = true;
+    this.#dataVersion = this.#readDataVersion();
+    this.reload();
+    this.#poll = setInterval(() => this.#check(), this.#options.pollMs ?? 500);
+  }
+
+  stop(): void {
+    this.#running = false;
+    clearInterval(this.#poll);
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#armedFor = Infinity;
+  }
+
+  /** Re-reads enabled subscriptions and applies the difference. */
+  reload(): void {
+    if (!this.#running) return;
+    this.#fireDue();
+    const rows = this.#options.sqlite.prepare(`SELECT id, schedule, timezone FROM subscriptions WHERE enabled = 1`).all() as {
+      id: number;
+      schedule: string;
+      timezone: string | null;
+    }[];
+    const now = Date.now();
+    const seen = new Set<number>();
+    let added = 0;
+    let changed = 0;
+    let removed = 0;
+    for (const row of rows) {
+      seen.add(row.id);
+      const key = `${row.timezone ?? 'UTC'}\u0000${row.schedule}`;
+      const current = this.#entries.get(row.id);
+      if (current?.key === key) continue;
+      if (current) changed++;
+      else added++;
+      this.#schedule(row.id, key, row.schedule, row.timezone, now);
+    }
+    for (const id of this.#entries.keys()) {
+      if (!seen.has(id)) {
+        this.#entries.delete(id);
+        removed++;
+      }
+    }
+    // Replaced and removed entries leave stale heap slots behind; rebuild once they outnumber live ones.
+    if (this.#heap.size > 2 * this.#entries.size + 64) this.#rebuildHeap();
+    if (added || changed || removed) {
+      this.#options.log.info('schedule reloaded', { subscriptions: this.#entries.size, added, changed, removed });
+    }
+    this.#arm();
+  }
+
+  #schedule(id: number, key: string, schedule: string, timezone: string | null, now: number): void {
+    const generation = ++this.#generation;
+    let calendar: Calendar | undefined;
+    let next: number | null = null;
+    try {
+      calendar = new Calendar(schedule, timezone);
+      next = calendar.next(now);
+    } catch (error) {
+      this.#options.log.error('schedule cannot be used; subscription not scheduled', {
+        subscription_id: id,
+        schedule,
+        timezone,
+        error: errorText(error),
+      });
+    }
+    this.#entries.set(id, { key, calendar, next, generation });
+    if (next !== null) this.#heap.push({ at: next, id, generation });
+  }
+
+  #rebuildHeap(): void {
+    this.#heap.clear();
+    for (const [id, entry] of this.#entries) if (entry.next !== null) this.#heap.push({ at: entry.next, id, generation: entry.generation });
+  }
+
+  #check(): void {
+    const version = this.#readDataVersion();
+    if (version !== this.#dataVersion) {
+      this.#dataVersion = version;
+      this.reload();
+    } else {
+      // Also a safety net for a timer that fired early against the wall clock (clock adjustments).
+      this.#fireDue();
+      this.#arm();
+    }
+  }
+
+  #readDataVersion(): number {
+    return this.#options.sqlite.pragma('data_version', { simple: true }) as number;
+  }
+
+  #fireDue(): void {
+    const now = Date.now();
+    for (let top = this.#heap.peek(); top && top.at <= now; top = this.#heap.peek()) {
+      this.#heap.pop();
+      const entry = this.#entries.get(top.id);
+      if (!entry || entry.generation !== top.generation || !entry.calendar) continue;
+      let slot = top.at;
+      let next = entry.calendar.next(slot);
+      if (next !== null && next <= now) {
+        // Behind by more than one slot (the process was suspended, or the event loop blocked): fire only
+        // the latest due slot, never a burst.
+        slot = entry.calendar.latestAtOrBefore(now) ?? slot;
+        next = entry.calendar.next(Math.max(slot, now));
+      }
+      entry.next = next;
+      if (next !== null) this.#heap.push({ at: next, id: top.id, generation: entry.generation });
+      try {
+        this.#options.onDue(top.id, slot);
+      } catch (error) {
+        this.#options.log.error('dispatch failed', { subscription_id: top.id, error: errorText(error) });
+      }
+    }
+  }
+
+  #arm(): void {
+    if (!this.#running) return;
+    const top = this.#heap.peek();
+    const at = top?.at ?? Infinity;
+    if (at === this.#armedFor && this.#timer) return;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#armedFor = at;
+    if (!Number.isFinite(at)) return;
+    // setTimeout holds at most ~24.8 days; the poll re-arms long before that matters.
+    const delay = Math.min(Math.max(at - Date.now(), 0), 2 ** 31 - 1);
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#armedFor = Infinity;
+      this.#fireDue();
+      this.#arm();
+    }, delay);
+  }
+}
+
+/** A binary min-heap of slots by time. */
+class SlotHeap {
+  #items: Slot[] = [];
+
+  get size(): number {
+    return this.#items.length;
+  }
+
+  peek(): Slot | undefined {
+    return this.#items[0];
+  }
+
+  clear(): void {
+    this.#items = [];
+  }
+
+  push(slot: Slot): void {
+    const items = this.#items;
+    items.push(slot);
+    let i = items.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      const p = items[parent] as Slot;
+      if (p.at <= slot.at) break;
+      items[i] = p;
+      i = parent;
+    }
+    items[i] = slot;
+  }
+
+  pop(): Slot | undefined {
+    const items = this.#items;
+    const top = items[0];
+    const last = items.pop();
+    if (top === undefined || last === undefined || items.length === 0) return top;
+    let i = 0;
+    for (;;) {
+      const left = 2 * i + 1;
+      if (left >= items.length) break;
+      const right = left + 1;
+      const child = right < items.length && (items[right] as Slot).at < (items[left] as Slot).at ? right : left;
+      if ((items[child] as Slot).at >= last.at) break;
+      items[i] = items[child] as Slot;
+      i = child;
+    }
+    items[i] = last;
+    return top;
+  }
+}

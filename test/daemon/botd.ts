@@ -1,0 +1,81 @@
+// Starts the real bin/botd.js and follows its JSON log lines.
+import { createInterface } from 'node:readline';
+import { execa, type ResultPromise } from 'execa';
+import { botdBin } from '../support/cli.js';
+import { fixtureBots, until } from './helpers.js';
+
+export interface LogLine {
+  time: string;
+  level: string;
+  msg: string;
+  run_id?: number | null;
+  subscription_id?: number;
+  status?: string;
+  duration_ms?: number;
+  pid?: number;
+  [field: string]: unknown;
+}
+
+export interface Botd {
+  pid: number;
+  lines: LogLine[];
+  /** stdout lines that were not JSON (there should be none). */
+  garbage: string[];
+  /** Resolves on the first log line (already seen or future) matching. */
+  waitFor(what: string, match: (line: LogLine, index: number) => boolean, timeoutMs?: number): Promise<LogLine>;
+  exit: Promise<{ exitCode: number | undefined; signal: string | undefined; stderr: string }>;
+  kill(signal: NodeJS.Signals): void;
+}
+
+const running = new Set<ResultPromise>();
+
+export function startBotd(home: string, args: string[] = [], env: Record<string, string> = {}): Botd {
+  const child = execa(process.execPath, [botdBin, 'start', '--home', home, '--kill-grace', '300', ...args], {
+    env: { BOTCTL_BOT_FILES: fixtureBots, NO_COLOR: '1', ...env },
+    reject: false,
+    buffer: { stdout: false, stderr: true },
+    stdin: 'ignore',
+    // A graceful stop may take longer than execa's default 5 s before it escalates to SIGKILL.
+    forceKillAfterDelay: false,
+  });
+  running.add(child);
+  const lines: LogLine[] = [];
+  const garbage: string[] = [];
+  createInterface({ input: child.stdout }).on('line', (text) => {
+    try {
+      lines.push(JSON.parse(text) as LogLine);
+    } catch {
+      garbage.push(text);
+    }
+  });
+  let ended: { exitCode: number | undefined; signal: string | undefined; stderr: string } | undefined;
+  const exit = child.then((result) => {
+    running.delete(child);
+    ended = { exitCode: result.exitCode, signal: result.signal, stderr: String(result.stderr ?? '') };
+    return ended;
+  });
+  return {
+    pid: child.pid as number,
+    lines,
+    garbage,
+    exit,
+    kill: (signal) => child.kill(signal),
+    waitFor: (what, match, timeoutMs = 20_000) =>
+      until(
+        `botd to log ${what}`,
+        () => {
+          const found = lines.find((line, index) => match(line, index));
+          // A botd that already exited will never log it: fail now, with what it said.
+          if (!found && ended) throw new Error(`botd exited (${ended.exitCode ?? ended.signal}) before logging ${what}: ${ended.stderr}`);
+          return found;
+        },
+        timeoutMs,
+      ),
+  };
+}
+
+/** For afterEach: no botd outlives its test. */
+export function killAllBotds(): void {
+  for (const child of running) child.kill('SIGKILL');
+  running.clear();
+}

@@ -1,0 +1,199 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase, type Connection } from '../../src/db/open.js';
+import { runExecution, type RunnerOptions } from '../../src/daemon/runner.js';
+import { temporaryHome } from '../support/home.js';
+import type { ExchangeSessionFactory, OrderRecord } from '../../src/daemon/exchange-handler.js';
+import { alive, addBot, addSubscription, fixtureBots, runsOf, until } from './helpers.js';
+
+process.env.BOTCTL_BOT_FILES = fixtureBots;
+
+let home: ReturnType<typeof temporaryHome>;
+let connection: Connection;
+let options: RunnerOptions;
+
+beforeAll(async () => {
+  home = temporaryHome();
+  connection = await openDatabase(home.home);
+  options = { home: home.home, connection, killGraceMs: 300 };
+});
+afterAll(async () => {
+  await connection.close();
+  home.remove();
+});
+
+const slot = () => new Date().toISOString();
+
+describe('runner', () => {
+  it('runs a bot, keeps its state between runs and records the code it ran', async () => {
+    const { db } = connection;
+    const sub = await addSubscription(db, await addBot(db, 'counter'), { config: { step: 2 } });
+    const first = await runExecution(options, { subscriptionId: sub, scheduledFor: slot(), requireEnabled: true });
+    expect(first).toMatchObject({ status: 'succeeded', error: null });
+    const second = await runExecution(options, { subscriptionId: sub, scheduledFor: slot(), requireEnabled: true });
+    expect(second.status).toBe('succeeded');
+    const state = await db.selectFrom('bot_state').selectAll().where('subscription_id', '=', sub).executeTakeFirstOrThrow();
+    expect(JSON.parse(state.state)).toEqual({ count: 4 });
+    const runs = await runsOf(db, sub);
+    expect(runs.map((r) => r.status)).toEqual(['succeeded', 'succeeded']);
+    expect(runs[0]?.code_sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(runs[1]?.log_tail).toContain('INFO count is 4');
+    const signals = await db.selectFrom('signals').selectAll().where('subscription_id', '=', sub).execute();
+    expect(signals.map((s) => s.action)).toEqual(['hold', 'hold']);
+  });
+
+  it('records a bot that throws as failed with its message, and keeps the old state', async () => {
+    const { db } = connection;
+    const sub = await addSubscription(db, await addBot(db, 'throws'));
+    const report = await runExecution(options, { subscriptionId: sub, scheduledFor: slot(), requireEnabled: true });
+    expect(report).toMatchObject({ status: 'failed', error: 'boom: the strategy gave up' });
+    const [run] = await runsOf(db, sub);
+    expect(run?.log_tail).toContain('about to throw');
+    expect(await db.selectFrom('bot_state').selectAll().where('subscription_id', '=', sub).executeTakeFirst()).toBeUndefined();
+  });
+
+  it('records an invalid config as failed, naming the field', async () => {
+    const { db } = connection;
+    const sub = await addSubscription(db, await addBot(db, 'counter'), { config: { step: 'two' } });
+    const report = await runExecution(options, { subscriptionId: sub, scheduledFor: slot(), requireEnabled: true });
+    expect(report.status).toBe('failed');
+    expect(report.error).toMatch(/config is invalid[\s\S]*step/);
+  });
+
+  it('records a bot that runs out of heap as crashed', async () => {
+    const { db } = connection;
+    const sub = await addSubscription(db, await addBot(db, 'out-of-heap'));
+    const report = await runExecution({ ...options, heapMb: 48 }, { subscriptionId: sub, scheduledFor: slot(), requireEnabled: true });
+    expect(report.status).toBe('crashed');
+    expect(report.error).toContain('out of memory');
+    const [run] = await runsOf(db, sub);
+    expect(run?.signal ?? String(run?.exit_code)).toMatch(/SIGABRT|134/);
+  });
+
+  it('times out a bot that ignores SIGTERM: SIGKILL to its process group leaves no process behind', async () => {
+    const { db } = connection;
+    const sub = await addSubscription(db, await addBot(db, 'stubborn'), { timeoutMs: 1_500 });
+    let childPid = 0;
+    const report = await runExecution(
+      // Unsandboxed: inside the sandbox the bot could not spawn its `sleep` at all.
+      { ...options, sandbox: false },
+      { subscriptionId: sub, scheduledFor: slot(), requireEnabled: true, onSpawn: (pid) => (childPid = pid) },
+    );
+    expect(report.status).toBe('timed_out');
+    expect(report.error).toContain('SIGKILL');
+    const [run] = await runsOf(db, sub);
+    const sleepPid = Number(/sleep pid (\d+)/.exec(run?.log_tail ?? '')?.[1]);
+    expect(sleepPid).toBeGreaterThan(0);
+    expect(run?.log_tail).toContain('SIGTERM ignored');
+    expect(run?.child_pid).toBe(childPid);
+    expect(alive(childPid)).toBe(false);
+    expect(alive(sleepPid)).toBe(false);
+  });
+
+  it('keeps a bounded tail of 100 MB of output without the daemon growing', async () => {
+    const { db } = connection;
+    const sub = await addSubscription(db, await addBot(db, 'loud'), { config: { mb: 100 } });
+    // Warm up (bundle, first spawn), so only the output itself is measured.
+    const warm = await addSubscription(db, await addBot(db, 'loud'), { config: { mb: 1 } });
+    await runExecution(options, { subscriptionId: warm, scheduledFor: slot(), requireEnabled: true });
+    const before = process.memoryUsage().rss;
+    let peak = before;
+    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 5);
+    const report = await runExecution({ ...options, logTailBytes: 64 * 1024 }, { subscriptionId: sub, scheduledFor: slot(), requireEnabled: true });
+    clearInterval(sampler);
+    expect(report.status).toBe('succeeded');
+    const [run] = await runsOf(db, sub);
+    expect(run?.log_tail?.length).toBeLessThan(64 * 1024 + 100);
+    expect(run?.log_tail).toMatch(/earlier bytes dropped/);
+    expect(run?.log_tail?.slice(-300)).toMatch(/the last line\n$/);
+    // 100 MB went through the daemon; its resident memory did not grow with it.
+    // Keeping the output would take at least 100 MB; what remains is garbage the GC has yet to collect.
+    expect(peak - before).toBeLessThan(64 * 1024 * 1024);
+  });
+
+  it('refuses exchange calls when no broker is configured, and surfaces that in the bot', async () => {
+    const { db } = connection;
+    const sub = await addSubscription(db, await addBot(db, 'exchange'));
+    const report = await runExecution(options, { subscriptionId: sub, scheduledFor: slot(), requireEnabled: true });
+    expect(report.status).toBe('failed');
+    expect(report.error).toMatch(/^ExchangeNotAvailable: .*fetchTicker.*no exchange broker configured/);
+  });
+
+  it("serves exchange calls through the session and writes its orders with the run's outcome", async () => {
+    const { db } = connection;
+    const sub = await addSubscription(db, await addBot(db, 'exchange'));
+    const calls: string[] = [];
+    const sessions: ExchangeSessionFactory = async ({ runId, subscription }) => {
+      const orders: OrderRecord[] = [];
+      return {
+        async call(method, args) {
+          calls.push(`${method}(${JSON.stringify(args)})`);
+          if (method === 'fetchTicker') return { symbol: args[0], last: 101.5 };
+          const order = { exchange_order_id: 'x1', client_order_id: `botctl-${runId}-1`, symbol: String(args[0]), side: String(args[2]), type: String(args[1]), amount: Number(args[3]), price: 101.5, status: 'closed', mode: subscription.mode };
+          orders.push(order);
+          return { id: 'x1', status: 'closed' };
+        },
+        orders: () => orders,
+      };
+    };
+    const report = await runExecution({ ...options, exchangeSessions: sessions }, { subscriptionId: sub, scheduledFor: slot(), requireEnabled: true });
+    expect(report.status).toBe('succeeded');
+    expect(calls).toEqual(['fetchTicker(["BTC/USDT:USDT"])', 'createOrder(["BTC/USDT:USDT","market","buy",0.01])']);
+    const orders = await db.selectFrom('orders').selectAll().where('subscription_id', '=', sub).execute();
+    expect(orders).toMatchObject([{ run_id: report.runId, client_order_id: `botctl-${report.runId}-1`, side: 'buy', amount: 0.01, mode: 'paper' }]);
+    const [run] = await runsOf(db, sub);
+    expect(run?.log_tail).toContain('last price 101.5');
+  });
+
+  it('pauses a subscription after N consecutive failures, with the reason', async () => {
+    const { db } = connection;
+    const sub = await addSubscription(db, await addBot(db, 'throws'));
+    for (let i = 0; i < 3; i++) {
+      const report = await runExecution({ ...options, maxConsecutiveFailures: 3 }, { subscriptionId: sub, scheduledFor: slot(), requireEnabled: true });
+      expect(report.status).toBe('failed');
+      expect(report.pausedReason === null).toBe(i < 2);
+    }
+    const row = await db.selectFrom('subscriptions').selectAll().where('id', '=', sub).executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ enabled: 0, consecutive_failures: 3 });
+    expect(row.paused_reason).toBe('paused by botd after 3 consecutive failed runs (last: failed: boom: the strategy gave up)');
+    // Paused: botd's next tick does not run it.
+    const next = await runExecution(options, { subscriptionId: sub, scheduledFor: slot(), requireEnabled: true });
+    expect(next.status).toBe('not_run');
+  });
+
+  it('resets the failure streak when a run succeeds', async () => {
+    const { db } = connection;
+    const sub = await addSubscription(db, await addBot(db, 'counter'), { config: { step: 'bad' } });
+    await runExecution(options, { subscriptionId: sub, scheduledFor: slot(), requireEnabled: true });
+    await runExecution(options, { subscriptionId: sub, scheduledFor: slot(), requireEnabled: true });
+    await db.updateTable('subscriptions').set({ execution_config: '{}' }).where('id', '=', sub).execute();
+    await runExecution(options, { subscriptionId: sub, scheduledFor: slot(), requireEnabled: true });
+    const row = await db.selectFrom('subscriptions').select(['consecutive_failures', 'enabled']).where('id', '=', sub).executeTakeFirstOrThrow();
+    expect(row).toEqual({ consecutive_failures: 0, enabled: 1 });
+  });
+
+  it('never runs a slot twice', async () => {
+    const { db } = connection;
+    const sub = await addSubscription(db, await addBot(db, 'noop'));
+    const at = slot();
+    const [a, b] = await Promise.all([
+      runExecution(options, { subscriptionId: sub, scheduledFor: at, requireEnabled: true }),
+      runExecution(options, { subscriptionId: sub, scheduledFor: at, requireEnabled: true }),
+    ]);
+    expect([a.status, b.status].sort()).toEqual(['not_run', 'succeeded']);
+    expect(await runsOf(db, sub)).toHaveLength(1);
+  });
+
+  it('stops a running child on cancel (shutdown) and records it abandoned', async () => {
+    const { db } = connection;
+    const sub = await addSubscription(db, await addBot(db, 'hangs'), { timeoutMs: 60_000 });
+    const cancel = new AbortController();
+    let childPid = 0;
+    const running = runExecution(options, { subscriptionId: sub, scheduledFor: slot(), requireEnabled: true, cancel: cancel.signal, onSpawn: (pid) => (childPid = pid) });
+    await until('the child to start', () => childPid);
+    cancel.abort();
+    const report = await running;
+    expect(report.status).toBe('abandoned');
+    expect(report.error).toMatch(/botd stopped before the run finished/);
+    expect(alive(childPid)).toBe(false);
+  });
+});
