@@ -71,7 +71,7 @@ export class ExchangeClients {
   }
 
   private async create(spec: ClientSpec): Promise<Exchange> {
-    const ccxt = (await import('ccxt')) as unknown as Record<string, unknown> & { exchanges: string[] };
+    const ccxt = (await import('ccxt')).default as unknown as Record<string, unknown> & { exchanges: string[] };
     if (!ccxt.exchanges.includes(spec.exchange)) {
       throw new NotSupported(`ccxt has no exchange ${JSON.stringify(spec.exchange)} (bots.exchange_type).`);
     }
@@ -115,7 +115,14 @@ export class ExchangeClients {
 // now), else its sandbox URLs; an exchange with neither cannot run a testnet subscription.
 export function useTestEndpoints(client: Exchange): void {
   const urls = client.urls as Record<string, unknown>;
-  if (urls['demo'] !== undefined) client.enableDemoTrading(true);
+  if (urls['demo'] !== undefined || overridesDemoTrading(client)) client.enableDemoTrading(true);
   else if (urls['test'] !== undefined) client.setSandboxMode(true);
   else throw new NotSupported(`${client.id} has neither demo-trading nor sandbox endpoints in ccxt: use mode paper or live.`);
+}
+
+// Bybit implements demo trading without a urls.demo entry, by overriding ccxt's base enableDemoTrading.
+function overridesDemoTrading(client: Exchange): boolean {
+  let base: object = client;
+  while (Object.getPrototypeOf(base) !== null && Object.getPrototypeOf(base) !== Object.prototype) base = Object.getPrototypeOf(base) as object;
+  return client.enableDemoTrading !== (base as Exchange).enableDemoTrading;
 }

@@ -1406,7 +1406,8 @@ export async function startFakeBinance(opts: FakeBinanceOptions): Promise<FakeBi
     const qIndex = rawUrl.indexOf('?');
     const path = qIndex < 0 ? rawUrl : rawUrl.slice(0, qIndex);
     const rawQuery = qIndex < 0 ? '' : rawUrl.slice(qIndex + 1);
-    const hostHeader = req.headers[ORIGINAL_HOST_HEADER];
+    // x-original-host: what botd's BOTCTL_EXCHANGE_REDIRECT sends (src/broker/redirect.ts).
+    const hostHeader = req.headers[ORIGINAL_HOST_HEADER] ?? req.headers['x-original-host'];
     const record: FakeRequest = {
       method,
       path,
