@@ -185,6 +185,21 @@ export function buildProgram(): Command {
     .action(handle(() => import('./commands/runs.js')));
 
   program
+    .command('orders')
+    .description('orders the runs placed (paper, testnet and live), newest first; rejected ones included')
+    .option('--subscription <sub>', "only this subscription's orders (id or name)")
+    .option('--run <run>', "only this run's orders")
+    .option('--limit <n>', 'how many orders', '20')
+    .action(handle(() => import('./commands/orders.js')));
+
+  program
+    .command('signals')
+    .description('trading signals the bots recorded (ctx.signal), newest first')
+    .option('--subscription <sub>', "only this subscription's signals (id or name)")
+    .option('--limit <n>', 'how many signals', '20')
+    .action(handle(() => import('./commands/signals.js')));
+
+  program
     .command('logs')
     .description("one run's outcome and the tail of its output")
     .argument('<run>', 'run id, see `botctl runs`')

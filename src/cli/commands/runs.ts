@@ -11,7 +11,7 @@ export async function run(context: CommandContext, _args: string[], options: { s
   return listRuns(db, { limit, ...(subscriptionId === undefined ? {} : { subscriptionId }) });
 }
 
-function parseLimit(value: string | undefined): number {
+export function parseLimit(value: string | undefined): number {
   if (value === undefined) return 20;
   const n = Number(value);
   if (!/^\d+$/.test(value.trim()) || n < 1 || n > 10_000) throw invalid(`Expected \`--limit\` to be a whole number from 1 to 10000, got ${shown(value)}.`);
