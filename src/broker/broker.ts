@@ -202,7 +202,10 @@ const allowedParams: Record<string, readonly string[]> = {
 };
 const paramsIndex: Record<string, number> = { createOrder: 5, cancelOrder: 2, fetchOpenOrders: 3, fetchBalance: 0, fetchPositions: 1, setLeverage: 2 };
 
-const methods = new Set(['loadMarkets', 'market', 'fetchOHLCV', 'fetchTicker', 'fetchBalance', 'fetchPositions', 'fetchOpenOrders', 'createOrder', 'cancelOrder', 'setLeverage']);
+// The calls a bot may make, with how many arguments each passes on (extra ones would reach ccxt as params).
+const arity: Record<string, number> = {
+  loadMarkets: 0, market: 1, fetchOHLCV: 4, fetchTicker: 1, fetchBalance: 1, fetchPositions: 2, fetchOpenOrders: 4, createOrder: 6, cancelOrder: 3, setLeverage: 3,
+};
 
 export class BrokerSession implements ExchangeSession {
   private readonly records: OrderRecord[] = [];
@@ -242,8 +245,9 @@ export class BrokerSession implements ExchangeSession {
   }
 
   private async dispatch(method: string, rawArgs: unknown[]): Promise<unknown> {
-    if (!methods.has(method)) throw new NotSupported(`ctx.exchange.${method}() is not part of the broker's API.`);
-    const args = rawArgs.map((a) => (a === null ? undefined : a));
+    const count = arity[method];
+    if (count === undefined) throw new NotSupported(`ctx.exchange.${method}() is not part of the broker's API.`);
+    const args = rawArgs.slice(0, count).map((a) => (a === null ? undefined : a));
     const pi = paramsIndex[method];
     if (pi !== undefined) args[pi] = this.checkParams(method, args[pi]);
     const pair = this.limits.pair;

@@ -2,6 +2,7 @@
 // after it; market metadata loaded once per (exchange, endpoints) and shared between the clients of
 // different keys. ccxt is imported lazily, so no CLI command and no child ever loads it.
 import type { Exchange } from 'ccxt';
+import { invalid } from '../errors.js';
 import { NotSupported } from '../sdk/errors.js';
 import { redirectTransport } from './redirect.js';
 
@@ -34,10 +35,22 @@ interface SharedMarkets {
   at: number;
 }
 
-/** Options from the environment: BOTCTL_EXCHANGE_REDIRECT=<base url> sends every request there (tests only). */
+/**
+ * Options from the environment: BOTCTL_EXCHANGE_REDIRECT=<base url> sends every request to a fake exchange
+ * on this machine (tests only). Loopback only, so a stray setting can never ship signed requests elsewhere.
+ */
 export function clientOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): ExchangeClientsOptions {
   const redirect = env['BOTCTL_EXCHANGE_REDIRECT'];
   if (!redirect) return {};
+  let host = '';
+  try {
+    host = new URL(redirect).hostname;
+  } catch {
+    // reported below
+  }
+  if (!['127.0.0.1', 'localhost', '[::1]'].includes(host) && !host.startsWith('127.')) {
+    throw invalid(`Expected BOTCTL_EXCHANGE_REDIRECT to be a loopback URL such as http://127.0.0.1:PORT (a test exchange), got ${JSON.stringify(redirect)}.`);
+  }
   return { enableRateLimit: false, configureClient: (client) => redirectTransport(client, redirect) };
 }
 

@@ -3,7 +3,7 @@
 // surfacing as AuthenticationError.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createBroker, type Broker } from '../../src/broker/broker.js';
-import { ExchangeClients, useTestEndpoints } from '../../src/broker/exchange-clients.js';
+import { ExchangeClients, clientOptionsFromEnv, useTestEndpoints } from '../../src/broker/exchange-clients.js';
 import type { Bot } from '../../src/db/schema.js';
 import { routeToFake, startFakeBinance, type FakeBinance } from '../support/fake-binance.js';
 import { exchangeOf } from './exchange-of.js';
@@ -119,6 +119,33 @@ describe('exchange clients', () => {
     const refused = await rejection(exchange.cancelOrder(String(limit.id)));
     expect(refused.name).toBe('RiskRejected');
     expect(fake.count('DELETE /fapi/v1/order')).toBe(0);
+  });
+});
+
+describe("paper mode on the exchange's public market data", () => {
+  it('prices paper fills from a key-less client on the production endpoints, without a signed request', async () => {
+    const paper = createBroker({
+      db: world.db, home: world.home, marketData: 'exchange',
+      clients: new ExchangeClients({ enableRateLimit: false, configureClient: (client) => routeToFake(client, fake.url) }),
+    });
+    const subscription = await subscribe(world.db, bot, { pair: FUT, risk: { paper: { slippage_bps: 0 } } });
+    const session = await paper.factory({ runId: await claim(world.db, subscription), subscription, bot });
+    const exchange = exchangeOf(session);
+    expect(await exchange.fetchOHLCV(FUT, '1h', undefined, 3)).toHaveLength(3);
+    fake.setPrice(FUT, 61_000);
+    const order = await exchange.createOrder(FUT, 'market', 'buy', 0.01);
+    expect(order).toMatchObject({ average: 61_000, status: 'closed' });
+    expect(fake.orders).toEqual([]); // simulated: nothing reached the exchange's order book
+    expect(fake.requests.some((r) => r.signed)).toBe(false);
+    expect(new Set(fake.requests.map((r) => r.host))).toEqual(new Set(['fapi.binance.com']));
+  });
+});
+
+describe('BOTCTL_EXCHANGE_REDIRECT', () => {
+  it('is for a loopback test exchange only', () => {
+    expect(clientOptionsFromEnv({})).toEqual({});
+    expect(clientOptionsFromEnv({ BOTCTL_EXCHANGE_REDIRECT: 'http://127.0.0.1:4000' })).toMatchObject({ enableRateLimit: false });
+    expect(() => clientOptionsFromEnv({ BOTCTL_EXCHANGE_REDIRECT: 'https://example.com' })).toThrow('Expected BOTCTL_EXCHANGE_REDIRECT to be a loopback URL');
   });
 });
 
