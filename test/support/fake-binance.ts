@@ -5,6 +5,7 @@ import { createHmac } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { ORIGINAL_HOST_HEADER, redirectTransport } from '../../src/broker/redirect.js';
 
 export interface FakeMarketSpec {
   /** Exchange id, e.g. 'BTCUSDT'. Spot and futures markets with the same id share one price. */
@@ -126,44 +127,15 @@ export interface FakeBinance {
   close(): Promise<void>;
 }
 
-interface RoutableExchange {
-  fetchImplementation?: unknown;
-  fetchIsNative?: boolean;
-  undiciModule?: unknown;
-  fetchImplementationLoading?: unknown;
-}
-
-interface LegacyFetchParams {
-  method?: string;
-  headers?: Record<string, string>;
-  body?: string;
-  signal?: AbortSignal;
-}
-
-export const ORIGINAL_HOST_HEADER = 'x-fake-original-host';
+export { ORIGINAL_HOST_HEADER };
 
 /**
  * Sends a ccxt exchange's HTTP to the fake while keeping ccxt's own URLs: binance picks its
  * error table by URL prefix (api./fapi./demo-fapi.), which is what maps codes to ccxt classes.
- * Call before the first request; it also undoes ccxt's native-undici setup if that already ran.
+ * Call before the first request. The same transport botd uses under BOTCTL_EXCHANGE_REDIRECT.
  */
 export function routeToFake(exchange: { fetchImplementation?: unknown }, baseUrl: string): void {
-  const base = baseUrl.replace(/\/+$/, '');
-  const ex = exchange as RoutableExchange;
-  ex.fetchImplementation = async (url: string, params: LegacyFetchParams = {}): Promise<Response> => {
-    const host = /^https?:\/\/([^/]+)/.exec(url)?.[1] ?? '';
-    const init: RequestInit = {
-      method: params.method ?? 'GET',
-      headers: { ...(params.headers ?? {}), [ORIGINAL_HOST_HEADER]: host },
-    };
-    if (params.body !== undefined) init.body = params.body;
-    if (params.signal !== undefined) init.signal = params.signal;
-    return fetch(url.replace(/^https?:\/\/[^/]+/, base), init);
-  };
-  // ccxt 4.5 calls undici.request directly once it has loaded undici, bypassing fetchImplementation.
-  ex.fetchIsNative = false;
-  ex.undiciModule = undefined;
-  ex.fetchImplementationLoading = undefined;
+  redirectTransport(exchange, baseUrl);
 }
 
 const DEFAULT_MARKETS: FakeMarkets = {
@@ -1406,8 +1378,7 @@ export async function startFakeBinance(opts: FakeBinanceOptions): Promise<FakeBi
     const qIndex = rawUrl.indexOf('?');
     const path = qIndex < 0 ? rawUrl : rawUrl.slice(0, qIndex);
     const rawQuery = qIndex < 0 ? '' : rawUrl.slice(qIndex + 1);
-    // x-original-host: what botd's BOTCTL_EXCHANGE_REDIRECT sends (src/broker/redirect.ts).
-    const hostHeader = req.headers[ORIGINAL_HOST_HEADER] ?? req.headers['x-original-host'];
+    const hostHeader = req.headers[ORIGINAL_HOST_HEADER];
     const record: FakeRequest = {
       method,
       path,
