@@ -114,7 +114,8 @@ function runtimeIdentity(): string {
     const pkg = readFileSync(join(packageRoot, 'package.json'));
     const parts = ['src/runtime', 'src/sdk'].flatMap((folder) => {
       const dir = dirname(ownModule(`${folder}/index`));
-      return readdirSync(dir)
+      // Recursive: the SDK has subfolders (src/sdk/strategy/) whose changes must also retire old bundles.
+      return (readdirSync(dir, { recursive: true }) as string[])
         .filter((file) => /\.(js|ts)$/.test(file) && !file.endsWith('.d.ts'))
         .sort()
         .map((file) => readFileSync(join(dir, file)));
