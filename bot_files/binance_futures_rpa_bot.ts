@@ -49,7 +49,8 @@ export default defineBot({
     const candles = toCandles(await ctx.exchange.fetchOHLCV(ctx.pair, timeframe, undefined, candlesNeeded(keys) + 2));
     const price = candles.at(-1)?.close;
     const values = computeIndicators(closedCandles(candles, timeframe, Date.now()), keys);
-    const position = await syncProtection(ctx);
+    const { position, closed } = await syncProtection(ctx);
+    if (closed) return; // its stop had vanished: closed, and no new entry this run
     const { rule, trace } = evaluateRules(rules, values, position?.side ?? 'flat');
     for (const t of trace) ctx.log.debug(`rule ${t.name}: ${t.matched ? 'holds' : 'no'} (${t.detail})`);
     if (!rule || price === undefined) {

@@ -125,6 +125,25 @@ describe('binance_futures_bot', () => {
     expect(ctx2.logs.some((l) => l.includes('decision hold'))).toBe(true);
   });
 
+  it('closes the position, and takes no new entry that run, when its stop has vanished from the exchange', async () => {
+    const { open } = await paper('binance_futures_bot', rows(uptrend(64)), { pair: 'BTC/USDT:USDT' });
+    const first = await run(binanceFuturesBot, await open(), 'BTC/USDT:USDT', config);
+    const protection = first.stateMap.get('protection') as { stopLoss: { id: string }; takeProfit: { id: string } };
+    // Someone cancels the stop by hand between runs.
+    const manual = await open();
+    await manual.call('cancelOrder', [protection.stopLoss.id, 'BTC/USDT:USDT', { trigger: true }]);
+    manual.commit?.(world.connection.sqlite);
+
+    const next = await open();
+    const ctx = await run(binanceFuturesBot, next, 'BTC/USDT:USDT', config, Object.fromEntries(first.stateMap));
+    expect(next.orders().map((o) => [o.type, o.side, o.amount, o.status])).toEqual([['market', 'sell', 0.381, 'closed']]);
+    expect(ctx.signals[0]).toMatchObject({ action: 'close', reason: `stop-loss ${protection.stopLoss.id} is no longer on the exchange` });
+    expect(ctx.stateMap.has('protection')).toBe(false);
+    expect(await next.call('fetchPositions', [])).toEqual([]);
+    // The take-profit was cancelled with it: nothing is left to fire.
+    expect(await next.call('fetchOpenOrders', ['BTC/USDT:USDT', undefined, undefined, { trigger: true }])).toEqual([]);
+  });
+
   it('refuses a spot pair', async () => {
     const { open } = await paper('binance_futures_bot', rows(uptrend(64)), { pair: 'BTC/USDT' });
     await expect(run(binanceFuturesBot, await open(), 'BTC/USDT', config)).rejects.toThrow('expected a pair such as BTC/USDT:USDT');

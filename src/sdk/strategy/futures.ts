@@ -2,7 +2,7 @@
 // run, close on reversal. State kept in ctx.state under 'protection' so the next run knows its orders.
 import type { Order } from 'ccxt';
 import type { BotContext } from '../types.js';
-import { closedCandles, timeframeMs, toCandles } from './candles.js';
+import { closedCandles, toCandles } from './candles.js';
 import { equityIn, type CapitalManagement, type FuturesTrendConfig } from './config.js';
 import { priceToTick } from './precision.js';
 import { cancelQuietly, closePosition, enterWithProtection, findOpenOrder, openPosition, type OpenPosition, type Side } from './protective.js';
@@ -99,12 +99,19 @@ export async function closeProtectedPosition(ctx: Ctx, position: OpenPosition, r
   await ctx.signal({ action: 'close', reason, data: { side: position.side, amount: position.amount } });
 }
 
+/** What syncProtection found: the position that remains, and whether it had to close one this run. */
+export interface ProtectionSync {
+  position: OpenPosition | null;
+  /** The position's stop had vanished and the position was closed: take no new entry in this run. */
+  closed: boolean;
+}
+
 /**
  * Brings the recorded protection in line with the exchange: when flat, leftover protective orders are
  * cancelled (a stop or take-profit fired); when a position is open, its stop must still rest on the exchange,
- * else the position is closed rather than left unprotected. Returns the position that remains, if any.
+ * else the position is closed rather than left unprotected.
  */
-export async function syncProtection(ctx: Ctx): Promise<OpenPosition | null> {
+export async function syncProtection(ctx: Ctx): Promise<ProtectionSync> {
   const position = openPosition(await ctx.exchange.fetchPositions([ctx.pair]), ctx.pair);
   const protection = await readProtection(ctx);
   if (!position) {
@@ -112,17 +119,17 @@ export async function syncProtection(ctx: Ctx): Promise<OpenPosition | null> {
       ctx.log.info('position closed since the last run (stop or take-profit filled): cancelling what is left of its protection');
       await dropProtection(ctx, protection);
     }
-    return null;
+    return { position: null, closed: false };
   }
   if (!protection) {
     ctx.log.warn(`a ${position.side} position of ${position.amount} is open but this bot has no record of protecting it: leaving it alone`);
-    return position;
+    return { position, closed: false };
   }
   if (!(await findOpenOrder(ctx.exchange, ctx.pair, protection.stopLoss))) {
     await closeProtectedPosition(ctx, position, `stop-loss ${protection.stopLoss.id} is no longer on the exchange`);
-    return null;
+    return { position: null, closed: true };
   }
-  return position;
+  return { position, closed: false };
 }
 
 export interface FuturesTrendSettings {
@@ -174,7 +181,6 @@ export async function trendSignals(ctx: Ctx, timeframes: readonly string[], tren
   const signals: TrendSignal[] = [];
   let price: number | null = null;
   for (const timeframe of timeframes) {
-    timeframeMs(timeframe);
     const candles = toCandles(await ctx.exchange.fetchOHLCV(ctx.pair, timeframe, undefined, limit));
     // The forming candle's close is the current price; decisions use closed candles only.
     price ??= candles.at(-1)?.close ?? null;
@@ -187,8 +193,8 @@ export async function trendSignals(ctx: Ctx, timeframes: readonly string[], tren
 export async function runFuturesTrend(ctx: Ctx, s: FuturesTrendSettings): Promise<FuturesDecision> {
   const { signals, price } = await trendSignals(ctx, s.timeframes, s.trend);
   const direction = confirmDirection(signals);
-  const position = await syncProtection(ctx);
-  const decision = futuresDecision(direction, position?.side ?? null, s);
+  const { position, closed } = await syncProtection(ctx);
+  const decision = closed ? 'hold' : futuresDecision(direction, position?.side ?? null, s);
   const summary = signals.map((sig, i) => `${s.timeframes[i]}: ${sig.reason}`).join(' | ');
   ctx.log.info(`decision ${decision} (${summary})`);
   const entry = signals[0];
