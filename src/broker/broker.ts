@@ -15,7 +15,7 @@ import { clientOrderId } from './client-order-id.js';
 import { ExchangeClients, clientOptionsFromEnv, type ClientSpec } from './exchange-clients.js';
 import { exchangeMarketData, recordedMarketData, type MarketData } from './market-data.js';
 import { PaperExchange, newPaperAccount, type PaperAccount } from './paper-exchange.js';
-import { checkLeverage, checkOrder, checkSymbol, riskLimits, type RiskLimits } from './risk-guard.js';
+import { checkLeverage, checkOrder, checkSymbol, riskLimits, triggerPriceOf, type RiskLimits } from './risk-guard.js';
 import { marketDataSource, recordedDataDir, type MarketDataSource } from './settings.js';
 
 export interface BrokerOptions {
@@ -114,8 +114,6 @@ export function savePaperAccount(sqlite: SQLite.Database, subscriptionId: number
 
 /** Where a session's calls go: the paper simulator or a ccxt client. */
 interface Venue {
-  mode: 'paper' | 'exchange';
-  exchangeId: string;
   markets(): Promise<Record<string, MarketInterface>>;
   market(symbol: string): Promise<MarketInterface>;
   call(method: string, args: unknown[]): Promise<unknown>;
@@ -129,8 +127,6 @@ interface Venue {
 
 function paperVenue(paper: PaperExchange, data: MarketData): Venue {
   return {
-    mode: 'paper',
-    exchangeId: 'paper',
     markets: () => data.markets(),
     market: (symbol) => data.market(symbol),
     async call(method, args) {
@@ -163,8 +159,6 @@ function exchangeVenue(client: Exchange, db: Kysely<Database>, subscription: Sub
     return { ...m, precision: { ...m.precision, amount: tick(m.precision.amount), price: tick(m.precision.price) } };
   };
   return {
-    mode: 'exchange',
-    exchangeId: client.id,
     markets: async () => Object.fromEntries(Object.entries(client.markets ?? {}).map(([symbol, m]) => [symbol, normalize(m as MarketInterface)])),
     market: async (symbol) => normalize(client.market(symbol) as MarketInterface),
     async call(method, args) {
@@ -223,7 +217,7 @@ export class BrokerSession implements ExchangeSession {
     private readonly venue: Venue,
   ) {}
 
-  get mode(): Mode {
+  private get mode(): Mode {
     return this.run.subscription.mode;
   }
 
@@ -343,7 +337,7 @@ export class BrokerSession implements ExchangeSession {
   private async place(id: string, symbol: string, type: string, side: string, amount: number, price: number | undefined, params: Record<string, unknown>): Promise<Order> {
     const record: OrderRecord = {
       exchange_order_id: null, client_order_id: id, symbol, side, type: orderTypeOf(type, params), amount,
-      price: price ?? triggerOf(params) ?? null, status: 'rejected', mode: this.mode,
+      price: price ?? triggerPriceOf(params) ?? null, status: 'rejected', mode: this.mode,
     };
     this.records.push(record);
     await this.prepare();
@@ -385,13 +379,6 @@ export class BrokerSession implements ExchangeSession {
     if (market.contract) return total(market.settle ?? market.quote);
     return total(market.quote) + total(market.base) * (await this.price(symbol));
   }
-}
-
-function triggerOf(params: Record<string, unknown>): number | undefined {
-  for (const key of ['stopLossPrice', 'takeProfitPrice', 'triggerPrice', 'stopPrice']) {
-    if (typeof params[key] === 'number') return params[key] as number;
-  }
-  return undefined;
 }
 
 // The orders table says what kind of order it was: a protective stop is not a plain market order.

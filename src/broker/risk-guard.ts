@@ -75,7 +75,8 @@ export interface OrderVerdict {
   counts: boolean;
 }
 
-const triggerPriceOf = (params: Record<string, unknown>): number | undefined => {
+/** The trigger price of a stop or take-profit order, from whichever ccxt param carries it. */
+export const triggerPriceOf = (params: Record<string, unknown>): number | undefined => {
   for (const key of ['triggerPrice', 'stopPrice', 'stopLossPrice', 'takeProfitPrice']) {
     const value = params[key];
     if (typeof value === 'number' && value > 0) return value;
