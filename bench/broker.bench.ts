@@ -27,10 +27,10 @@ const apiKey = 'bench-key';
 const secret = 'bench-secret';
 const executions = 10;
 const metadataPaths = ['/fapi/v1/exchangeInfo', '/fapi/v1/leverageBracket'];
-const hour = 3_600_000;
 
 interface FakeModule {
   startFakeBinance(options: Record<string, unknown>): Promise<FakeBinance>;
+  uptrendKlines(priceOf: (symbol: string) => number): unknown;
 }
 interface FakeBinance {
   url: string;
@@ -39,38 +39,24 @@ interface FakeBinance {
   close(): Promise<void>;
 }
 
-// The fake lives with the tests (TypeScript, not compiled into dist/): bundle it for this run.
+// The fake and its uptrend klines live with the tests (TypeScript, not compiled into dist/): bundle them for this run.
 async function loadFake(dir: string): Promise<FakeModule> {
   const esbuild = await import('esbuild');
   const outfile = join(dir, 'fake-binance.mjs');
-  await esbuild.build({ entryPoints: [join(packageRoot, 'test', 'support', 'fake-binance.ts')], bundle: true, platform: 'node', format: 'esm', outfile, logLevel: 'silent' });
+  await esbuild.build({
+    stdin: { contents: "export * from './fake-binance.ts'; export * from './trend-klines.ts';", resolveDir: join(packageRoot, 'test', 'support'), loader: 'ts' },
+    bundle: true, platform: 'node', format: 'esm', outfile, logLevel: 'silent',
+  });
   return (await import(pathToFileURL(outfile).href)) as FakeModule;
-}
-
-// An hourly uptrend at the symbol's price (+1‰/−0.5‰ steps): binance_futures_bot goes long on its first run.
-function uptrendKlines(fake: () => FakeBinance) {
-  return (symbol: string, _interval: string, limit: number): number[][] => {
-    const price = fake().price(symbol);
-    const step = price / 1000;
-    const current = Math.floor(Date.now() / hour) * hour;
-    const closes = [0];
-    for (let j = 1; j < limit; j++) closes.push((closes[j - 1] ?? 0) + ((limit - 2 - j) % 2 === 0 ? step : -step / 2));
-    const shift = price - (closes[limit - 1] ?? 0);
-    return closes.map((c, j) => {
-      const close = c + shift;
-      const open = j === 0 ? close : (closes[j - 1] ?? 0) + shift;
-      return [current - (limit - 1 - j) * hour, open, Math.max(open, close) + step / 6, Math.min(open, close) - step / 6, close, 50];
-    });
-  };
 }
 
 export async function run(): Promise<BenchRow[]> {
   const dir = mkdtempSync(join(tmpdir(), 'botctl-broker-bench-'));
-  const { startFakeBinance } = await loadFake(dir);
+  const { startFakeBinance, uptrendKlines } = await loadFake(dir);
   // A fresh fake account per section: the memory section's bot must find no position left by the first.
   const withFake = async (section: (fake: FakeBinance) => Promise<BenchRow[]>): Promise<BenchRow[]> => {
     let fake: FakeBinance | undefined;
-    fake = await startFakeBinance({ apiKey, secret, klines: uptrendKlines(() => fake!), logUnknown: false });
+    fake = await startFakeBinance({ apiKey, secret, klines: uptrendKlines((symbol) => fake!.price(symbol)), logUnknown: false });
     try {
       return await section(fake);
     } finally {

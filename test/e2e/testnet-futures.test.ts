@@ -8,25 +8,10 @@ import { openDatabase, type Connection } from '../../src/db/open.js';
 import { botctl } from '../support/cli.js';
 import { startFakeBinance, type FakeBinance } from '../support/fake-binance.js';
 import { temporaryHome } from '../support/home.js';
+import { uptrendKlines } from '../support/trend-klines.js';
 
 const apiKey = 'demo-api-key';
 const secret = 'demo-api-secret';
-const hour = 3_600_000;
-
-// An hourly uptrend in +60/−30 steps (RSI ≈ 67, close above its EMAs) whose forming candle closes at 60000,
-// the fake's price, and whose last closed candle is an up step: binance_futures_bot's defaults go long.
-function uptrend(_symbol: string, interval: string, limit: number): number[][] {
-  if (interval !== '1h') throw new Error(`unexpected interval ${interval}`);
-  const current = Math.floor(Date.now() / hour) * hour;
-  const closes: number[] = [0];
-  for (let j = 1; j < limit; j++) closes.push((closes[j - 1] ?? 0) + ((limit - 2 - j) % 2 === 0 ? 60 : -30));
-  const shift = 60_000 - (closes[limit - 1] ?? 0);
-  return closes.map((c, j) => {
-    const close = c + shift;
-    const open = j === 0 ? close : (closes[j - 1] ?? 0) + shift;
-    return [current - (limit - 1 - j) * hour, open, Math.max(open, close) + 10, Math.min(open, close) - 10, close, 50];
-  });
-}
 
 let fake: FakeBinance;
 let home: string;
@@ -34,7 +19,8 @@ let remove: () => void;
 let env: Record<string, string>;
 
 beforeAll(async () => {
-  fake = await startFakeBinance({ apiKey, secret, klines: uptrend });
+  // At 60000: +60/−30 hourly steps, the forming candle at 60000 (the fake's price): the bot's defaults go long.
+  fake = await startFakeBinance({ apiKey, secret, klines: uptrendKlines((symbol) => fake.price(symbol)) });
   ({ home, remove } = temporaryHome());
   env = { BOTCTL_EXCHANGE_REDIRECT: fake.url };
   const created = await botctl(home, ['create', '--template', 'binance_futures_bot', '--name', 'trend', '--exchange', 'binanceusdm', '--json']);
