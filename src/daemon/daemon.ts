@@ -6,10 +6,11 @@ import { openBroker, type ExchangeBroker, type ExchangeSessionFactory } from './
 import { abandonStaleRuns, defaultMaxConsecutiveFailures, lastScheduledFor, recordSkipped } from './ledger.js';
 import { acquireDaemonLock, type DaemonLock } from './lock.js';
 import { errorText, jsonLogger, type Logger } from './log.js';
-import { maxCatchUpDeadlineMs, missedRunError, missedRuns, type ScheduledSubscription } from './missed-runs.js';
+import { maxCatchUpDeadlineMs, missedRun, missedRunError } from './missed-runs.js';
 import { commandLine, isOrphanedExecution, processAlive, terminateGroup } from './process-group.js';
 import { defaultKillGraceMs, runExecution, type RunnerOptions } from './runner.js';
-import { Scheduler } from './scheduler.js';
+import type { Calendar } from './calendar.js';
+import { Scheduler, type ScheduledRow } from './scheduler.js';
 
 export interface DaemonOptions {
   home: string;
@@ -91,16 +92,24 @@ async function run(options: DaemonOptions, log: Logger, lock: DaemonLock, connec
     },
   });
 
-  applyMissedRunPolicy(connection, dispatcher, log, options.catchUpDeadlineMs ?? maxCatchUpDeadlineMs);
-
   scheduler = new Scheduler({
     sqlite,
     log,
     ...(options.pollMs ? { pollMs: options.pollMs } : {}),
     onDue: (subscriptionId, slot) => dispatcher.due({ subscriptionId, scheduledFor: new Date(slot).toISOString() }),
   });
-  scheduler.start();
-  log.info('botd started', { home: options.home, pid: process.pid, concurrency, subscriptions: scheduler.size });
+  const missed = missedRunPolicy(connection, dispatcher, log, options.catchUpDeadlineMs ?? maxCatchUpDeadlineMs);
+  scheduler.start(missed.apply);
+  missed.report();
+  const memory = process.memoryUsage();
+  log.info('botd started', {
+    home: options.home,
+    pid: process.pid,
+    concurrency,
+    subscriptions: scheduler.size,
+    rss_mb: Math.round(memory.rss / 1048576),
+    heap_used_mb: Math.round(memory.heapUsed / 1048576),
+  });
 
   let resolveStopped: () => void = () => {};
   const stopped = new Promise<void>((resolve) => (resolveStopped = resolve));
@@ -151,27 +160,32 @@ function ownerAlive(pid: number): boolean {
   return cmd === undefined || /\bnode\b|botd|botctl/.test(cmd);
 }
 
-function applyMissedRunPolicy(connection: Connection, dispatcher: Dispatcher, log: Logger, deadlineCapMs: number): void {
+// Applied to each enabled subscription as the scheduler first loads it (see missed-runs.ts for the policy).
+function missedRunPolicy(connection: Connection, dispatcher: Dispatcher, log: Logger, deadlineCapMs: number) {
   const { sqlite } = connection;
-  const subscriptions = sqlite
-    .prepare(`SELECT id, schedule, timezone, created_at FROM subscriptions WHERE enabled = 1`)
-    .all() as ScheduledSubscription[];
+  const lastSlots = lastScheduledFor(sqlite);
   let caughtUp = 0;
   let skipped = 0;
-  for (const missed of missedRuns(subscriptions, lastScheduledFor(sqlite), Date.now(), deadlineCapMs)) {
-    const job: Job = { subscriptionId: missed.subscriptionId, scheduledFor: new Date(missed.slot).toISOString(), catchUp: true };
-    if (missed.action === 'catch-up') {
-      caughtUp++;
-      dispatcher.due(job);
-      continue;
-    }
-    skipped++;
-    try {
-      const runId = recordSkipped(sqlite, job.subscriptionId, job.scheduledFor, missedRunError);
-      log.info('run skipped', { run_id: runId ?? null, subscription_id: job.subscriptionId, scheduled_for: job.scheduledFor, status: 'skipped', reason: missedRunError });
-    } catch (error) {
-      log.error('could not record a missed run', { subscription_id: job.subscriptionId, error: errorText(error) });
-    }
-  }
-  if (caughtUp || skipped) log.info('missed runs after downtime', { catch_up: caughtUp, skipped });
+  return {
+    apply(row: ScheduledRow, calendar: Calendar, now: number): void {
+      const missed = missedRun(calendar, Date.parse(lastSlots.get(row.id) ?? row.created_at), now, deadlineCapMs);
+      if (!missed) return;
+      const job: Job = { subscriptionId: row.id, scheduledFor: new Date(missed.slot).toISOString(), catchUp: true };
+      if (missed.action === 'catch-up') {
+        caughtUp++;
+        dispatcher.due(job);
+        return;
+      }
+      skipped++;
+      try {
+        const runId = recordSkipped(sqlite, job.subscriptionId, job.scheduledFor, missedRunError);
+        log.info('run skipped', { run_id: runId ?? null, subscription_id: job.subscriptionId, scheduled_for: job.scheduledFor, status: 'skipped', reason: missedRunError });
+      } catch (error) {
+        log.error('could not record a missed run', { subscription_id: job.subscriptionId, error: errorText(error) });
+      }
+    },
+    report(): void {
+      if (caughtUp || skipped) log.info('missed runs after downtime', { catch_up: caughtUp, skipped });
+    },
+  };
 }

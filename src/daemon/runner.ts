@@ -1,7 +1,8 @@
 // One execution of one subscription, start to finish: resolve its code, bundle it (cached by sha256), claim
 // the slot, spawn one sandboxed Node child, serve it over IPC, supervise it (timeout, shutdown, crash), and
 // write the outcome in one transaction. botd's scheduler and `botctl run` both come through here.
-import { execa } from 'execa';
+import { spawn } from 'node:child_process';
+import { getPriority, setPriority } from 'node:os';
 import { bundleBot, type BundledBot } from '../bots/bundle.js';
 import { resolveCode } from '../bots/resolve-code.js';
 import type { Connection } from '../db/open.js';
@@ -71,6 +72,8 @@ export interface RunReport {
 }
 
 export const defaultKillGraceMs = 3_000;
+/** Added to botd's own niceness for each bot child. */
+const childNiceness = 5;
 const maxSignalsPerRun = 1_000;
 const maxStateBytes = 1024 * 1024;
 
@@ -306,39 +309,44 @@ async function supervise(s: Supervision): Promise<ChildEnd> {
   const nodeArgs = s.sandbox ? sandboxNodeArgs(s.bundle.path, s.heapMb) : [`--max-old-space-size=${s.heapMb}`];
   const end: ChildEnd = { result: undefined, exitCode: null, signal: null, timedOut: false, cancelled: false, tail, signals };
 
-  const child = execa(process.execPath, [...nodeArgs, s.bundle.path, '--botctl-child'], {
-    node: false,
-    ipc: true,
-    serialization: 'json',
+  // node:child_process rather than execa: none of execa's features apply here (output is streamed into the
+  // tail, the kill sequence and IPC are ours), and it measured ~8 ms slower per execution.
+  const child = spawn(process.execPath, [...nodeArgs, s.bundle.path, '--botctl-child'], {
     // Its own process group (and session): the group is what gets signalled, descendants included.
     detached: true,
-    cleanup: false,
-    extendEnv: false,
+    // The child's whole environment: nothing of the daemon's.
     env: sandboxEnv(),
-    stdin: 'ignore',
-    stdout: 'pipe',
-    stderr: 'pipe',
-    // Consumed chunk by chunk into the bounded tail, never accumulated.
-    buffer: false,
-    reject: false,
+    // stdout and stderr are consumed chunk by chunk into the bounded tail, never accumulated.
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    serialization: 'json',
   });
   // Resolves once both pipes have delivered their last byte (or closed abnormally).
   const drained = Promise.all(
     [child.stdout, child.stderr].map((stream) => stream && new Promise<void>((resolve) => stream.once('close', () => resolve()))),
   );
-  void child.catch(() => undefined);
+  let spawnError: Error | undefined;
   const exited = new Promise<void>((resolve) => {
     child.once('exit', (code, signal) => {
       end.exitCode = code;
       end.signal = signal;
       resolve();
     });
+    // Spawning failed (no 'exit' follows), or a later error of the handle.
+    child.on('error', (error) => {
+      spawnError ??= error;
+      if (child.pid === undefined) resolve();
+    });
   });
   const pid = child.pid;
   if (pid === undefined) {
-    const result = await child;
-    void drained;
-    return { ...end, spawnError: result.shortMessage ?? 'spawn failed' };
+    await exited;
+    return { ...end, spawnError: spawnError?.message ?? 'spawn failed' };
+  }
+  // Bots yield the CPU to botd itself: a burst of children starting must not delay the next spawn.
+  try {
+    setPriority(pid, Math.min(19, getPriority() + childNiceness));
+  } catch {
+    // Not permitted (or already gone): it runs at botd's priority.
   }
   s.onSpawn(pid);
 

@@ -11,6 +11,14 @@ import type SQLite from 'better-sqlite3';
 import { Calendar } from './calendar.js';
 import { errorText, type Logger } from './log.js';
 
+/** A subscription as the scheduler reads it. */
+export interface ScheduledRow {
+  id: number;
+  schedule: string;
+  timezone: string | null;
+  created_at: string;
+}
+
 export interface SchedulerOptions {
   sqlite: SQLite.Database;
   /** A slot is due. `slot` is its exact scheduled time (ms since epoch). */
@@ -19,9 +27,11 @@ export interface SchedulerOptions {
   pollMs?: number;
 }
 
+// Only strings and numbers per subscription: a Calendar (croner) is created when a slot is computed.
 interface Entry {
   key: string;
-  calendar: Calendar | undefined;
+  schedule: string;
+  timezone: string | null;
   next: number | null;
   generation: number;
 }
@@ -57,10 +67,14 @@ export class Scheduler {
     return this.#entries.get(subscriptionId)?.next ?? null;
   }
 
-  start(): void {
+  /**
+   * Loads every enabled subscription and starts the timers. `initial` sees each subscription of that first
+   * load with its calendar, while it is at hand: botd applies its missed-run policy there.
+   */
+  start(initial?: (row: ScheduledRow, calendar: Calendar, now: number) => void): void {
     this.#running = true;
     this.#dataVersion = this.#readDataVersion();
-    this.reload();
+    this.reload(initial);
     this.#poll = setInterval(() => this.#check(), this.#options.pollMs ?? 500);
   }
 
@@ -73,14 +87,10 @@ export class Scheduler {
   }
 
   /** Re-reads enabled subscriptions and applies the difference. */
-  reload(): void {
+  reload(initial?: (row: ScheduledRow, calendar: Calendar, now: number) => void): void {
     if (!this.#running) return;
     this.#fireDue();
-    const rows = this.#options.sqlite.prepare(`SELECT id, schedule, timezone FROM subscriptions WHERE enabled = 1`).all() as {
-      id: number;
-      schedule: string;
-      timezone: string | null;
-    }[];
+    const rows = this.#options.sqlite.prepare(`SELECT id, schedule, timezone, created_at FROM subscriptions WHERE enabled = 1`).all() as ScheduledRow[];
     const now = Date.now();
     const seen = new Set<number>();
     let added = 0;
@@ -93,7 +103,8 @@ export class Scheduler {
       if (current?.key === key) continue;
       if (current) changed++;
       else added++;
-      this.#schedule(row.id, key, row.schedule, row.timezone, now);
+      const calendar = this.#schedule(row.id, key, row.schedule, row.timezone, now);
+      if (calendar && initial) initial(row, calendar, now);
     }
     for (const id of this.#entries.keys()) {
       if (!seen.has(id)) {
@@ -109,7 +120,7 @@ export class Scheduler {
     this.#arm();
   }
 
-  #schedule(id: number, key: string, schedule: string, timezone: string | null, now: number): void {
+  #schedule(id: number, key: string, schedule: string, timezone: string | null, now: number): Calendar | undefined {
     const generation = ++this.#generation;
     let calendar: Calendar | undefined;
     let next: number | null = null;
@@ -124,8 +135,9 @@ export class Scheduler {
         error: errorText(error),
       });
     }
-    this.#entries.set(id, { key, calendar, next, generation });
+    this.#entries.set(id, { key, schedule, timezone, next, generation });
     if (next !== null) this.#heap.push({ at: next, id, generation });
+    return calendar;
   }
 
   #rebuildHeap(): void {
@@ -154,14 +166,15 @@ export class Scheduler {
     for (let top = this.#heap.peek(); top && top.at <= now; top = this.#heap.peek()) {
       this.#heap.pop();
       const entry = this.#entries.get(top.id);
-      if (!entry || entry.generation !== top.generation || !entry.calendar) continue;
+      if (!entry || entry.generation !== top.generation) continue;
+      const calendar = new Calendar(entry.schedule, entry.timezone);
       let slot = top.at;
-      let next = entry.calendar.next(slot);
+      let next = calendar.next(slot);
       if (next !== null && next <= now) {
         // Behind by more than one slot (the process was suspended, or the event loop blocked): fire only
         // the latest due slot, never a burst.
-        slot = entry.calendar.latestAtOrBefore(now) ?? slot;
-        next = entry.calendar.next(Math.max(slot, now));
+        slot = calendar.latestAtOrBefore(now) ?? slot;
+        next = calendar.next(Math.max(slot, now));
       }
       entry.next = next;
       if (next !== null) this.#heap.push({ at: next, id: top.id, generation: entry.generation });

@@ -1,0 +1,61 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { afterAll, describe, expect, it } from 'vitest';
+import { botdBin } from '../support/cli.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'botd-unit-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function printUnit(args: string[]): Promise<string> {
+  const result = await execa(process.execPath, [botdBin, 'service', ...args], { env: { BOTCTL_HOME: '' }, reject: false });
+  expect(result.exitCode).toBe(0);
+  return result.stdout;
+}
+
+// systemd-analyze exits 0 even for unknown keys or unparsable values; it reports them on stderr.
+async function verify(unit: string): Promise<{ exitCode: number | undefined; stderr: string }> {
+  const path = join(dir, 'botd.service');
+  writeFileSync(path, `${unit}\n`);
+  const result = await execa('systemd-analyze', ['verify', path], { reject: false });
+  return { exitCode: result.exitCode, stderr: result.stderr };
+}
+
+const setting = (unit: string, key: string) => unit.split('\n').filter((l) => l.startsWith(`${key}=`)).map((l) => l.slice(key.length + 1));
+
+describe('botd service', () => {
+  it('prints a unit for this installation that passes systemd-analyze verify', async () => {
+    const unit = await printUnit(['--user', 'botctl']);
+    expect(setting(unit, 'Type')).toEqual(['exec']);
+    expect(setting(unit, 'User')).toEqual(['botctl']);
+    expect(setting(unit, 'ExecStart')).toEqual([`${process.execPath} ${botdBin} start --home /var/lib/botctl`]);
+    expect(setting(unit, 'StateDirectory')).toEqual(['botctl']);
+    expect(setting(unit, 'KillMode')).toEqual(['mixed']);
+    // Above botd's own stop: 10 s grace for running bots, then 3 s after the abort message and 3 s after SIGTERM.
+    expect(Number(setting(unit, 'TimeoutStopSec')[0])).toBeGreaterThan(16);
+    expect(setting(unit, 'Restart')).toEqual(['on-failure']);
+    expect(setting(unit, 'OOMPolicy')).toEqual(['continue']);
+    expect(setting(unit, 'NoNewPrivileges')).toEqual(['yes']);
+    expect(setting(unit, 'ProtectSystem')).toEqual(['strict']);
+    expect(setting(unit, 'ProtectHome')).toEqual(['yes']);
+    expect(setting(unit, 'PrivateTmp')).toEqual(['yes']);
+    // V8 needs writable and executable memory for its JIT.
+    expect(unit).not.toContain('MemoryDenyWriteExecute');
+    expect(await verify(unit)).toEqual({ exitCode: 0, stderr: '' });
+  });
+
+  it('opens a home outside /var/lib for writing, and keeps /home readable when it lives there', async () => {
+    const unit = await printUnit(['--user', 'trader', '--home', '/home/trader/bots home']);
+    expect(setting(unit, 'StateDirectory')).toEqual([]);
+    expect(setting(unit, 'ReadWritePaths')).toEqual(['"/home/trader/bots home"']);
+    expect(setting(unit, 'ProtectHome')).toEqual(['read-only']);
+    expect(setting(unit, 'ExecStart')[0]).toMatch(/ start --home "\/home\/trader\/bots home"$/);
+    expect(await verify(unit)).toEqual({ exitCode: 0, stderr: '' });
+  });
+
+  it('is checked for real: a broken unit does not pass', async () => {
+    const unit = (await printUnit(['--user', 'botctl'])).replace('OOMPolicy=continue', 'OOMPolicy=sometimes');
+    expect((await verify(unit)).stderr).toMatch(/OOM policy/);
+  });
+});
