@@ -50,11 +50,13 @@ async function start(options: StartOptions): Promise<number> {
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
-  process.on('uncaughtException', (error) => {
-    // Runs under way are found `abandoned` and their children stopped by the next start.
+  const crash = (error: unknown) => {
+    // Runs under way are found `abandoned` and their children stopped by the next start (systemd restarts it).
     log.error('botd crashed', { error: errorText(error), stack: error instanceof Error ? error.stack : undefined });
     process.exit(1);
-  });
+  };
+  process.on('uncaughtException', crash);
+  process.on('unhandledRejection', crash);
   await daemon.stopped;
   process.off('SIGTERM', onSignal);
   process.off('SIGINT', onSignal);

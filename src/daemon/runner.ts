@@ -391,7 +391,9 @@ async function supervise(s: Supervision): Promise<ChildEnd> {
         }
       }
       end.stopped = await terminateGroup(pid, s.killGraceMs);
-    })();
+    })().catch((error: unknown) => {
+      tail.line(`[botd] could not stop the bot's processes: ${errorText(error)}`);
+    });
     return stopping;
   };
 

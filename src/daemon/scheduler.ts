@@ -146,14 +146,20 @@ export class Scheduler {
   }
 
   #check(): void {
-    const version = this.#readDataVersion();
-    if (version !== this.#dataVersion) {
-      this.#dataVersion = version;
-      this.reload();
-    } else {
-      // Also a safety net for a timer that fired early against the wall clock (clock adjustments).
-      this.#fireDue();
-      this.#arm();
+    try {
+      const version = this.#readDataVersion();
+      if (version !== this.#dataVersion) {
+        this.#dataVersion = version;
+        this.reload();
+      } else {
+        // Also a safety net for a timer that fired early against the wall clock (clock adjustments).
+        this.#fireDue();
+        this.#arm();
+      }
+    } catch (error) {
+      // A database that cannot be read right now (locked, disk trouble): try again at the next poll.
+      this.#dataVersion = -1;
+      this.#options.log.error('schedule reload failed; retrying', { error: errorText(error) });
     }
   }
 

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Connection } from '../../src/db/open.js';
 import { runExecution, type RunnerOptions } from '../../src/daemon/runner.js';
@@ -195,5 +196,23 @@ describe('runner', () => {
     expect(report.status).toBe('abandoned');
     expect(report.error).toMatch(/botd stopped before the run finished/);
     expect(alive(childPid)).toBe(false);
+  });
+
+  it("gives the child a minimal environment and no access to the database or to other processes", async () => {
+    const { db } = connection;
+    process.env.BOTCTL_TEST_SECRET = 'must-not-leak';
+    try {
+      const sub = await addSubscription(db, await addBot(db, 'probe'), { config: { path: join(home.home, 'botctl.db') } });
+      const report = await runExecution(options, { subscriptionId: sub, scheduledFor: slot(), requireEnabled: true });
+      expect(report.status).toBe('succeeded');
+      const [run] = await runsOf(db, sub);
+      const env = JSON.parse(/env (\[.*\])/.exec(run?.log_tail ?? '')?.[1] ?? 'null') as string[];
+      // Node adds its own IPC channel variables; nothing of botd's environment arrives.
+      expect(env.filter((key) => !key.startsWith('NODE_CHANNEL_'))).toEqual(['LANG', 'NODE_ENV', 'TZ']);
+      expect(run?.log_tail).toContain('read: ERR_ACCESS_DENIED');
+      expect(run?.log_tail).toContain('spawn: ERR_ACCESS_DENIED');
+    } finally {
+      delete process.env.BOTCTL_TEST_SECRET;
+    }
   });
 });
