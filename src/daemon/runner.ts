@@ -135,8 +135,17 @@ export async function runExecution(options: RunnerOptions, execution: Execution)
   const codeSha256 = bundle?.sourceSha256 ?? null;
   const maxConsecutiveFailures = options.maxConsecutiveFailures ?? defaultMaxConsecutiveFailures;
 
-  const finish = (status: FinalStatus, fields: { exitCode?: number | null; signal?: string | null; error?: string | null; tail?: LogTail; state?: Record<string, unknown>; signals?: SignalInput[]; session?: ExchangeSession }): RunReport => {
-    const finished = finishRun(sqlite, {
+  type OutcomeFields = {
+    exitCode?: number | null;
+    signal?: string | null;
+    error?: string | null;
+    tail?: LogTail;
+    state?: Record<string, unknown>;
+    signals?: SignalInput[];
+    session?: ExchangeSession;
+  };
+  const writeOutcome = (status: FinalStatus, fields: OutcomeFields) =>
+    finishRun(sqlite, {
       runId,
       subscriptionId: subscription.id,
       status,
@@ -150,6 +159,20 @@ export async function runExecution(options: RunnerOptions, execution: Execution)
       signals: fields.signals ?? [],
       maxConsecutiveFailures,
     });
+  const finish = (outcome: FinalStatus, outcomeFields: OutcomeFields): RunReport => {
+    let status = outcome;
+    let fields = outcomeFields;
+    let finished;
+    try {
+      finished = writeOutcome(status, fields);
+    } catch (error) {
+      // The full outcome could not be written (an order or signal the database refuses, say): record at least
+      // that the run ended, so no row stays `running`. Its state, orders and signals are not kept.
+      log.error('run outcome could not be written', { ...base, run_id: runId, error: errorText(error) });
+      status = 'failed';
+      fields = { exitCode: fields.exitCode ?? null, signal: fields.signal ?? null, error: `botd could not record the outcome (${outcome}): ${errorText(error)}`, ...(fields.tail ? { tail: fields.tail } : {}) };
+      finished = writeOutcome(status, fields);
+    }
     const durationMs = Date.now() - started;
     const line = { ...base, run_id: runId, status, duration_ms: durationMs, code_sha256: codeSha256, ...(fields.error ? { error: firstLine(fields.error) } : {}) };
     if (status === 'succeeded' || status === 'skipped') log.info('run finished', line);
@@ -403,14 +426,17 @@ async function supervise(s: Supervision): Promise<ChildEnd> {
         void serve(message);
         break;
       case 'log':
-        tail.line(`${String(message.level).toUpperCase()} ${message.message}${message.fields ? ` ${safeJson(message.fields)}` : ''}`);
+        tail.line(`${String(message.level).toUpperCase()} ${String(message.message)}${message.fields ? ` ${safeJson(message.fields)}` : ''}`);
         break;
-      case 'signal':
-        if (signals.length < maxSignalsPerRun) signals.push(message.signal);
+      case 'signal': {
+        const signal = validSignal(message.signal);
+        if (!signal) tail.line('[botd] a malformed signal was ignored');
+        else if (signals.length < maxSignalsPerRun) signals.push(signal);
         else if (signals.length === maxSignalsPerRun) tail.line(`[botd] more than ${maxSignalsPerRun} signals; the rest are dropped`);
         break;
+      }
       case 'result':
-        end.result ??= message;
+        end.result ??= validResult(message);
         // The child disconnects and should exit now; if the bot left work behind, end it after a grace period.
         // Output still queued in the child (pipe writes are asynchronous) is flushed first, hence at least 2 s.
         void exitWithin(Math.max(s.killGraceMs, 2_000)).then((gone) => {
@@ -446,6 +472,39 @@ async function supervise(s: Supervision): Promise<ChildEnd> {
   // Let the pipes drain; nothing of the group is left to hold them open, but never wait on them forever.
   await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
   return end;
+}
+
+// Messages come from bot code, which may be hostile: only well-formed values reach the ledger.
+function validSignal(value: unknown): SignalInput | undefined {
+  if (!isPlainObject(value) || typeof value.action !== 'string' || value.action.length > 100) return undefined;
+  const symbol = typeof value.symbol === 'string' ? value.symbol.slice(0, 100) : undefined;
+  return { ...(value as unknown as SignalInput), ...(symbol === undefined ? {} : { symbol }) };
+}
+
+function validResult(message: ResultMessage): ResultMessage {
+  const raw = message as unknown as Record<string, unknown>;
+  if (raw.ok === true) {
+    return isPlainObject(raw.state) ? { type: 'result', ok: true, state: raw.state } : invalidResult('its state is not an object');
+  }
+  const error = isPlainObject(raw.error) ? raw.error : {};
+  return {
+    type: 'result',
+    ok: false,
+    kind: raw.kind === 'config' ? 'config' : 'error',
+    error: {
+      name: typeof error.name === 'string' ? error.name : 'Error',
+      message: typeof error.message === 'string' ? error.message : String(error.message ?? 'unknown error'),
+      ...(typeof error.stack === 'string' ? { stack: error.stack } : {}),
+    },
+  };
+}
+
+function invalidResult(why: string): ResultMessage {
+  return { type: 'result', ok: false, kind: 'error', error: { name: 'ProtocolError', message: `the bot reported a malformed result: ${why}` } };
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function safeJson(value: unknown): string {

@@ -215,4 +215,28 @@ describe('runner', () => {
       delete process.env.BOTCTL_TEST_SECRET;
     }
   });
+
+  it('records a sane outcome when the bot sends malformed messages', async () => {
+    const { db } = connection;
+    const sub = await addSubscription(db, await addBot(db, 'hostile'));
+    const report = await runExecution(options, { subscriptionId: sub, scheduledFor: slot(), requireEnabled: true });
+    expect(report).toMatchObject({ status: 'failed', error: 'ProtocolError: the bot reported a malformed result: its state is not an object' });
+    const [run] = await runsOf(db, sub);
+    expect(run?.log_tail).toContain('a malformed signal was ignored');
+    expect(await db.selectFrom('signals').selectAll().where('subscription_id', '=', sub).execute()).toEqual([]);
+  });
+
+  it('still closes the run when its outcome cannot be written in full', async () => {
+    const { db } = connection;
+    const sub = await addSubscription(db, await addBot(db, 'exchange'));
+    // Two orders with one client order id: the UNIQUE constraint rejects the finish transaction.
+    const order: OrderRecord = { exchange_order_id: null, client_order_id: `dup-${sub}`, symbol: 'BTC/USDT:USDT', side: 'buy', type: 'market', amount: 1, price: null, status: 'open', mode: 'paper' };
+    const sessions: ExchangeSessionFactory = async () => ({ call: async () => ({ last: 1 }), orders: () => [order, order] });
+    const report = await runExecution({ ...options, exchangeSessions: sessions }, { subscriptionId: sub, scheduledFor: slot(), requireEnabled: true });
+    expect(report.status).toBe('failed');
+    expect(report.error).toMatch(/^botd could not record the outcome \(succeeded\): UNIQUE constraint failed/);
+    const [run] = await runsOf(db, sub);
+    expect(run?.status).toBe('failed');
+    expect(await db.selectFrom('orders').selectAll().where('subscription_id', '=', sub).execute()).toEqual([]);
+  });
 });
