@@ -3,7 +3,7 @@
 // starting Node itself. One bundled file per entry (plus shared lazy chunks) keeps `botctl create`
 // within 2x of `node -e 0`. Heavy or native packages stay external and are only loaded by the commands
 // that need them.
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { packageRoot } from '../src/package-root.js';
@@ -13,9 +13,13 @@ const entries: Record<string, string> = {
   botd: join(packageRoot, 'dist/src/daemon/cli.js'),
 };
 
+const outdir = join(packageRoot, 'dist/bin');
+// Chunk names carry content hashes: without a clean folder every rebuild would leave the old ones behind.
+rmSync(outdir, { recursive: true, force: true });
+
 await build({
   entryPoints: Object.fromEntries(Object.entries(entries).filter(([, path]) => existsSync(path))),
-  outdir: join(packageRoot, 'dist/bin'),
+  outdir,
   bundle: true,
   splitting: true,
   format: 'esm',

@@ -5,21 +5,13 @@ import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { Bot, Database, Subscription } from '../db/schema.js';
 import { BotctlError } from '../errors.js';
-import { botFilesDir } from '../package-root.js';
+import { templateDir } from './templates.js';
 
 export interface ResolvedCode {
   /** The bot's source file on this host, ready for bundleBot(). */
   sourcePath: string;
   /** For messages and logs, e.g. `bot_files/simple_sma_bot.ts`. */
   displayName: string;
-}
-
-/**
- * The template folder: the package's bot_files/, unless BOTCTL_BOT_FILES names another one (tests, and
- * operators who keep their templates outside the installed package).
- */
-export function templateDir(): string {
-  return process.env.BOTCTL_BOT_FILES || botFilesDir;
 }
 
 export async function resolveCode(

@@ -11,8 +11,16 @@ export interface TemplateFile {
   bytes: number;
 }
 
+/**
+ * The template folder: the package's bot_files/, unless BOTCTL_BOT_FILES names another one (tests, and
+ * operators who keep their templates outside the installed package). Every command and botd read it here.
+ */
+export function templateDir(): string {
+  return process.env.BOTCTL_BOT_FILES || botFilesDir;
+}
+
 // Templates are discovered, not registered: every bot_files/*.ts is one. Adding a file adds a template.
-export function listTemplateFiles(dir = botFilesDir): TemplateFile[] {
+export function listTemplateFiles(dir = templateDir()): TemplateFile[] {
   return readdirSync(dir)
     .filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts') && !file.startsWith('.'))
     .sort()
@@ -24,7 +32,7 @@ function templateFile(name: string, dir: string): TemplateFile {
   return { name, codePath: `bot_files/${name}.ts`, absolutePath, bytes: statSync(absolutePath).size };
 }
 
-export function findTemplate(name: string, dir = botFilesDir): TemplateFile {
+export function findTemplate(name: string, dir = templateDir()): TemplateFile {
   // Names come from the operator: a path separator or dot-dot must never reach the file system.
   if (/^[A-Za-z0-9_-]+$/.test(name)) {
     try {

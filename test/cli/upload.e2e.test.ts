@@ -232,7 +232,9 @@ describe('botctl upload failure atomicity', () => {
     expect(JSON.parse(r.stderr)).toMatchObject({ error: { code: 'runtime_failure', message: expect.stringContaining('simulated disk failure') as string, hint: expect.stringContaining('botctl doctor') as string } });
     expect(snapshotDatabase(home)).toEqual(before);
 
-    const report = ok(await botctl(['doctor', '--json'])) as { ok: boolean; orphans: { key: string }[]; missing: unknown[] };
+    const checked = await botctl(['doctor', '--json']);
+    expect(checked.exitCode).toBe(1);
+    const report = checked.json as { ok: boolean; orphans: { key: string }[]; missing: unknown[] };
     expect(report.ok).toBe(false);
     expect(report.missing).toEqual([]);
     expect(report.orphans.map((o) => o.key)).toEqual([expect.stringMatching(/^bots\/default\/\d+\/v1\/bundle\.mjs$/), expect.stringMatching(/^bots\/default\/\d+\/v1\/counter_bot\.ts$/)]);
@@ -240,6 +242,7 @@ describe('botctl upload failure atomicity', () => {
     const listing = String(await aws(['s3', 'ls', `s3://${server.bucket}/bots/default/`, '--recursive']));
     for (const o of report.orphans) expect(listing).toContain(o.key);
     const human = await botctl(['doctor']);
+    expect(human.exitCode).toBe(1);
     expect(human.stdout).toContain('Orphaned objects');
 
     const fix = new SQLite(join(home, 'botctl.db'));

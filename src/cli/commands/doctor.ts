@@ -13,6 +13,11 @@ export async function run(context: CommandContext, _args: string[], options: { v
   }
 }
 
+// Problems found exit 1, so `botctl doctor` can gate a cron job or a deploy script.
+export function exitCode(r: DoctorReport): number {
+  return r.ok ? 0 : 1;
+}
+
 export function render(r: DoctorReport): string {
   const parts = [keyValues([['store', r.store], ['objects under bots/', r.objects]])];
   if (r.ok) parts.push(success('every uploaded version has its objects, and every object belongs to a version'));
