@@ -9,6 +9,7 @@ import { homePaths } from '../home.js';
 import { packageRoot } from '../package-root.js';
 import { findKey } from '../secrets/keys.js';
 import { validateRiskConfig } from './risk-config.js';
+import { droppedKeys } from './unknown-keys.js';
 import { validatePair } from './validate-pair.js';
 import { validateSchedule } from './validate-schedule.js';
 
@@ -158,6 +159,13 @@ async function validateConfig(bot: Bot, home: string, config: unknown, resolveBu
   if (!validation.ok) {
     throw invalid(
       `\`--config\` does not match the config schema of bot ${bot.name} (${bundle.displayName}):\n${validation.issues.join('\n')}`,
+      `botctl show ${bot.id}  (lists the config fields and their defaults)`,
+    );
+  }
+  const dropped = droppedKeys(config, validation.config);
+  if (dropped.length) {
+    throw invalid(
+      `\`--config\` has fields the config schema of bot ${bot.name} (${bundle.displayName}) does not know:\n${dropped.map((d) => `  ${d.path}: expected no such field, got ${shown(d.value)}`).join('\n')}`,
       `botctl show ${bot.id}  (lists the config fields and their defaults)`,
     );
   }

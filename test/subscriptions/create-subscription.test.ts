@@ -89,6 +89,7 @@ describe('createSubscription', () => {
     ['a config field of the wrong type', { config: { fast: 'fast' } }, /config schema of bot sma \(bot_files\/simple_sma_bot\.ts\):\n {2}config\.fast: expected number, got "fast"/],
     ['a nested config field out of range', { config: { capital_management: { risk_per_trade: 250 } } }, 'config.capital_management.risk_per_trade: expected number at most 100, got 250'],
     ['a config that is not an object', { config: [1, 2] }, /config: expected object, got \[1,2\]/],
+    ['a misspelt config field the schema would drop', { config: { fats: 5 } }, /does not know:\n {2}config\.fats: expected no such field, got 5/],
   ];
 
   it.each(bad)('refuses %s: exit 2, the message, nothing written', async (_what, change, message, hint) => {
