@@ -3,7 +3,7 @@
 //      ten executions through the daemon's runner; target: no market-metadata request after the first run;
 //   2. the peak RSS (VmHWM) of a child that trades through the broker vs a child that imports ccxt and does
 //      the same calls itself; target <= 0.4x.
-import { fork } from 'node:child_process';
+import { fork, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +19,7 @@ import { openDatabase } from '../src/db/open.js';
 import type { Subscription } from '../src/db/schema.js';
 import { homePaths } from '../src/home.js';
 import { packageRoot } from '../src/package-root.js';
+import { encodeMessage, LineDecoder } from '../src/runtime/message-channel.js';
 import type { ParentMessage, StartMessage } from '../src/runtime/protocol.js';
 import { addKey } from '../src/secrets/keys.js';
 import type { BenchRow } from './index.js';
@@ -136,27 +137,35 @@ async function childMemory(dir: string, fake: FakeBinance): Promise<BenchRow[]> 
     const session = await createBroker({ db, home, clients }).factory({ runId: runRow.id, subscription, bot });
     const bundle = await bundleBot(join(packageRoot, bot.code_path), homePaths(home).bundleCache);
 
-    // The broker's child: the real bundle in the sandbox, its ctx.exchange served over IPC by the session.
+    // The broker's child: the real bundle in the sandbox, its ctx.exchange served by the session over the
+    // message channel on fd 3, as the runner does.
     const viaBroker = await new Promise<number>((resolve, reject) => {
-      const child = fork(bundle.path, ['--botctl-child'], { execArgv: sandboxNodeArgs(bundle.path), env: sandboxEnv(), serialization: 'json', stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+      const child = spawn(process.execPath, [...sandboxNodeArgs(bundle.path), bundle.path, '--botctl-child'], { env: sandboxEnv(), stdio: ['ignore', 'ignore', 'inherit', 'pipe'] });
+      const channel = child.stdio[3] as import('node:net').Socket;
+      const send = (message: ParentMessage) => channel.write(encodeMessage(message));
       const start: StartMessage = {
         type: 'start', runId: runRow.id, subscriptionId: subscription.id, scheduledFor: new Date().toISOString(), pair: subscription.trading_pair,
         mode: 'testnet', exchangeId: 'binanceusdm', config: {}, state: {},
       };
-      child.on('message', (message: { type: string; id?: number; method?: string; args?: unknown[]; ok?: boolean }) => {
-        if (message.type === 'exchange-call') {
-          session.call(message.method ?? '', message.args ?? []).then(
-            (value) => child.send({ type: 'exchange-reply', id: message.id, ok: true, value } as ParentMessage),
-            (error: Error) => child.send({ type: 'exchange-reply', id: message.id, ok: false, error: { name: error.name, message: error.message } } as ParentMessage),
-          );
-        } else if (message.type === 'result') {
-          const kb = vmHwmKb(child.pid!);
-          if (message.ok !== true) reject(new Error(`the bot failed: ${JSON.stringify(message)}`));
-          else resolve(kb);
+      const decoder = new LineDecoder();
+      channel.on('error', () => {});
+      channel.on('data', (chunk: Buffer) => {
+        for (const line of decoder.push(chunk)) {
+          const message = JSON.parse(line) as { type: string; id: number; method?: string; args?: unknown[]; ok?: boolean };
+          if (message.type === 'exchange-call') {
+            session.call(message.method ?? '', message.args ?? []).then(
+              (value) => send({ type: 'exchange-reply', id: message.id, ok: true, value }),
+              (error: Error) => send({ type: 'exchange-reply', id: message.id, ok: false, error: { name: error.name, message: error.message } }),
+            );
+          } else if (message.type === 'result') {
+            const kb = vmHwmKb(child.pid!);
+            if (message.ok !== true) reject(new Error(`the bot failed: ${JSON.stringify(message)}`));
+            else resolve(kb);
+          }
         }
       });
       child.once('error', reject);
-      child.send(start);
+      send(start);
     });
     if (session.orders().length < 3) throw new Error(`expected the bot to trade through the broker, it placed ${session.orders().length} orders`);
 

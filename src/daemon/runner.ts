@@ -1,14 +1,17 @@
 // One execution of one subscription, start to finish: resolve its code, bundle it (cached by sha256), claim
-// the slot, spawn one sandboxed Node child, serve it over IPC, supervise it (timeout, shutdown, crash), and
+// the slot, spawn one sandboxed Node child, serve it over its message channel (bounded: see below), supervise it
+// (timeout, shutdown, crash, a channel flood), and
 // write the outcome in one transaction. botd's scheduler and `botctl run` both come through here.
 import { spawn } from 'node:child_process';
+import type { Socket } from 'node:net';
 import { getPriority, setPriority } from 'node:os';
 import { bundleBot, type BundledBot } from '../bots/bundle.js';
 import { resolveCode } from '../bots/resolve-code.js';
 import type { Connection } from '../db/open.js';
 import type { Bot, Subscription } from '../db/schema.js';
 import { homePaths } from '../home.js';
-import type { ChildMessage, ExchangeCall, ParentMessage, ResultMessage, StartMessage } from '../runtime/protocol.js';
+import { encodeMessage, LineDecoder } from '../runtime/message-channel.js';
+import type { BotError, ChildMessage, ExchangeCall, ParentMessage, ResultMessage, StartMessage } from '../runtime/protocol.js';
 import type { SignalInput } from '../sdk/types.js';
 import { Calendar, defaultTimeoutMs } from './calendar.js';
 import { noExchange, type ExchangeSession, type ExchangeSessionFactory } from './exchange-handler.js';
@@ -76,6 +79,18 @@ export const defaultKillGraceMs = 3_000;
 const childNiceness = 5;
 const maxSignalsPerRun = 1_000;
 const maxStateBytes = 1024 * 1024;
+
+// What a bot may send botd over its channel. botd holds at most one unfinished message (counted as it
+// streams in) and one read's worth of finished ones; past a limit the bot is stopped and the run fails.
+export const maxMessageBytes = 1024 * 1024;
+export const maxMessagesPerRun = 100_000;
+export const maxChannelBytesPerRun = 64 * 1024 * 1024;
+/** Exchange calls served at once: further messages wait unread (in the child) until one returns. */
+const maxCallsInFlight = 16;
+/** Past this, further exchange calls of the run are refused in the bot. */
+export const maxExchangeCallsPerRun = 10_000;
+/** Replies the child has not read yet: past this, botd serves nothing more until they drain. */
+const maxUnreadReplyBytes = 8 * 1024 * 1024;
 
 export async function runExecution(options: RunnerOptions, execution: Execution): Promise<RunReport> {
   const { sqlite, db } = options.connection;
@@ -264,6 +279,8 @@ function lazySession(open: () => Promise<ExchangeSession>): ExchangeSession {
 
 interface ChildEnd {
   spawnError?: string;
+  /** The bot broke a limit of its channel and was stopped. */
+  violation?: string;
   result: ResultMessage | undefined;
   exitCode: number | null;
   signal: string | null;
@@ -286,6 +303,7 @@ interface Verdict {
 function judge(end: ChildEnd, timeoutMs: number, heapMb: number): Verdict {
   const how = end.stopped && end.stopped !== 'exited' && end.stopped !== 'gone' ? ` (${stoppedText(end.stopped)})` : '';
   if (end.spawnError) return { status: 'crashed', error: `the child process could not start: ${end.spawnError}` };
+  if (end.violation) return { status: 'failed', error: end.violation };
   if (end.timedOut) return { status: 'timed_out', error: `timed out after ${timeoutMs} ms${how}` };
   if (end.result?.ok) {
     const size = JSON.stringify(end.result.state).length;
@@ -293,9 +311,9 @@ function judge(end: ChildEnd, timeoutMs: number, heapMb: number): Verdict {
     return { status: 'succeeded', error: null, state: end.result.state };
   }
   if (end.result && !end.result.ok) {
-    const { name, message, stack } = end.result.error;
+    const { stack } = end.result.error;
     if (stack) end.tail.line(stack);
-    return { status: 'failed', error: end.result.kind === 'config' || name === 'Error' ? message : `${name}: ${message}` };
+    return { status: 'failed', error: end.result.kind === 'config' ? end.result.error.message : errorRecord(end.result.error) };
   }
   if (end.cancelled) return { status: 'abandoned', error: `botd stopped before the run finished${how}` };
   const output = end.tail.text();
@@ -305,6 +323,14 @@ function judge(end: ChildEnd, timeoutMs: number, heapMb: number): Verdict {
   const cause = end.signal ? `ended by ${end.signal}` : `exited with code ${end.exitCode}`;
   const last = lastLine(output);
   return { status: 'crashed', error: `${cause} without reporting a result${last ? `: ${last}` : ''}` };
+}
+
+// 'boom', 'TypeError: boom', 'ERR_ACCESS_DENIED: Access to this API has been restricted (FileSystemRead: /etc/passwd)'.
+function errorRecord({ name, message, code, permission, resource }: BotError): string {
+  const label = code ? (name === 'Error' ? code : `${name} [${code}]`) : name === 'Error' ? '' : name;
+  // Node 20 reports no resource for a refused spawn or worker (an empty string).
+  const detail = permission ? ` (${permission}${resource ? `: ${resource}` : ''})` : '';
+  return `${label ? `${label}: ` : ''}${message}${detail}`;
 }
 
 function stoppedText(stopped: GroupEnd): string {
@@ -333,19 +359,24 @@ async function supervise(s: Supervision): Promise<ChildEnd> {
   const end: ChildEnd = { result: undefined, exitCode: null, signal: null, timedOut: false, cancelled: false, tail, signals };
 
   // node:child_process rather than execa: none of execa's features apply here (output is streamed into the
-  // tail, the kill sequence and IPC are ours), and it measured ~8 ms slower per execution.
+  // tail, the kill sequence and the message channel are ours), and it measured ~8 ms slower per execution.
   const child = spawn(process.execPath, [...nodeArgs, s.bundle.path, '--botctl-child'], {
     // Its own process group (and session): the group is what gets signalled, descendants included.
     detached: true,
     // The child's whole environment: nothing of the daemon's.
     env: sandboxEnv(),
-    // stdout and stderr are consumed chunk by chunk into the bounded tail, never accumulated.
-    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-    serialization: 'json',
+    // stdout and stderr are consumed chunk by chunk into the bounded tail, never accumulated. fd 3 is the
+    // message channel, a socketpair read with a size limit. No 'ipc': Node's channel buffers a message of any
+    // size, so the child has none (process.send is undefined there).
+    stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
   });
-  // Resolves once both pipes have delivered their last byte (or closed abnormally).
+  // A duplex socket on Unix, where libuv makes every stdio pipe a socketpair.
+  const channel = child.stdio[3] as Socket;
+  // Errors on it mean the child closed its end or is gone: its exit tells the rest.
+  channel.on('error', () => {});
+  // Resolves once the pipes and the channel have delivered their last byte (or closed abnormally).
   const drained = Promise.all(
-    [child.stdout, child.stderr].map((stream) => stream && new Promise<void>((resolve) => stream.once('close', () => resolve()))),
+    [child.stdout, child.stderr, channel].map((stream) => stream && new Promise<void>((resolve) => stream.once('close', () => resolve()))),
   );
   let spawnError: Error | undefined;
   const exited = new Promise<void>((resolve) => {
@@ -377,27 +408,48 @@ async function supervise(s: Supervision): Promise<ChildEnd> {
   child.stderr?.on('data', (chunk: Buffer) => tail.write(chunk));
 
   const send = (message: ParentMessage) => {
-    if (!child.connected) return;
+    // A bot that has reported closes its end: nothing more is written to it.
+    if (end.result || end.violation || !channel.writable) return;
+    let line: string;
     try {
-      child.send(message, (error: Error | null) => {
-        if (error) tail.line(`[botd] could not send ${message.type} to the bot: ${error.message}`);
-      });
-    } catch {
-      // The channel closed in between: the child is on its way out.
+      line = encodeMessage(message);
+    } catch (error) {
+      tail.line(`[botd] could not send ${message.type} to the bot: ${errorText(error)}`);
+      if (message.type === 'exchange-reply' && message.ok) {
+        send({ type: 'exchange-reply', id: message.id, ok: false, error: { name: 'ExchangeError', message: `botd could not send the reply: ${errorText(error)}` } });
+      }
+      return;
     }
+    channel.write(line);
   };
+  let inFlight = 0;
+  let exchangeCalls = 0;
   const serve = async (call: ExchangeCall) => {
+    if (++exchangeCalls > maxExchangeCallsPerRun) {
+      const method = typeof call.method === 'string' ? call.method.slice(0, 100) : '?';
+      const message = `ctx.exchange.${method}() refused: botd serves at most ${maxExchangeCallsPerRun} exchange calls per run`;
+      send({ type: 'exchange-reply', id: call.id, ok: false, error: { name: 'ExchangeError', message } });
+      return;
+    }
+    inFlight++;
     try {
       const value = await s.session.call(call.method, Array.isArray(call.args) ? call.args : []);
       send({ type: 'exchange-reply', id: call.id, ok: true, value });
     } catch (error) {
       const e = error instanceof Error ? error : new Error(String(error));
       send({ type: 'exchange-reply', id: call.id, ok: false, error: { name: e.name, message: e.message } });
+    } finally {
+      inFlight--;
+      pump();
     }
   };
 
   let exitedYet = false;
-  void exited.then(() => (exitedYet = true));
+  void exited.then(() => {
+    exitedYet = true;
+    // Nothing is read by a child that is gone: what it sent before is handled regardless.
+    pump();
+  });
   const exitWithin = (ms: number) =>
     Promise.race([exited.then(() => true), new Promise<boolean>((resolve) => setTimeout(resolve, ms, false).unref())]);
 
@@ -420,7 +472,54 @@ async function supervise(s: Supervision): Promise<ChildEnd> {
     return stopping;
   };
 
-  child.on('message', (message: ChildMessage) => {
+  // The bot broke a limit: stop reading (nothing more of it is buffered), stop its processes, fail the run.
+  const violate = (error: string) => {
+    if (end.violation) return;
+    end.violation = error;
+    queue.length = 0;
+    next = 0;
+    channel.destroy();
+    tail.line(`[botd] ${error}: the bot was stopped`);
+    void stop(false);
+  };
+
+  // Finished lines not handled yet: at most one read's worth, as reading pauses while they wait.
+  const queue: string[] = [];
+  let next = 0;
+  let messages = 0;
+  let channelBytes = 0;
+  const decoder = new LineDecoder(maxMessageBytes);
+  const throttled = () => !exitedYet && (inFlight >= maxCallsInFlight || channel.writableLength > maxUnreadReplyBytes);
+  const pump = () => {
+    while (next < queue.length && !end.violation && !throttled()) handle(queue[next++] ?? '');
+    if (next >= queue.length) {
+      queue.length = 0;
+      next = 0;
+    }
+    if (end.violation) return;
+    if (queue.length > 0) channel.pause();
+    else channel.resume();
+  };
+  channel.on('drain', pump);
+  channel.on('data', (chunk: Buffer) => {
+    if (end.violation) return;
+    channelBytes += chunk.length;
+    for (const line of decoder.push(chunk)) queue.push(line);
+    if (decoder.overflowed) violate(`the bot sent an IPC message over ${mib(maxMessageBytes)} (botd's limit)`);
+    else if (channelBytes > maxChannelBytesPerRun) violate(`the bot sent more than ${mib(maxChannelBytesPerRun)} of IPC messages in one run (botd's limit)`);
+    else pump();
+  });
+
+  const handle = (line: string) => {
+    if (++messages > maxMessagesPerRun) return violate(`the bot sent more than ${maxMessagesPerRun} IPC messages in one run (botd's limit)`);
+    try {
+      receive(JSON.parse(line) as ChildMessage);
+    } catch {
+      // Not JSON, or a value built to throw when read (a `toString` that is not a function): never botd's problem.
+      tail.line('[botd] a malformed IPC message was ignored');
+    }
+  };
+  const receive = (message: ChildMessage) => {
     switch (message?.type) {
       case 'exchange-call':
         void serve(message);
@@ -437,14 +536,14 @@ async function supervise(s: Supervision): Promise<ChildEnd> {
       }
       case 'result':
         end.result ??= validResult(message);
-        // The child disconnects and should exit now; if the bot left work behind, end it after a grace period.
+        // The child closes the channel and should exit now; if the bot left work behind, end it after a grace period.
         // Output still queued in the child (pipe writes are asynchronous) is flushed first, hence at least 2 s.
         void exitWithin(Math.max(s.killGraceMs, 2_000)).then((gone) => {
           if (!gone) void stop(false);
         });
         break;
     }
-  });
+  };
 
   const timer = setTimeout(() => {
     if (end.result) return;
@@ -493,8 +592,11 @@ function validResult(message: ResultMessage): ResultMessage {
     kind: raw.kind === 'config' ? 'config' : 'error',
     error: {
       name: typeof error.name === 'string' ? error.name : 'Error',
-      message: typeof error.message === 'string' ? error.message : String(error.message ?? 'unknown error'),
+      message: typeof error.message === 'string' ? error.message : safeJson(error.message ?? 'unknown error'),
       ...(typeof error.stack === 'string' ? { stack: error.stack } : {}),
+      ...(typeof error.code === 'string' ? { code: error.code } : {}),
+      ...(typeof error.permission === 'string' ? { permission: error.permission } : {}),
+      ...(typeof error.resource === 'string' ? { resource: error.resource } : {}),
     },
   };
 }
@@ -513,6 +615,10 @@ function safeJson(value: unknown): string {
   } catch {
     return '[unserialisable fields]';
   }
+}
+
+function mib(bytes: number): string {
+  return `${bytes / 1024 / 1024} MiB`;
 }
 
 function firstLine(text: string): string {

@@ -1,13 +1,14 @@
 // Runs inside the child process, bundled together with one bot. Two entry modes:
-//   --botctl-child     execute the bot once, driven by the parent over IPC
+//   --botctl-child     execute the bot once, driven by the parent over the channel on fd 3
 //   --botctl-describe  print the bot's name, description and config schema; validate a config read from stdin
 // It imports nothing but the bot and zod's own helpers through the bot's schema: no ccxt, no database, no keys.
 
 import { isDefinedBot, type DefinedBot } from '../sdk/define-bot.js';
 import { exchangeErrorFrom } from '../sdk/errors.js';
 import type { BotContext, BotExchange, SignalInput } from '../sdk/types.js';
-import type { ChildMessage, ExchangeReply, ParentMessage, StartMessage } from './protocol.js';
+import type { BotError, ChildMessage, ExchangeReply, ParentMessage, StartMessage } from './protocol.js';
 import { configIssues } from './config-issues.js';
+import { channelFd, encodeMessage, LineDecoder } from './message-channel.js';
 
 export function runChild(bot: unknown): void {
   if (!isDefinedBot(bot)) {
@@ -52,20 +53,38 @@ function jsonSchema(bot: DefinedBot): unknown {
   }
 }
 
-function send(message: ChildMessage): void {
-  process.send?.(message);
-}
-
 function execute(bot: DefinedBot): void {
   const abort = new AbortController();
   const pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
   let nextCallId = 1;
 
-  process.on('message', (message: ParentMessage) => {
-    if (message.type === 'start') void run(bot, message);
-    else if (message.type === 'abort') abort.abort(new Error(message.reason));
-    else if (message.type === 'exchange-reply') settle(message);
+  // The parent's end is a socketpair: one duplex stream. The permission model does not restrict net, and this
+  // wraps an inherited descriptor rather than opening anything. Loaded here rather than imported, so a bundle
+  // that is only described (or built into a startup snapshot) does not load node:net at all.
+  const { Socket } = process.getBuiltinModule('node:net');
+  const channel = new Socket({ fd: channelFd, readable: true, writable: true });
+  const decoder = new LineDecoder();
+  // botd went away or closed the channel: there is no one left to report to.
+  channel.on('error', () => {});
+  channel.on('data', (chunk: Buffer) => {
+    for (const line of decoder.push(chunk)) {
+      let message: ParentMessage;
+      try {
+        message = JSON.parse(line) as ParentMessage;
+      } catch {
+        continue;
+      }
+      if (message.type === 'start') void run(bot, message);
+      else if (message.type === 'abort') abort.abort(new Error(message.reason));
+      else if (message.type === 'exchange-reply') settle(message);
+    }
   });
+
+  function send(message: ChildMessage): void {
+    // Serialising first: a value JSON cannot hold throws here, in the bot's call.
+    const line = encodeMessage(message);
+    if (channel.writable) channel.write(line);
+  }
 
   function settle(reply: ExchangeReply): void {
     const call = pending.get(reply.id);
@@ -133,20 +152,34 @@ function execute(bot: DefinedBot): void {
       await bot.execute(ctx);
       finish({ type: 'result', ok: true, state: Object.fromEntries(state) });
     } catch (error) {
-      const e = error instanceof Error ? error : new Error(String(error));
-      finish({ type: 'result', ok: false, kind: 'error', error: { name: e.name, message: e.message, ...(e.stack ? { stack: e.stack } : {}) } });
+      finish({ type: 'result', ok: false, kind: 'error', error: botError(error) });
     }
   }
 
   function finish(result: ChildMessage): void {
-    // Disconnect once the result is flushed, so the child exits even if the bot left timers behind.
-    process.send?.(result, undefined, undefined, () => process.disconnect?.());
+    // Close the channel once the result is flushed, so the child exits even if the bot left timers behind.
+    if (channel.writable) channel.end(encodeMessage(result), () => channel.destroy());
   }
+}
+
+// Name, message and stack, plus what says why Node refused: its code (ERR_ACCESS_DENIED) and, from the
+// permission model, the permission and the resource asked for.
+function botError(error: unknown): BotError {
+  const e = error instanceof Error ? error : new Error(String(error));
+  const { code, permission, resource } = e as Error & { code?: unknown; permission?: unknown; resource?: unknown };
+  const text = (value: unknown) => (typeof value === 'string' || typeof value === 'number' ? String(value) : undefined);
+  const fields = { code: text(code), permission: text(permission), resource: text(resource) };
+  return {
+    name: e.name,
+    message: e.message,
+    ...(e.stack ? { stack: e.stack } : {}),
+    ...Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)),
+  };
 }
 
 function trimTrailingUndefined(args: unknown[]): unknown[] {
   let end = args.length;
   while (end > 0 && args[end - 1] === undefined) end--;
-  // JSON over IPC turns inner undefined into null, which ccxt treats as "not given" too.
+  // JSON turns inner undefined into null, which ccxt treats as "not given" too.
   return args.slice(0, end);
 }

@@ -1,4 +1,5 @@
-// Messages between botd (parent) and one bot execution (child) over Node's IPC channel.
+// Messages between botd (parent) and one bot execution (child), one JSON line each over the child's fd 3
+// (framing and limits: message-channel.ts; Node's own IPC channel is not opened at all).
 // The child never sees API keys, the database or the daemon's environment: everything it needs arrives here.
 
 import type { Mode, SignalInput } from '../sdk/types.js';
@@ -53,8 +54,20 @@ export interface SignalMessage {
   signal: SignalInput;
 }
 
+/** What the child reports of an error the bot threw. */
+export interface BotError {
+  name: string;
+  message: string;
+  stack?: string;
+  /** Node's error code, e.g. ERR_ACCESS_DENIED when the sandbox refused. */
+  code?: string;
+  /** For ERR_ACCESS_DENIED: the permission refused (e.g. FileSystemRead) and what it was asked for. */
+  permission?: string;
+  resource?: string;
+}
+
 export type ResultMessage =
   | { type: 'result'; ok: true; state: Record<string, unknown> }
-  | { type: 'result'; ok: false; kind: 'config' | 'error'; error: { name: string; message: string; stack?: string } };
+  | { type: 'result'; ok: false; kind: 'config' | 'error'; error: BotError };
 
 export type ChildMessage = ExchangeCall | LogMessage | SignalMessage | ResultMessage;

@@ -154,12 +154,22 @@ describe('botd running custom bots', () => {
   });
 
   it('records each escape attempt as a denied, failed run', async () => {
-    for (const name of ['reads_db', 'reads_master_key', 'reads_passwd', 'writes_file', 'spawns_process', 'starts_worker']) {
+    // What the permission model refused each one, as the run's error records it (with Node's code).
+    const refused: Record<string, string> = {
+      reads_db: 'FileSystemRead',
+      reads_master_key: 'FileSystemRead',
+      reads_passwd: 'FileSystemRead',
+      writes_file: 'FileSystemWrite',
+      spawns_process: 'ChildProcess',
+      starts_worker: 'WorkerThreads',
+    };
+    for (const [name, permission] of Object.entries(refused)) {
       const [run] = await until(`a finished run of ${name}`, async () => {
         const runs = await finishedRuns(subs[name]!);
         return runs.length ? runs : undefined;
       });
-      expect(run, name).toMatchObject({ status: 'failed', error: 'Access to this API has been restricted' });
+      expect(run!.status, name).toBe('failed');
+      expect(run!.error, name).toMatch(new RegExp(`^ERR_ACCESS_DENIED: Access to this API has been restricted[^(]* \\(${permission}(: [^)]+)?\\)$`));
       expect(run!.log_tail, name).toContain('Error: Access to this API has been restricted');
       expect(run!.log_tail, name).not.toContain('LEAKED');
     }

@@ -166,40 +166,46 @@ describe('the sandbox around custom code', () => {
     return run(await addSubscription(connection.db, bot.id, { config }));
   }
 
-  function expectDenied(r: Run, where: RegExp): void {
+  // The recorded error says why: Node's code, the permission refused and, where Node names it, the resource
+  // (Node 22+ adds a hint to the message, and names the spawned file too).
+  function expectDenied(r: Run, where: RegExp, permission: string, resource?: string): void {
     expect(r.status).toBe('failed');
-    expect(r.error).toBe(denied);
+    const named = resource === undefined ? '(: [^)]+)?' : `: ${escapeRegExp(resource)}`;
+    expect(r.error).toMatch(new RegExp(`^ERR_ACCESS_DENIED: ${escapeRegExp(denied)}[^(]* \\(${permission}${named}\\)$`));
     // The stack in the log tail names the API that was refused.
     expect(r.log_tail).toMatch(where);
     expect(r.log_tail).not.toContain('LEAKED');
   }
 
   it('denies reading the database file', async () => {
-    expectDenied(await attempt('reads_file.ts', { path: homePaths(home.home).database }), /readFileSync/);
+    const database = homePaths(home.home).database;
+    expectDenied(await attempt('reads_file.ts', { path: database }), /readFileSync/, 'FileSystemRead', database);
   });
 
   it('denies reading the master key file', async () => {
     const keyFile = homePaths(home.home).masterKey;
     if (!existsSync(keyFile)) writeFileSync(keyFile, randomBytes(32).toString('base64'), { mode: 0o600 });
-    expectDenied(await attempt('reads_file.ts', { path: keyFile }), /readFileSync/);
+    expectDenied(await attempt('reads_file.ts', { path: keyFile }), /readFileSync/, 'FileSystemRead', keyFile);
   });
 
   it('denies reading /etc/passwd', async () => {
-    expectDenied(await attempt('reads_file.ts', { path: '/etc/passwd' }), /readFileSync/);
+    const r = await attempt('reads_file.ts', { path: '/etc/passwd' });
+    expectDenied(r, /readFileSync/, 'FileSystemRead', '/etc/passwd');
+    expect(r.error).toMatch(/^ERR_ACCESS_DENIED: Access to this API has been restricted.* \(FileSystemRead: \/etc\/passwd\)$/);
   });
 
   it('denies writing a file', async () => {
     const target = `${home.home}/written-by-bot.txt`;
-    expectDenied(await attempt('writes_file.ts', { path: target }), /openSync|writeFileSync/);
+    expectDenied(await attempt('writes_file.ts', { path: target }), /openSync|writeFileSync/, 'FileSystemWrite', target);
     expect(existsSync(target)).toBe(false);
   });
 
   it('denies spawning a process', async () => {
-    expectDenied(await attempt('spawns_process.ts'), /execFileSync|spawnSync/);
+    expectDenied(await attempt('spawns_process.ts'), /execFileSync|spawnSync/, 'ChildProcess');
   });
 
   it('denies starting a worker thread', async () => {
-    expectDenied(await attempt('starts_worker.ts'), /Worker/);
+    expectDenied(await attempt('starts_worker.ts'), /Worker/, 'WorkerThreads');
   });
 
   it("shows the bot none of botd's environment: no master key, no S3 credentials", async () => {
@@ -217,6 +223,10 @@ describe('the sandbox around custom code', () => {
     expect((await run(await addSubscription(connection.db, bot.id))).status).toBe('succeeded');
   });
 });
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
 
 async function closedPort(): Promise<number> {
   const probe = createServer();

@@ -207,8 +207,9 @@ describe('runner', () => {
       expect(report.status).toBe('succeeded');
       const [run] = await runsOf(db, sub);
       const env = JSON.parse(/env (\[.*\])/.exec(run?.log_tail ?? '')?.[1] ?? 'null') as string[];
-      // Node adds its own IPC channel variables; nothing of botd's environment arrives.
-      expect(env.filter((key) => !key.startsWith('NODE_CHANNEL_'))).toEqual(['LANG', 'NODE_ENV', 'TZ']);
+      // Nothing of botd's environment arrives, nor Node's IPC channel (NODE_CHANNEL_FD): it is not opened.
+      expect(env).toEqual(['LANG', 'NODE_ENV', 'TZ']);
+      expect(run?.log_tail).toContain('process.send: undefined, process.channel: undefined');
       expect(run?.log_tail).toContain('read: ERR_ACCESS_DENIED');
       expect(run?.log_tail).toContain('spawn: ERR_ACCESS_DENIED');
     } finally {
@@ -222,7 +223,10 @@ describe('runner', () => {
     const report = await runExecution(options, { subscriptionId: sub, scheduledFor: slot(), requireEnabled: true });
     expect(report).toMatchObject({ status: 'failed', error: 'ProtocolError: the bot reported a malformed result: its state is not an object' });
     const [run] = await runsOf(db, sub);
+    expect(run?.log_tail).toContain('process.send is undefined, process.channel is undefined');
     expect(run?.log_tail).toContain('a malformed signal was ignored');
+    // Not JSON, and a log level that throws when made text: both ignored, botd unharmed.
+    expect(run?.log_tail?.match(/a malformed IPC message was ignored/g)).toHaveLength(2);
     expect(await db.selectFrom('signals').selectAll().where('subscription_id', '=', sub).execute()).toEqual([]);
   });
 
