@@ -21,7 +21,7 @@ export async function openDatabase(home: string, options: { readonly?: boolean }
   const sqlite = new SQLite(homePaths(home).database, { readonly: options.readonly ?? false });
   // busy_timeout first: every later statement, including the switch to WAL, may wait on another process.
   sqlite.pragma('busy_timeout = 5000');
-  if (!options.readonly) sqlite.pragma('journal_mode = WAL');
+  if (!options.readonly) enableWal(sqlite);
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
@@ -33,6 +33,25 @@ export async function openDatabase(home: string, options: { readonly?: boolean }
     throw error;
   }
   return connection;
+}
+
+// The first statement that touches the file. SQLite documents two moments where WAL answers SQLITE_BUSY at
+// once, without waiting out busy_timeout: while the last connection to close is cleaning up the -wal and
+// -shm files, and while the first to open after a crash runs recovery. Both happen when short-lived botctl
+// processes come and go together (seen in CI: five at once on a fresh home). Once this statement has
+// succeeded the connection holds its share of the WAL index, so no later cleanup can race it: retrying
+// here, briefly and boundedly, is enough. It also switches a fresh file to WAL (the mode persists).
+function enableWal(sqlite: SQLite.Database, deadline = Date.now() + 5_000): void {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      if (sqlite.pragma('journal_mode', { simple: true }) !== 'wal') sqlite.pragma('journal_mode = WAL');
+      return;
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() > deadline) throw error;
+      // A synchronous pause: opening the database is synchronous all the way through.
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, Math.min(5 * attempt, 50));
+    }
+  }
 }
 
 // SQLite's DDL is transactional, but kysely treats it as not, and its migration lock is a no-op there.
