@@ -1,26 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { deleteBot } from '../../src/bots/delete-bot.js';
 import { findBot } from '../../src/bots/find-bot.js';
 import { listBots } from '../../src/bots/list-bots.js';
-import { openDatabase, type Connection } from '../../src/db/open.js';
+import { useTemporaryDatabase } from '../support/database.js';
 import { snapshotDatabase } from '../support/db-snapshot.js';
 import { expectBotctlError } from '../support/expect-error.js';
 import { makeBot, makeRun, makeSubscription } from '../support/fixtures.js';
-import { temporaryHome } from '../support/home.js';
 
 describe('findBot, listBots, deleteBot', () => {
-  const { home, remove } = temporaryHome();
-  let connection: Connection;
-  beforeAll(async () => {
-    connection = await openDatabase(home);
-  });
-  afterAll(async () => {
-    await connection.close();
-    remove();
-  });
+  const temp = useTemporaryDatabase();
 
   it('finds a bot by id, by name and by developer/name', async () => {
-    const { db } = connection;
+    const { db } = temp;
     const sma = await makeBot(db, 'finder');
     expect((await findBot(db, String(sma.id))).id).toBe(sma.id);
     expect((await findBot(db, 'finder')).id).toBe(sma.id);
@@ -28,15 +19,15 @@ describe('findBot, listBots, deleteBot', () => {
   });
 
   it('reports an unknown id or name as exit 2 naming `botctl bots`', async () => {
-    await expectBotctlError(findBot(connection.db, '999999'), { message: 'No bot with id 999999.', hint: 'botctl bots' });
-    await expectBotctlError(findBot(connection.db, 'ghost'), { message: 'No bot named "ghost".' });
+    await expectBotctlError(findBot(temp.db, '999999'), { message: 'No bot with id 999999.', hint: 'botctl bots' });
+    await expectBotctlError(findBot(temp.db, 'ghost'), { message: 'No bot named "ghost".' });
     // Control characters in the argument are escaped in the message, never printed raw.
-    const error = await expectBotctlError(findBot(connection.db, 'gh\u001b[2Jost'), { message: 'No bot named' });
+    const error = await expectBotctlError(findBot(temp.db, 'gh\u001b[2Jost'), { message: 'No bot named' });
     expect(error.message).not.toContain('\u001b');
   });
 
   it('refuses a name shared by two developers, listing both', async () => {
-    const { db } = connection;
+    const { db } = temp;
     const a = await makeBot(db, 'twin', { developer: 'alice' });
     const b = await makeBot(db, 'twin', { developer: 'bob' });
     await expectBotctlError(findBot(db, 'twin'), {
@@ -46,7 +37,7 @@ describe('findBot, listBots, deleteBot', () => {
   });
 
   it('lists bots with their subscription counts', async () => {
-    const { db } = connection;
+    const { db } = temp;
     const bot = await makeBot(db, 'listed');
     await makeSubscription(db, bot);
     await makeSubscription(db, bot);
@@ -63,19 +54,19 @@ describe('findBot, listBots, deleteBot', () => {
   });
 
   it('refuses to delete a bot with subscriptions: exit 2, nothing removed', async () => {
-    const { db } = connection;
+    const { db } = temp;
     const bot = await makeBot(db, 'busy');
     await makeSubscription(db, bot);
-    const before = snapshotDatabase(home);
+    const before = snapshotDatabase(temp.home);
     await expectBotctlError(deleteBot(db, 'busy'), {
       message: `Bot busy (id ${bot.id}) has 1 subscription(s)`,
       hint: `botctl delete ${bot.id} --force`,
     });
-    expect(snapshotDatabase(home)).toEqual(before);
+    expect(snapshotDatabase(temp.home)).toEqual(before);
   });
 
   it('with force removes the bot, its subscriptions, runs and state in one go', async () => {
-    const { db } = connection;
+    const { db } = temp;
     const bot = await makeBot(db, 'doomed');
     const keep = await makeBot(db, 'kept');
     const s1 = await makeSubscription(db, bot);
@@ -95,11 +86,11 @@ describe('findBot, listBots, deleteBot', () => {
   });
 
   it('deletes a bot without subscriptions, and reports an unknown one as exit 2', async () => {
-    const { db } = connection;
+    const { db } = temp;
     await makeBot(db, 'lonely');
     expect((await deleteBot(db, 'lonely')).subscriptions).toBe(0);
-    const before = snapshotDatabase(home);
+    const before = snapshotDatabase(temp.home);
     await expectBotctlError(deleteBot(db, 'lonely'), { message: 'No bot named "lonely".' });
-    expect(snapshotDatabase(home)).toEqual(before);
+    expect(snapshotDatabase(temp.home)).toEqual(before);
   });
 });

@@ -9,12 +9,11 @@ import { fileURLToPath } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sourceCachePath } from '../../src/bots/source-cache.js';
-import { openDatabase, type Connection } from '../../src/db/open.js';
 import type { Run } from '../../src/db/schema.js';
 import { homePaths } from '../../src/home.js';
 import { addSubscription, until } from '../daemon/helpers.js';
 import { botctl, botdBin } from '../support/cli.js';
-import { temporaryHome } from '../support/home.js';
+import { useTemporaryDatabase } from '../support/database.js';
 import { startS3Server, type S3Server } from '../support/s3-server.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/custom/${name}`, import.meta.url));
@@ -22,10 +21,9 @@ const everyTwoSeconds = '*/2 * * * * *';
 
 let server: S3Server;
 let proxy: Proxy;
-let connection: Connection;
 let botd: ResultPromise | undefined;
 let botdOutput = '';
-const { home, remove } = temporaryHome();
+const temp = useTemporaryDatabase();
 const masterKey = randomBytes(32).toString('base64');
 
 // The store botd sees sits behind this proxy, which the test can cut and restore: S3 down, S3 back.
@@ -80,13 +78,13 @@ function s3Env(endpoint: string): Record<string, string> {
 }
 
 async function upload(file: string, args: string[] = []): Promise<{ id: number; version: number; sha256: string }> {
-  const r = await botctl(home, ['upload', fixture(file), ...args, '--json'], { env: s3Env(server.endpoint) });
+  const r = await botctl(temp.home, ['upload', fixture(file), ...args, '--json'], { env: s3Env(server.endpoint) });
   expect(r.exitCode, r.stderr).toBe(0);
   return r.json as { id: number; version: number; sha256: string };
 }
 
 async function finishedRuns(subscriptionId: number): Promise<Run[]> {
-  return connection.db
+  return temp.db
     .selectFrom('runs')
     .selectAll()
     .where('subscription_id', '=', subscriptionId)
@@ -100,15 +98,12 @@ beforeAll(async () => {
   server = await startS3Server();
   process.stderr.write(`[custom-botd.e2e.test] botd fetches custom bots from ${server.kind}\n`);
   proxy = await startProxy(server.endpoint);
-  connection = await openDatabase(home);
 });
 
 afterAll(async () => {
   if (botd?.pid !== undefined && botd.exitCode === null) botd.kill('SIGKILL');
   await botd?.catch(() => undefined);
-  await connection?.close();
   await proxy?.close();
-  remove();
   await server?.stop();
 });
 
@@ -117,7 +112,7 @@ describe('botd running custom bots', () => {
   let offline: { v1: { sha256: string }; v2: { sha256: string } };
 
   it('starts with escaping bots, well-behaved bots and an unreachable-version bot scheduled every two seconds', async () => {
-    const { db } = connection;
+    const { db } = temp;
     const add = async (name: string, file: string, config: unknown = {}, pinned: number | null = null) => {
       const bot = await upload(file, ['--name', name]);
       subs[name] = await addSubscription(db, bot.id, { schedule: everyTwoSeconds, config });
@@ -125,10 +120,10 @@ describe('botd running custom bots', () => {
       return bot;
     };
     await add('counter', 'counter_bot.ts');
-    await add('reads_db', 'reads_file.ts', { path: homePaths(home).database });
-    await add('reads_master_key', 'reads_file.ts', { path: homePaths(home).masterKey });
+    await add('reads_db', 'reads_file.ts', { path: homePaths(temp.home).database });
+    await add('reads_master_key', 'reads_file.ts', { path: homePaths(temp.home).masterKey });
     await add('reads_passwd', 'reads_file.ts', { path: '/etc/passwd' });
-    await add('writes_file', 'writes_file.ts', { path: join(home, 'written-by-bot.txt') });
+    await add('writes_file', 'writes_file.ts', { path: join(temp.home, 'written-by-bot.txt') });
     await add('spawns_process', 'spawns_process.ts');
     await add('starts_worker', 'starts_worker.ts');
     await add('reads_env', 'reads_env.ts');
@@ -138,10 +133,10 @@ describe('botd running custom bots', () => {
     const v2 = await upload('counter_bot_v2.ts', ['--bot', String(v1.id)]);
     expect(v2.version).toBe(2);
     offline = { v1, v2 };
-    rmSync(sourceCachePath(home, v1.sha256));
-    rmSync(sourceCachePath(home, v2.sha256));
+    rmSync(sourceCachePath(temp.home, v1.sha256));
+    rmSync(sourceCachePath(temp.home, v2.sha256));
 
-    botd = execa(process.execPath, [botdBin, 'start', '--home', home, '--max-failures', '1000', '--kill-grace', '500', '--concurrency', '8'], {
+    botd = execa(process.execPath, [botdBin, 'start', '--home', temp.home, '--max-failures', '1000', '--kill-grace', '500', '--concurrency', '8'], {
       // The secrets a bot would love to find, in botd's own environment.
       env: { ...s3Env(proxy.endpoint), BOTCTL_MASTER_KEY: masterKey, NO_COLOR: '1' },
       extendEnv: false,
@@ -173,7 +168,7 @@ describe('botd running custom bots', () => {
       expect(run!.log_tail, name).toContain('Error: Access to this API has been restricted');
       expect(run!.log_tail, name).not.toContain('LEAKED');
     }
-    expect(existsSync(join(home, 'written-by-bot.txt'))).toBe(false);
+    expect(existsSync(join(temp.home, 'written-by-bot.txt'))).toBe(false);
   });
 
   it("shows a bot none of botd's environment", async () => {
@@ -203,7 +198,7 @@ describe('botd running custom bots', () => {
     const sub = subs.offline!;
     // v1 has run (and is cached) while S3 was up.
     await until('offline v1 to succeed', async () => (await finishedRuns(sub)).some((r) => r.status === 'succeeded'));
-    expect(existsSync(sourceCachePath(home, offline.v1.sha256))).toBe(true);
+    expect(existsSync(sourceCachePath(temp.home, offline.v1.sha256))).toBe(true);
 
     proxy.up = false;
     const downSince = (await finishedRuns(sub)).at(-1)!.id;
@@ -211,7 +206,7 @@ describe('botd running custom bots', () => {
       (await finishedRuns(sub)).some((r) => r.id > downSince && r.status === 'succeeded' && r.code_sha256 === offline.v1.sha256),
     );
     // Follow the newest version, which this host has never fetched.
-    await connection.db.updateTable('subscriptions').set({ pinned_version: null }).where('id', '=', sub).execute();
+    await temp.db.updateTable('subscriptions').set({ pinned_version: null }).where('id', '=', sub).execute();
     const failed = await until('a run of the uncached v2 to fail', async () =>
       (await finishedRuns(sub)).find((r) => r.id > downSince && r.status === 'failed'),
     );
@@ -233,7 +228,7 @@ describe('botd running custom bots', () => {
     botd!.kill('SIGTERM');
     const result = await botd!;
     expect(result.exitCode, botdOutput.slice(-2000)).toBe(0);
-    const running = await connection.db.selectFrom('runs').select('id').where('status', '=', 'running').execute();
+    const running = await temp.db.selectFrom('runs').select('id').where('status', '=', 'running').execute();
     expect(running).toEqual([]);
   });
 });

@@ -11,21 +11,19 @@ import { sourceCachePath } from '../../src/bots/source-cache.js';
 import { uploadBot } from '../../src/bots/upload.js';
 import { pinSubscription } from '../../src/bots/versions.js';
 import { runExecution, type RunnerOptions } from '../../src/daemon/runner.js';
-import { openDatabase, type Connection } from '../../src/db/open.js';
 import type { Run } from '../../src/db/schema.js';
 import { homePaths } from '../../src/home.js';
 import type { ObjectStore } from '../../src/store/object-store.js';
 import { s3Store } from '../../src/store/s3-store.js';
 import { addSubscription } from '../daemon/helpers.js';
-import { temporaryHome } from '../support/home.js';
+import { useTemporaryDatabase } from '../support/database.js';
 import { createS3Client, startS3Server, type S3Server } from '../support/s3-server.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/custom/${name}`, import.meta.url));
 const slot = () => new Date(Date.now() + Math.floor(Math.random() * 1e6)).toISOString();
 
 let server: S3Server;
-let home: ReturnType<typeof temporaryHome>;
-let connection: Connection;
+const temp = useTemporaryDatabase();
 let store: ObjectStore;
 let options: RunnerOptions;
 const savedEnv = { ...process.env };
@@ -44,40 +42,36 @@ function pointBotdAt(endpoint: string): void {
 beforeAll(async () => {
   server = await startS3Server();
   process.stderr.write(`[custom-run.test] custom bot versions are stored in ${server.kind}\n`);
-  home = temporaryHome();
-  connection = await openDatabase(home.home);
   store = s3Store({
     bucket: server.bucket,
     endpoint: server.endpoint,
     region: server.region,
     credentials: { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey },
   });
-  options = { home: home.home, connection, killGraceMs: 500 };
+  options = { home: temp.home, connection: temp.connection, killGraceMs: 500 };
   pointBotdAt(server.endpoint);
 });
 
 afterAll(async () => {
   process.env = savedEnv;
   store?.close();
-  await connection?.close();
-  home?.remove();
   await server?.stop();
 });
 
 async function run(subscriptionId: number): Promise<Run> {
   const report = await runExecution(options, { subscriptionId, scheduledFor: slot(), requireEnabled: true });
   expect(report.runId).not.toBeNull();
-  return connection.db.selectFrom('runs').selectAll().where('id', '=', report.runId!).executeTakeFirstOrThrow();
+  return temp.db.selectFrom('runs').selectAll().where('id', '=', report.runId!).executeTakeFirstOrThrow();
 }
 
 async function upload(file: string, extra: { name?: string; bot?: string } = {}) {
-  return uploadBot(connection.db, home.home, store, { file: fixture(file), ...extra });
+  return uploadBot(temp.db, temp.home, store, { file: fixture(file), ...extra });
 }
 
 describe('custom bot versions at run time', () => {
   it('runs the newest version unpinned, a pinned one after `pin`, and the newest again after `pin latest`', async () => {
     const v1 = await upload('counter_bot.ts');
-    const sub = await addSubscription(connection.db, v1.bot.id, { config: { greeting: 'hi' } });
+    const sub = await addSubscription(temp.db, v1.bot.id, { config: { greeting: 'hi' } });
     const first = await run(sub);
     expect(first).toMatchObject({ status: 'succeeded', code_sha256: v1.version.sha256 });
     expect(first.log_tail).toContain('hi from counter_bot v1, run 1');
@@ -87,25 +81,25 @@ describe('custom bot versions at run time', () => {
     expect(second).toMatchObject({ status: 'succeeded', code_sha256: v2.version.sha256 });
     expect(second.log_tail).toContain('from counter_bot v2, run 2');
 
-    await pinSubscription(connection.db, String(sub), '1');
+    await pinSubscription(temp.db, String(sub), '1');
     const rolledBack = await run(sub);
     expect(rolledBack).toMatchObject({ status: 'succeeded', code_sha256: v1.version.sha256 });
     expect(rolledBack.log_tail).toContain('counter_bot v1, run 3');
 
-    await pinSubscription(connection.db, String(sub), 'latest');
+    await pinSubscription(temp.db, String(sub), 'latest');
     expect((await run(sub)).code_sha256).toBe(v2.version.sha256);
   });
 
   it('fetches a version once and runs it from the cache while S3 is down; one not cached fails and is retried on the next tick', async () => {
     const v1 = await upload('counter_bot.ts', { name: 'offline_bot' });
-    const sub = await addSubscription(connection.db, v1.bot.id);
+    const sub = await addSubscription(temp.db, v1.bot.id);
     // The upload warmed this host's cache; another host would start without it.
-    rmSync(sourceCachePath(home.home, v1.version.sha256));
+    rmSync(sourceCachePath(temp.home, v1.version.sha256));
     expect((await run(sub)).status).toBe('succeeded');
-    expect(sha256(readFileSync(sourceCachePath(home.home, v1.version.sha256)))).toBe(v1.version.sha256);
+    expect(sha256(readFileSync(sourceCachePath(temp.home, v1.version.sha256)))).toBe(v1.version.sha256);
 
     const v2 = await upload('counter_bot_v2.ts', { bot: String(v1.bot.id) });
-    rmSync(sourceCachePath(home.home, v2.version.sha256));
+    rmSync(sourceCachePath(temp.home, v2.version.sha256));
     const down = `http://127.0.0.1:${await closedPort()}`;
     pointBotdAt(down);
     try {
@@ -117,9 +111,9 @@ describe('custom bot versions at run time', () => {
       expect(failed.error).toContain(down);
       expect(failed.error).toContain('the next scheduled run tries again');
       // v1 is cached: pinned to it, the subscription runs with S3 down.
-      await pinSubscription(connection.db, String(sub), '1');
+      await pinSubscription(temp.db, String(sub), '1');
       expect(await run(sub)).toMatchObject({ status: 'succeeded', code_sha256: v1.version.sha256 });
-      await pinSubscription(connection.db, String(sub), 'latest');
+      await pinSubscription(temp.db, String(sub), 'latest');
     } finally {
       pointBotdAt(server.endpoint);
     }
@@ -129,8 +123,8 @@ describe('custom bot versions at run time', () => {
 
   it('refuses an object whose bytes no longer match the recorded sha256, records the run so, and caches nothing', async () => {
     const { bot, version } = await upload('counter_bot.ts', { name: 'tampered_bot' });
-    const sub = await addSubscription(connection.db, bot.id);
-    rmSync(sourceCachePath(home.home, version.sha256));
+    const sub = await addSubscription(temp.db, bot.id);
+    rmSync(sourceCachePath(temp.home, version.sha256));
     // Someone with write access to the bucket replaces the object behind botctl's back.
     const evil = Buffer.from(readFileSync(fixture('counter_bot.ts'), 'utf8').replace("ctx.log.info(", "ctx.log.info('EVIL'), ctx.log.info("));
     const raw = createS3Client(server);
@@ -144,15 +138,15 @@ describe('custom bot versions at run time', () => {
     expect(refused.error).toContain('sha256 digest mismatch');
     expect(refused.error).toContain(`but ${version.sha256} was recorded at upload`);
     expect(refused.code_sha256).toBeNull();
-    expect(existsSync(sourceCachePath(home.home, version.sha256))).toBe(false);
+    expect(existsSync(sourceCachePath(temp.home, version.sha256))).toBe(false);
   });
 
   it('does not trust a damaged cache entry: it fetches the version again', async () => {
     const { bot, version } = await upload('counter_bot.ts', { name: 'recached_bot' });
-    const sub = await addSubscription(connection.db, bot.id);
-    writeFileSync(sourceCachePath(home.home, version.sha256), 'export default 1; // damaged');
+    const sub = await addSubscription(temp.db, bot.id);
+    writeFileSync(sourceCachePath(temp.home, version.sha256), 'export default 1; // damaged');
     expect(await run(sub)).toMatchObject({ status: 'succeeded', code_sha256: version.sha256 });
-    expect(sha256(readFileSync(sourceCachePath(home.home, version.sha256)))).toBe(version.sha256);
+    expect(sha256(readFileSync(sourceCachePath(temp.home, version.sha256)))).toBe(version.sha256);
   });
 });
 
@@ -163,7 +157,7 @@ describe('the sandbox around custom code', () => {
 
   async function attempt(file: string, config: unknown = {}): Promise<Run> {
     const { bot } = await upload(file, { name: `${file.replace('.ts', '')}_${randomBytes(3).toString('hex')}` });
-    return run(await addSubscription(connection.db, bot.id, { config }));
+    return run(await addSubscription(temp.db, bot.id, { config }));
   }
 
   // The recorded error says why: Node's code, the permission refused and, where Node names it, the resource
@@ -178,12 +172,12 @@ describe('the sandbox around custom code', () => {
   }
 
   it('denies reading the database file', async () => {
-    const database = homePaths(home.home).database;
+    const database = homePaths(temp.home).database;
     expectDenied(await attempt('reads_file.ts', { path: database }), /readFileSync/, 'FileSystemRead', database);
   });
 
   it('denies reading the master key file', async () => {
-    const keyFile = homePaths(home.home).masterKey;
+    const keyFile = homePaths(temp.home).masterKey;
     if (!existsSync(keyFile)) writeFileSync(keyFile, randomBytes(32).toString('base64'), { mode: 0o600 });
     expectDenied(await attempt('reads_file.ts', { path: keyFile }), /readFileSync/, 'FileSystemRead', keyFile);
   });
@@ -195,7 +189,7 @@ describe('the sandbox around custom code', () => {
   });
 
   it('denies writing a file', async () => {
-    const target = `${home.home}/written-by-bot.txt`;
+    const target = `${temp.home}/written-by-bot.txt`;
     expectDenied(await attempt('writes_file.ts', { path: target }), /openSync|writeFileSync/, 'FileSystemWrite', target);
     expect(existsSync(target)).toBe(false);
   });
@@ -215,12 +209,12 @@ describe('the sandbox around custom code', () => {
     expect(r.status).toBe('succeeded');
     const env = JSON.parse(/ENV (\{.*\})/.exec(r.log_tail ?? '')?.[1] ?? 'null') as Record<string, string>;
     expect(Object.keys(env).sort()).toEqual(['LANG', 'NODE_ENV', 'TZ']);
-    for (const value of [...Object.values(secrets), server.accessKeyId, home.home]) expect(r.log_tail).not.toContain(value);
+    for (const value of [...Object.values(secrets), server.accessKeyId, temp.home]) expect(r.log_tail).not.toContain(value);
   });
 
   it('keeps running bots after all of that', async () => {
     const { bot } = await upload('counter_bot.ts', { name: 'after_the_storm' });
-    expect((await run(await addSubscription(connection.db, bot.id))).status).toBe('succeeded');
+    expect((await run(await addSubscription(temp.db, bot.id))).status).toBe('succeeded');
   });
 });
 

@@ -1,23 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { listTemplateFiles } from '../../src/bots/templates.js';
 import { usageReport } from '../../src/bots/usage.js';
-import { openDatabase, type Connection } from '../../src/db/open.js';
+import { useTemporaryDatabase } from '../support/database.js';
 import { makeBot, makeSubscription } from '../support/fixtures.js';
-import { temporaryHome } from '../support/home.js';
 
 describe('usageReport', () => {
-  const { home, remove } = temporaryHome();
-  let connection: Connection;
-  beforeAll(async () => {
-    connection = await openDatabase(home);
-  });
-  afterAll(async () => {
-    await connection.close();
-    remove();
-  });
+  const temp = useTemporaryDatabase();
 
   it('lists every template file with zero counts on an empty home', async () => {
-    const report = await usageReport(connection.db);
+    const report = await usageReport(temp.db);
     const templates = listTemplateFiles();
     expect(report.files.map((f) => f.code_path)).toEqual(templates.map((t) => t.codePath));
     expect(report.files.every((f) => f.bots === 0 && f.subscriptions === 0 && f.kind === 'template')).toBe(true);
@@ -26,7 +17,7 @@ describe('usageReport', () => {
   });
 
   it('counts bots and subscriptions per code path, and the bytes a copy per bot would need', async () => {
-    const { db } = connection;
+    const { db } = temp;
     const a = await makeBot(db, 'a');
     await makeBot(db, 'b');
     const c = await makeBot(db, 'c', { template: 'binance_futures_bot' });

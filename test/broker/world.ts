@@ -4,32 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import { createTemplateBot } from '../../src/bots/create-template-bot.js';
-import { openDatabase, type Connection } from '../../src/db/open.js';
 import type { Bot, Database, Mode, Subscription } from '../../src/db/schema.js';
 import type { RecordedFile } from '../../src/broker/market-data.js';
 import { addKey } from '../../src/secrets/keys.js';
-import { temporaryHome } from '../support/home.js';
+import { openTemporaryDatabase, type TemporaryDatabase } from '../support/database.js';
 
-export interface World {
-  home: string;
-  connection: Connection;
-  db: Kysely<Database>;
-  close(): Promise<void>;
-}
-
-export async function openWorld(): Promise<World> {
-  const { home, remove } = temporaryHome();
-  const connection = await openDatabase(home);
-  return {
-    home,
-    connection,
-    db: connection.db,
-    async close() {
-      await connection.close();
-      remove();
-    },
-  };
-}
+export type World = TemporaryDatabase;
+export const openWorld = openTemporaryDatabase;
 
 export function templateBot(db: Kysely<Database>, template: string, exchange: string, name = template): Promise<Bot> {
   return createTemplateBot(db, { name, template, developer: 'default', exchange });

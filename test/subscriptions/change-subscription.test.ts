@@ -1,26 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, type Connection } from '../../src/db/open.js';
+import { describe, expect, it } from 'vitest';
 import { deleteSubscription, pauseSubscription, resumeSubscription } from '../../src/subscriptions/change-subscription.js';
 import { findSubscription } from '../../src/subscriptions/find-subscription.js';
 import { listSubscriptions } from '../../src/subscriptions/list-subscriptions.js';
+import { useTemporaryDatabase } from '../support/database.js';
 import { snapshotDatabase } from '../support/db-snapshot.js';
 import { expectBotctlError } from '../support/expect-error.js';
 import { makeBot, makeRun, makeSubscription } from '../support/fixtures.js';
-import { temporaryHome } from '../support/home.js';
 
 describe('subscriptions: find, list, pause, resume, unsubscribe', () => {
-  const { home, remove } = temporaryHome();
-  let connection: Connection;
-  beforeAll(async () => {
-    connection = await openDatabase(home);
-  });
-  afterAll(async () => {
-    await connection.close();
-    remove();
-  });
+  const temp = useTemporaryDatabase();
 
   it('finds by id or name; unknown ones exit 2 naming `botctl subscriptions`', async () => {
-    const { db } = connection;
+    const { db } = temp;
     const bot = await makeBot(db, 'finder');
     const s = await makeSubscription(db, bot, { name: 'finder-btc' });
     expect((await findSubscription(db, String(s.id))).id).toBe(s.id);
@@ -30,7 +21,7 @@ describe('subscriptions: find, list, pause, resume, unsubscribe', () => {
   });
 
   it('lists with the last run status taken from the latest run', async () => {
-    const { db } = connection;
+    const { db } = temp;
     const bot = await makeBot(db, 'lister');
     const other = await makeBot(db, 'other');
     const s = await makeSubscription(db, bot, { name: 'lister-1' });
@@ -60,7 +51,7 @@ describe('subscriptions: find, list, pause, resume, unsubscribe', () => {
   });
 
   it('pauses with a reason, resumes clearing it and the failure streak; repeating is not an error', async () => {
-    const { db } = connection;
+    const { db } = temp;
     const bot = await makeBot(db, 'pauser');
     const s = await makeSubscription(db, bot, { name: 'pauser-1' });
     await db.updateTable('subscriptions').set({ consecutive_failures: 4 }).where('id', '=', s.id).execute();
@@ -76,17 +67,17 @@ describe('subscriptions: find, list, pause, resume, unsubscribe', () => {
   });
 
   it('refuses a multi-line pause reason and unknown subscriptions: exit 2, nothing written', async () => {
-    const { db } = connection;
-    const before = snapshotDatabase(home);
+    const { db } = temp;
+    const before = snapshotDatabase(temp.home);
     await expectBotctlError(pauseSubscription(db, 'pauser-1', 'a\nb'), { message: 'Expected `--reason` to be one line' });
     await expectBotctlError(pauseSubscription(db, 'nope'), { message: 'No subscription named "nope".' });
     await expectBotctlError(resumeSubscription(db, '0'), { message: 'No subscription with id 0.' });
     await expectBotctlError(deleteSubscription(db, 'nope'), { message: 'No subscription named "nope".' });
-    expect(snapshotDatabase(home)).toEqual(before);
+    expect(snapshotDatabase(temp.home)).toEqual(before);
   });
 
   it('unsubscribes with the run history, keeping the bot', async () => {
-    const { db } = connection;
+    const { db } = temp;
     const bot = await makeBot(db, 'leaver');
     const s = await makeSubscription(db, bot, { name: 'leaver-1' });
     await makeRun(db, s, 'succeeded', '2026-01-01T00:00:00.000Z');
