@@ -14,7 +14,7 @@ import { homePaths } from '../../src/home.js';
 import { addSubscription, until } from '../daemon/helpers.js';
 import { botctl, botdBin } from '../support/cli.js';
 import { useTemporaryDatabase } from '../support/database.js';
-import { startS3Server, type S3Server } from '../support/s3-server.js';
+import { s3Environment, startS3Server, type S3Server } from '../support/s3-server.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/custom/${name}`, import.meta.url));
 const everyTwoSeconds = '*/2 * * * * *';
@@ -67,18 +67,8 @@ async function startProxy(target: string): Promise<Proxy> {
   };
 }
 
-function s3Env(endpoint: string): Record<string, string> {
-  return {
-    BOTCTL_S3_BUCKET: server.bucket,
-    BOTCTL_S3_ENDPOINT: endpoint,
-    AWS_REGION: server.region,
-    AWS_ACCESS_KEY_ID: server.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: server.secretAccessKey,
-  };
-}
-
 async function upload(file: string, args: string[] = []): Promise<{ id: number; version: number; sha256: string }> {
-  const r = await botctl(temp.home, ['upload', fixture(file), ...args, '--json'], { env: s3Env(server.endpoint) });
+  const r = await botctl(temp.home, ['upload', fixture(file), ...args, '--json'], { env: s3Environment(server) });
   expect(r.exitCode, r.stderr).toBe(0);
   return r.json as { id: number; version: number; sha256: string };
 }
@@ -138,7 +128,7 @@ describe('botd running custom bots', () => {
 
     botd = execa(process.execPath, [botdBin, 'start', '--home', temp.home, '--max-failures', '1000', '--kill-grace', '500', '--concurrency', '8'], {
       // The secrets a bot would love to find, in botd's own environment.
-      env: { ...s3Env(proxy.endpoint), BOTCTL_MASTER_KEY: masterKey, NO_COLOR: '1' },
+      env: { ...s3Environment({ ...server, endpoint: proxy.endpoint }), BOTCTL_MASTER_KEY: masterKey, NO_COLOR: '1' },
       extendEnv: false,
       reject: false,
       all: true,

@@ -2,7 +2,6 @@
 // source cache, digest checks, and the sandbox holding against bots that try to break out.
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,10 +13,10 @@ import { runExecution, type RunnerOptions } from '../../src/daemon/runner.js';
 import type { Run } from '../../src/db/schema.js';
 import { homePaths } from '../../src/home.js';
 import type { ObjectStore } from '../../src/store/object-store.js';
-import { s3Store } from '../../src/store/s3-store.js';
 import { addSubscription } from '../daemon/helpers.js';
 import { useTemporaryDatabase } from '../support/database.js';
-import { createS3Client, startS3Server, type S3Server } from '../support/s3-server.js';
+import { unreachableEndpoint } from '../support/ports.js';
+import { createS3Client, s3Environment, s3StoreOn, startS3Server, type S3Server } from '../support/s3-server.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/custom/${name}`, import.meta.url));
 const slot = () => new Date(Date.now() + Math.floor(Math.random() * 1e6)).toISOString();
@@ -30,24 +29,13 @@ const savedEnv = { ...process.env };
 
 // botd reads its store from the environment, as in production.
 function pointBotdAt(endpoint: string): void {
-  Object.assign(process.env, {
-    BOTCTL_S3_BUCKET: server.bucket,
-    BOTCTL_S3_ENDPOINT: endpoint,
-    AWS_REGION: server.region,
-    AWS_ACCESS_KEY_ID: server.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: server.secretAccessKey,
-  });
+  Object.assign(process.env, s3Environment({ ...server, endpoint }));
 }
 
 beforeAll(async () => {
   server = await startS3Server();
   process.stderr.write(`[custom-run.test] custom bot versions are stored in ${server.kind}\n`);
-  store = s3Store({
-    bucket: server.bucket,
-    endpoint: server.endpoint,
-    region: server.region,
-    credentials: { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey },
-  });
+  store = s3StoreOn(server);
   options = { home: temp.home, connection: temp.connection, killGraceMs: 500 };
   pointBotdAt(server.endpoint);
 });
@@ -100,7 +88,7 @@ describe('custom bot versions at run time', () => {
 
     const v2 = await upload('counter_bot_v2.ts', { bot: String(v1.bot.id) });
     rmSync(sourceCachePath(temp.home, v2.version.sha256));
-    const down = `http://127.0.0.1:${await closedPort()}`;
+    const down = await unreachableEndpoint();
     pointBotdAt(down);
     try {
       // v2 is the newest and not cached: the run fails with the reason, and nothing else breaks.
@@ -220,13 +208,4 @@ describe('the sandbox around custom code', () => {
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-async function closedPort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const address = probe.address();
-  await new Promise((resolve) => probe.close(resolve));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
 }

@@ -1,5 +1,4 @@
 import { readFileSync, truncateSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -13,6 +12,7 @@ import { s3Store } from '../../src/store/s3-store.js';
 import { useTemporaryDatabase } from '../support/database.js';
 import { snapshotDatabase } from '../support/db-snapshot.js';
 import { expectBotctlError } from '../support/expect-error.js';
+import { unreachableEndpoint } from '../support/ports.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/custom/${name}`, import.meta.url));
 
@@ -203,7 +203,7 @@ describe('uploadBot failure atomicity', () => {
   });
 
   it('an unreachable S3 endpoint: exit 1 naming the endpoint, no bot and no version row', async () => {
-    const endpoint = `http://127.0.0.1:${await closedPort()}`;
+    const endpoint = await unreachableEndpoint();
     const down = s3Store({ bucket: 'bots', endpoint, region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
     const before = snapshotDatabase(temp.home);
     try {
@@ -249,12 +249,3 @@ describe('doctor', () => {
     expect(report.damaged).toEqual([{ bot_id: version.bot_id, version: 1, key: version.code_path, reason: expect.stringContaining(`${version.sha256} recorded`) }]);
   });
 });
-
-async function closedPort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const address = probe.address();
-  await new Promise((resolve) => probe.close(resolve));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}

@@ -1,7 +1,6 @@
 // End to end: the real bin/botctl.js uploading custom bots into a real S3 server (Ceph RGW where Debian's
 // packages are installed, else s3rver), cross-checked with an independent client, Debian's awscli.
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import SQLite from 'better-sqlite3';
@@ -11,7 +10,8 @@ import { sha256 } from '../../src/bots/digest.js';
 import { botctl as run, type CliResult } from '../support/cli.js';
 import { snapshotDatabase } from '../support/db-snapshot.js';
 import { temporaryHome } from '../support/home.js';
-import { startS3Server, type S3Server } from '../support/s3-server.js';
+import { unreachableEndpoint } from '../support/ports.js';
+import { s3Environment, startS3Server, type S3Server } from '../support/s3-server.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/custom/${name}`, import.meta.url));
 const awsCli = '/usr/bin/aws';
@@ -28,18 +28,7 @@ afterAll(async () => {
   await server?.stop();
 });
 
-function s3Env(overrides: Record<string, string> = {}): Record<string, string> {
-  return {
-    BOTCTL_S3_BUCKET: server.bucket,
-    BOTCTL_S3_ENDPOINT: server.endpoint,
-    AWS_REGION: server.region,
-    AWS_ACCESS_KEY_ID: server.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: server.secretAccessKey,
-    ...overrides,
-  };
-}
-
-const botctl = (args: string[], env: Record<string, string> = s3Env()) => run(home, args, { env });
+const botctl = (args: string[], env: Record<string, string> = s3Environment(server)) => run(home, args, { env });
 
 // Debian's awscli, knowing nothing of botctl: a second opinion on what is really in the bucket.
 async function aws(args: string[], encoding: 'utf8' | 'buffer' = 'utf8') {
@@ -205,9 +194,9 @@ describe('botctl upload with no S3 configured', () => {
 
 describe('botctl upload failure atomicity', () => {
   it('an unreachable object store: exit 1 naming the endpoint, and no bot or version row', async () => {
-    const endpoint = `http://127.0.0.1:${await closedPort()}`;
+    const endpoint = await unreachableEndpoint();
     const before = snapshotDatabase(home);
-    const r = await botctl(['upload', fixture('counter_bot.ts'), '--name', 'unreachable', '--json'], s3Env({ BOTCTL_S3_ENDPOINT: endpoint }));
+    const r = await botctl(['upload', fixture('counter_bot.ts'), '--name', 'unreachable', '--json'], s3Environment({ ...server, endpoint }));
     expect(r.exitCode).toBe(1);
     expect(r.stdout).toBe('');
     expect(JSON.parse(r.stderr)).toMatchObject({ error: { code: 'store_failure', message: expect.stringContaining(endpoint) as string } });
@@ -216,7 +205,7 @@ describe('botctl upload failure atomicity', () => {
 
   it('a store that refuses the upload (wrong secret): exit 1, and no bot or version row', async () => {
     const before = snapshotDatabase(home);
-    const r = await botctl(['upload', fixture('counter_bot.ts'), '--name', 'refused', '--json'], s3Env({ AWS_SECRET_ACCESS_KEY: 'not-the-secret' }));
+    const r = await botctl(['upload', fixture('counter_bot.ts'), '--name', 'refused', '--json'], s3Environment({ ...server, secretAccessKey: 'not-the-secret' }));
     expect(r.exitCode).toBe(1);
     expect(JSON.parse(r.stderr)).toMatchObject({ error: { code: 'store_failure' } });
     expect(snapshotDatabase(home)).toEqual(before);
@@ -250,12 +239,3 @@ describe('botctl upload failure atomicity', () => {
     fix.close();
   });
 });
-
-async function closedPort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const address = probe.address();
-  await new Promise((resolve) => probe.close(resolve));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}

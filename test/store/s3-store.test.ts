@@ -1,10 +1,10 @@
 // The same contract against a real S3 server: Ceph RGW where Debian's packages are installed, else s3rver.
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BotctlError } from '../../src/errors.js';
 import type { ObjectStore } from '../../src/store/object-store.js';
 import { s3Store } from '../../src/store/s3-store.js';
-import { startS3Server, type S3Server } from '../support/s3-server.js';
+import { unreachableEndpoint } from '../support/ports.js';
+import { s3StoreOn, startS3Server, type S3Server } from '../support/s3-server.js';
 import { objectStoreContract } from './contract.js';
 
 let server: S3Server;
@@ -12,12 +12,7 @@ let store: ObjectStore;
 
 beforeAll(async () => {
   server = await startS3Server();
-  store = s3Store({
-    bucket: server.bucket,
-    endpoint: server.endpoint,
-    region: server.region,
-    credentials: { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey },
-  });
+  store = s3StoreOn(server);
   process.stderr.write(`[s3-store.test] contract suite runs against ${server.kind} (${store.describe()})\n`);
 });
 
@@ -33,8 +28,7 @@ describe('S3 store: the ObjectStore contract', () => {
 
 describe('S3 store failures', () => {
   it('names the endpoint and exits 1 when the server is unreachable', async () => {
-    const port = await closedPort();
-    const endpoint = `http://127.0.0.1:${port}`;
+    const endpoint = await unreachableEndpoint();
     const down = s3Store({ bucket: 'nowhere', endpoint, region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
     try {
       for (const attempt of [() => down.put('a/b.ts', Buffer.from('x'), {}), () => down.get('a/b.ts')]) {
@@ -50,12 +44,7 @@ describe('S3 store failures', () => {
   });
 
   it('reports a refused request (wrong secret) as a store failure, not as a missing object', async () => {
-    const refused = s3Store({
-      bucket: server.bucket,
-      endpoint: server.endpoint,
-      region: server.region,
-      credentials: { accessKeyId: server.accessKeyId, secretAccessKey: 'wrong-secret' },
-    });
+    const refused = s3StoreOn({ ...server, secretAccessKey: 'wrong-secret' });
     try {
       const error = await refused.put('refused/v1/a.ts', Buffer.from('x'), {}).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(BotctlError);
@@ -66,12 +55,3 @@ describe('S3 store failures', () => {
     }
   });
 });
-
-async function closedPort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const address = probe.address();
-  await new Promise((resolve) => probe.close(resolve));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}

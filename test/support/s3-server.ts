@@ -5,7 +5,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { accessSync, appendFileSync, closeSync, constants, openSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -17,6 +16,9 @@ import {
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { execa } from 'execa';
+import type { ObjectStore } from '../../src/store/object-store.js';
+import { s3Store } from '../../src/store/s3-store.js';
+import { freePorts } from './ports.js';
 
 export type S3ServerKind = 'ceph-rgw' | 's3rver';
 
@@ -49,6 +51,30 @@ export function createS3Client(
     responseChecksumValidation: 'WHEN_REQUIRED',
     ...extra,
   });
+}
+
+/** What a client needs to reach the test bucket; spread a server and override a field to point elsewhere. */
+export type S3Access = Pick<S3Server, 'bucket' | 'endpoint' | 'region' | 'accessKeyId' | 'secretAccessKey'>;
+
+/** botctl's own S3 object store on the bucket, as `botctl upload` and botd open it. Close it when done. */
+export function s3StoreOn(access: S3Access): ObjectStore {
+  return s3Store({
+    bucket: access.bucket,
+    endpoint: access.endpoint,
+    region: access.region,
+    credentials: { accessKeyId: access.accessKeyId, secretAccessKey: access.secretAccessKey },
+  });
+}
+
+/** The environment that points botctl and botd at the bucket (BOTCTL_S3_* and the SDK's AWS_* variables). */
+export function s3Environment(access: S3Access): Record<string, string> {
+  return {
+    BOTCTL_S3_BUCKET: access.bucket,
+    BOTCTL_S3_ENDPOINT: access.endpoint,
+    AWS_REGION: access.region,
+    AWS_ACCESS_KEY_ID: access.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: access.secretAccessKey,
+  };
 }
 
 /**
@@ -460,21 +486,4 @@ async function createBucketWhenReady(server: S3Server, waitFor: WaitFor): Promis
   } finally {
     client.destroy();
   }
-}
-
-async function freePorts(n: number): Promise<number[]> {
-  // Held open together so the n ports differ.
-  const servers = await Promise.all(
-    Array.from({ length: n }, () => new Promise<Server>((resolve, reject) => {
-      const s = createServer();
-      s.once('error', reject);
-      s.listen(0, '127.0.0.1', () => resolve(s));
-    })),
-  );
-  const ports = servers.map((s) => {
-    const addr = s.address();
-    return addr !== null && typeof addr === 'object' ? addr.port : 0;
-  });
-  await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
-  return ports.filter((p) => p > 0);
 }
