@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createBroker, type Broker } from '../../src/broker/broker.js';
 import { ExchangeClients, clientOptionsFromEnv, useTestEndpoints } from '../../src/broker/exchange-clients.js';
 import type { Bot } from '../../src/db/schema.js';
+import { rejection } from '../support/expect-error.js';
 import { routeToFake, startFakeBinance, type FakeBinance } from '../support/fake-binance.js';
 import { exchangeOf } from './exchange-of.js';
 import { claim, openWorld, storeKey, subscribe, templateBot, type World } from './world.js';
@@ -31,15 +32,6 @@ afterEach(async () => {
   await world.close();
   await fake.close();
 });
-
-async function rejection(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('exchange clients', () => {
   it('serves two subscriptions on one key over ten runs with one client and one exchangeInfo request', async () => {

@@ -10,6 +10,7 @@ import type { Bot, Subscription } from '../../src/db/schema.js';
 import { ProtectionFailed, enterWithProtection } from '../../src/sdk/strategy/protective.js';
 import type { BotExchange } from '../../src/sdk/types.js';
 import { RiskRejected } from '../../src/sdk/errors.js';
+import { rejection } from '../support/expect-error.js';
 import { exchangeOf } from './exchange-of.js';
 import { claim, openWorld, recordedDir, subscribe, templateBot, type World } from './world.js';
 
@@ -46,15 +47,6 @@ function finish(runId: number, subscription: Subscription, session: ExchangeSess
     runId, subscriptionId: subscription.id, status: 'succeeded', exitCode: 0, signal: null, error: null, logTail: null, state: {},
     orders: session.orders(), commit: session.commit?.bind(session), signals: [], maxConsecutiveFailures: 5,
   });
-}
-
-async function rejection(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('paper spot', () => {

@@ -25,3 +25,13 @@ export async function expectBotctlError(
   }
   return e;
 }
+
+// Awaits a promise that must reject, with any error; returns it for checks of its own.
+export async function rejection(p: Promise<unknown>): Promise<Error> {
+  try {
+    await p;
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected a rejection');
+}

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { createTemplateBot } from '../../src/bots/create-template-bot.js';
-import type { Bot, Database, RunStatus, Subscription } from '../../src/db/schema.js';
+import type { Bot, Database, Mode, RunStatus, Subscription } from '../../src/db/schema.js';
 
 // Rows written straight to the database, for tests about reading and deleting them (no sandbox child).
 export function makeBot(db: Kysely<Database>, name: string, options: { developer?: string; template?: string; exchange?: string } = {}): Promise<Bot> {
@@ -12,7 +12,17 @@ export function makeBot(db: Kysely<Database>, name: string, options: { developer
   });
 }
 
-export function makeSubscription(db: Kysely<Database>, bot: Bot, options: { name?: string; pair?: string } = {}): Promise<Subscription> {
+export interface SubscriptionOptions {
+  name?: string;
+  pair?: string;
+  schedule?: string;
+  mode?: Mode;
+  key?: string | null;
+  execution?: Record<string, unknown>;
+  risk?: Record<string, unknown>;
+}
+
+export function makeSubscription(db: Kysely<Database>, bot: Bot, options: SubscriptionOptions = {}): Promise<Subscription> {
   return db
     .insertInto('subscriptions')
     .values({
@@ -20,12 +30,12 @@ export function makeSubscription(db: Kysely<Database>, bot: Bot, options: { name
       name: options.name ?? null,
       user_principal_id: 'default',
       trading_pair: options.pair ?? 'BTC/USDT:USDT',
-      schedule: '*/15 * * * *',
+      schedule: options.schedule ?? '*/15 * * * *',
       timezone: 'UTC',
-      execution_config: '{}',
-      risk_config: '{}',
-      mode: 'paper',
-      key_name: null,
+      execution_config: JSON.stringify(options.execution ?? {}),
+      risk_config: JSON.stringify(options.risk ?? {}),
+      mode: options.mode ?? 'paper',
+      key_name: options.key ?? null,
       enabled: 1,
       updated_at: new Date().toISOString(),
     })
