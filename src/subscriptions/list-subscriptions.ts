@@ -1,7 +1,8 @@
 import type { Kysely } from 'kysely';
-import type { Database, Mode, RunStatus } from '../db/schema.js';
+import type { Database, Mode, RunStatus, Subscription } from '../db/schema.js';
 
-export interface SubscriptionListing {
+/** What every view of a subscription starts with (`botctl subscriptions`, `show`, `subscribe`'s answer). */
+export interface SubscriptionSummary {
   id: number;
   name: string | null;
   bot_id: number;
@@ -13,6 +14,28 @@ export interface SubscriptionListing {
   mode: Mode;
   key_name: string | null;
   enabled: boolean;
+}
+
+type SummaryColumns = Pick<Subscription, 'id' | 'name' | 'bot_id' | 'user_principal_id' | 'trading_pair' | 'schedule' | 'timezone' | 'mode' | 'key_name' | 'enabled'>;
+
+/** A subscription row and its bot's name as shown: no timezone means UTC, enabled as a boolean. */
+export function subscriptionSummary(s: SummaryColumns, bot: string): SubscriptionSummary {
+  return {
+    id: s.id,
+    name: s.name,
+    bot_id: s.bot_id,
+    bot,
+    user: s.user_principal_id,
+    trading_pair: s.trading_pair,
+    schedule: s.schedule,
+    timezone: s.timezone ?? 'UTC',
+    mode: s.mode,
+    key_name: s.key_name,
+    enabled: s.enabled === 1,
+  };
+}
+
+export interface SubscriptionListing extends SubscriptionSummary {
   paused_reason: string | null;
   /** Status of the latest run (highest run id), null before the first run. */
   last_run_status: RunStatus | null;
@@ -26,8 +49,8 @@ export async function listSubscriptions(db: Kysely<Database>, filter: { botId?: 
       's.id',
       's.name',
       's.bot_id',
-      'b.name as bot',
-      's.user_principal_id as user',
+      'b.name as bot_name',
+      's.user_principal_id',
       's.trading_pair',
       's.schedule',
       's.timezone',
@@ -46,5 +69,5 @@ export async function listSubscriptions(db: Kysely<Database>, filter: { botId?: 
     .orderBy('s.id');
   if (filter.botId !== undefined) query = query.where('s.bot_id', '=', filter.botId);
   const rows = await query.execute();
-  return rows.map((r) => ({ ...r, timezone: r.timezone ?? 'UTC', enabled: r.enabled === 1, last_run_status: r.last_run_status ?? null }));
+  return rows.map((r) => ({ ...subscriptionSummary(r, r.bot_name), paused_reason: r.paused_reason, last_run_status: r.last_run_status ?? null }));
 }

@@ -1,5 +1,5 @@
-import type { Mode } from '../../db/schema.js';
 import { createSubscription } from '../../subscriptions/create-subscription.js';
+import { subscriptionSummary, type SubscriptionSummary } from '../../subscriptions/list-subscriptions.js';
 import type { CommandContext } from '../context.js';
 import { readJsonOption } from '../json-option.js';
 import { keyValues, success } from '../output.js';
@@ -17,18 +17,7 @@ export type SubscribeOptions = {
   version?: string;
 };
 
-export interface SubscribedResult {
-  id: number;
-  name: string | null;
-  bot_id: number;
-  bot: string;
-  user: string;
-  trading_pair: string;
-  schedule: string;
-  timezone: string;
-  mode: Mode;
-  key_name: string | null;
-  enabled: boolean;
+export interface SubscribedResult extends SubscriptionSummary {
   /** The bot's config as stored: parsed by its schema, defaults applied. */
   execution_config: unknown;
   risk_config: unknown;
@@ -58,17 +47,7 @@ export async function run(context: CommandContext, [bot]: string[], options: Sub
   });
   const s = created.subscription;
   return {
-    id: s.id,
-    name: s.name,
-    bot_id: s.bot_id,
-    bot: created.bot.name,
-    user: s.user_principal_id,
-    trading_pair: s.trading_pair,
-    schedule: s.schedule,
-    timezone: s.timezone ?? 'UTC',
-    mode: s.mode,
-    key_name: s.key_name,
-    enabled: s.enabled === 1,
+    ...subscriptionSummary(s, created.bot.name),
     execution_config: JSON.parse(s.execution_config) as unknown,
     risk_config: JSON.parse(s.risk_config) as unknown,
     next_runs: created.nextRuns.map((d) => d.toISOString()),
