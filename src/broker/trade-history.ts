@@ -1,22 +1,9 @@
 // Reading what runs traded and signalled, for `botctl orders` and `botctl signals`.
 import type { Kysely } from 'kysely';
-import type { Database, Mode } from '../db/schema.js';
+import type { Database, Order } from '../db/schema.js';
 
-export interface OrderListing {
-  id: number;
-  run_id: number;
-  subscription_id: number;
-  mode: Mode;
-  symbol: string;
-  side: string;
-  type: string;
-  amount: number;
-  price: number | null;
-  status: string;
-  exchange_order_id: string | null;
-  client_order_id: string;
-  created_at: string;
-}
+/** Every column of an `orders` row. */
+export type OrderListing = Order;
 
 export interface SignalListing {
   id: number;

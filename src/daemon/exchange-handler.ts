@@ -4,21 +4,10 @@
 // trading) implements ExchangeSessionFactory; the runner only knows this interface.
 import type SQLite from 'better-sqlite3';
 import type { Connection } from '../db/open.js';
-import type { Bot, Mode, Subscription } from '../db/schema.js';
+import type { Bot, Order, Subscription } from '../db/schema.js';
 
 /** One order placed during a run, as written to the `orders` table in the run's finish transaction. */
-export interface OrderRecord {
-  exchange_order_id: string | null;
-  /** Unique across all runs: the broker generates it, so a retried request cannot place a second order. */
-  client_order_id: string;
-  symbol: string;
-  side: string;
-  type: string;
-  amount: number;
-  price: number | null;
-  status: string;
-  mode: Mode;
-}
+export type OrderRecord = Omit<Order, 'id' | 'run_id' | 'subscription_id' | 'created_at'>;
 
 export interface ExchangeSession {
   /** Serves one ctx.exchange call. Rejections carry `name` (ccxt's class, or e.g. 'RiskRejected') and `message`. */

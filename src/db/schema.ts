@@ -95,6 +95,7 @@ export interface OrdersTable {
   run_id: number;
   subscription_id: number;
   exchange_order_id: string | null;
+  /** Unique across all runs: the broker generates it, so a retried request cannot place a second order. */
   client_order_id: string;
   symbol: string;
   side: string;

@@ -1,5 +1,5 @@
 import { findBot } from '../../bots/find-bot.js';
-import type { BotKind } from '../../db/schema.js';
+import type { Bot } from '../../db/schema.js';
 import { listSubscriptions, type SubscriptionListing } from '../../subscriptions/list-subscriptions.js';
 import type { CommandContext } from '../context.js';
 import { keyValues, table } from '../output.js';
@@ -10,16 +10,8 @@ export interface ConfigField {
   default: unknown;
 }
 
-export interface BotDetails {
-  id: number;
-  name: string;
-  developer_id: string;
-  kind: BotKind;
-  template: string | null;
-  code_path: string;
-  exchange_type: string;
-  description: string | null;
-  created_at: string;
+/** The bot's row, then what its code says about its config, then its subscriptions. */
+export interface BotDetails extends Bot {
   /** Top-level fields of the bot's config schema; null when the code could not be loaded. */
   config_fields: ConfigField[] | null;
   /** Why config_fields is null. */
