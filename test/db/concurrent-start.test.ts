@@ -1,22 +1,16 @@
 import { readdirSync } from 'node:fs';
 import SQLite from 'better-sqlite3';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { migrations } from '../../migrations/index.js';
 import { openDatabase } from '../../src/db/open.js';
 import { decryptKey } from '../../src/secrets/keys.js';
 import { botctl } from '../support/cli.js';
-import { temporaryHome } from '../support/home.js';
+import { useTemporaryHomes } from '../support/home.js';
 
 // Item 2: five botctl processes started at once on a fresh home end with one schema and no error.
 describe('five botctl processes at once on a fresh home', () => {
-  const removers: (() => void)[] = [];
-  const fresh = () => {
-    const { home, remove } = temporaryHome();
-    removers.push(remove);
-    return home;
-  };
-  afterAll(() => removers.forEach((remove) => remove()));
+  const fresh = useTemporaryHomes();
 
   function schemaOf(home: string) {
     const db = new SQLite(join(home, 'botctl.db'), { readonly: true });

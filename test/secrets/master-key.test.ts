@@ -1,20 +1,14 @@
 import { chmodSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { packageRoot } from '../../src/package-root.js';
 import { loadMasterKey } from '../../src/secrets/master-key.js';
 import { expectBotctlError } from '../support/expect-error.js';
-import { temporaryHome } from '../support/home.js';
+import { useTemporaryHomes } from '../support/home.js';
 
 describe('loadMasterKey', () => {
-  const homes: (() => void)[] = [];
-  const fresh = () => {
-    const { home, remove } = temporaryHome();
-    homes.push(remove);
-    return home;
-  };
-  afterAll(() => homes.forEach((remove) => remove()));
+  const fresh = useTemporaryHomes();
   afterEach(() => {
     delete process.env.BOTCTL_MASTER_KEY;
   });
