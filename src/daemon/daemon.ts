@@ -1,6 +1,7 @@
 // botd: lock the home, clean up after a previous botd that died mid-run, apply the missed-run policy, then
 // schedule every enabled subscription until asked to stop.
 import { openDatabase, type Connection } from '../db/open.js';
+import { stopChildStartBuilds } from './child-start.js';
 import { Dispatcher, defaultConcurrency, type Job } from './dispatcher.js';
 import { openBroker, type ExchangeBroker, type ExchangeSessionFactory } from './exchange-handler.js';
 import { abandonStaleRuns, defaultMaxConsecutiveFailures, lastScheduledFor, recordSkipped } from './ledger.js';
@@ -129,6 +130,8 @@ async function run(options: DaemonOptions, log: Logger, lock: DaemonLock, connec
         } finally {
           await broker.close().catch((error: unknown) => log.warn('exchange broker did not close', { error: errorText(error) }));
           await connection.close();
+          // A runtime snapshot still being built is abandoned: nothing of botd's outlives 'botd stopped'.
+          await stopChildStartBuilds();
           lock.release();
           log.info('botd stopped', { reason });
           resolveStopped();

@@ -14,6 +14,7 @@ import { encodeMessage, LineDecoder } from '../runtime/message-channel.js';
 import type { BotError, ChildMessage, ExchangeCall, ParentMessage, ResultMessage, StartMessage } from '../runtime/protocol.js';
 import type { SignalInput } from '../sdk/types.js';
 import { Calendar, defaultTimeoutMs } from './calendar.js';
+import { childStart, type ChildStart } from './child-start.js';
 import { noExchange, type ExchangeSession, type ExchangeSessionFactory } from './exchange-handler.js';
 import {
   claimRun,
@@ -220,8 +221,10 @@ export async function runExecution(options: RunnerOptions, execution: Execution)
       state: loadState(sqlite, subscription.id),
     };
     const heapMb = options.heapMb ?? defaultHeapMb;
+    // From the runtime snapshot when it and this bot's module are ready, else from the bundle (child-start.ts).
+    const launch = childStart(bundle, { cacheDir: homePaths(options.home).bundleCache, heapMb, log });
     const end = await supervise({
-      bundle,
+      launch,
       start,
       session,
       timeoutMs,
@@ -233,7 +236,7 @@ export async function runExecution(options: RunnerOptions, execution: Execution)
       onSpawn: (pid) => {
         recordChildPid(sqlite, runId, pid);
         const lag = Date.now() - Date.parse(execution.scheduledFor);
-        log.info('run started', { ...base, run_id: runId, pid, code_sha256: codeSha256, dispatch_lag_ms: lag, ...(execution.catchUp ? { catch_up: true } : {}) });
+        log.info('run started', { ...base, run_id: runId, pid, code_sha256: codeSha256, dispatch_lag_ms: lag, child_start: launch.snapshot ? 'snapshot' : 'bundle', ...(execution.catchUp ? { catch_up: true } : {}) });
         execution.onSpawn?.(pid);
       },
     });
@@ -340,7 +343,7 @@ function stoppedText(stopped: GroupEnd): string {
 }
 
 interface Supervision {
-  bundle: BundledBot;
+  launch: ChildStart;
   start: StartMessage;
   session: ExchangeSession;
   timeoutMs: number;
@@ -355,12 +358,12 @@ interface Supervision {
 async function supervise(s: Supervision): Promise<ChildEnd> {
   const { tail } = s;
   const signals: SignalInput[] = [];
-  const nodeArgs = s.sandbox ? sandboxNodeArgs(s.bundle.path, s.heapMb) : [`--max-old-space-size=${s.heapMb}`];
+  const nodeArgs = s.sandbox ? sandboxNodeArgs(s.launch.readable, s.heapMb) : [`--max-old-space-size=${s.heapMb}`];
   const end: ChildEnd = { result: undefined, exitCode: null, signal: null, timedOut: false, cancelled: false, tail, signals };
 
   // node:child_process rather than execa: none of execa's features apply here (output is streamed into the
   // tail, the kill sequence and the message channel are ours), and it measured ~8 ms slower per execution.
-  const child = spawn(process.execPath, [...nodeArgs, s.bundle.path, '--botctl-child'], {
+  const child = spawn(process.execPath, [...nodeArgs, ...s.launch.entry, '--botctl-child'], {
     // Its own process group (and session): the group is what gets signalled, descendants included.
     detached: true,
     // The child's whole environment: nothing of the daemon's.
