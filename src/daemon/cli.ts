@@ -23,6 +23,7 @@ interface StartOptions {
   maxFailures: number;
   heapMb: number;
   catchUpDeadline: number;
+  prewarm: number;
 }
 
 async function start(options: StartOptions): Promise<number> {
@@ -37,6 +38,7 @@ async function start(options: StartOptions): Promise<number> {
     maxConsecutiveFailures: options.maxFailures,
     heapMb: options.heapMb,
     catchUpDeadlineMs: options.catchUpDeadline,
+    warmLeadMs: options.prewarm,
     log,
   });
   let signals = 0;
@@ -79,6 +81,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--max-failures <n>', 'consecutive failed runs after which a subscription is paused', positiveInteger('--max-failures'), 5)
     .option('--heap-mb <mb>', "each bot child's JavaScript heap limit", positiveInteger('--heap-mb', 16), 256)
     .option('--catch-up-deadline <ms>', 'longest delay at which a slot missed during downtime still runs (capped by its period)', positiveInteger('--catch-up-deadline', 0), 3_600_000)
+    .option('--prewarm <ms>', "how long before its slot a run's child is spawned, to be started at the slot (0: spawn at the slot)", positiveInteger('--prewarm', 0), 500)
     .action(async (_options: unknown, command: Command) => {
       setExitCode(await start(command.optsWithGlobals<StartOptions>()));
     });

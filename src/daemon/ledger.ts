@@ -56,6 +56,15 @@ export function recordChildPid(sqlite: SQLite.Database, runId: number, pid: numb
 }
 
 /** A slot that was not run (overlap, missed while down): its row says why. Undefined if the slot has a row. */
+/**
+ * Deletes the claimed row of a pre-warmed run whose child never got its start message and is gone (botd
+ * stopped before its slot): the slot did not run, so like a queued run dropped at shutdown it leaves no row,
+ * and the next start's missed-run policy sees it.
+ */
+export function forgetUnstartedRun(sqlite: SQLite.Database, runId: number): void {
+  statement(sqlite, `DELETE FROM runs WHERE id = ? AND status = 'running'`).run(runId);
+}
+
 export function recordSkipped(sqlite: SQLite.Database, subscriptionId: number, scheduledFor: string, reason: string): number | undefined {
   const at = now();
   try {

@@ -2,6 +2,13 @@
 // the slot, spawn one sandboxed Node child, serve it over its message channel (bounded: see below), supervise it
 // (timeout, shutdown, crash, a channel flood), and
 // write the outcome in one transaction. botd's scheduler and `botctl run` both come through here.
+//
+// Pre-warmed executions (botd, `Execution.prewarm`): botd calls this a lead time before the slot. Everything up
+// to the spawn happens then (code resolved and bundled, slot claimed, child spawned and its pid recorded); the
+// child waits for its start message. At the slot the subscription is read again: still there, enabled and
+// still scheduled for this slot → the start message is built from it (config, pair, state read now) and
+// sent, and the timeout counts from then; else the child is stopped and the run recorded `skipped`. So a
+// template edited within the lead time takes effect one run later; a config edit applies at once.
 import { spawn } from 'node:child_process';
 import type { Socket } from 'node:net';
 import { getPriority, setPriority } from 'node:os';
@@ -20,6 +27,7 @@ import {
   claimRun,
   defaultMaxConsecutiveFailures,
   finishRun,
+  forgetUnstartedRun,
   loadState,
   recordChildPid,
   recordSkipped,
@@ -60,6 +68,11 @@ export interface Execution {
   catchUp?: boolean;
   /** Called when the child has been spawned: dispatch-lag measurement and tests. */
   onSpawn?(pid: number): void;
+  /**
+   * Pre-warm: spawn the child now, send its start message at the slot (`scheduledFor`). Aborted before the
+   * slot (botd stopping), the child is stopped and the run recorded `skipped`.
+   */
+  prewarm?: AbortSignal;
 }
 
 export interface RunReport {
@@ -199,35 +212,70 @@ export async function runExecution(options: RunnerOptions, execution: Execution)
 
   if (!bundle) return finish('failed', { error: codeError ?? 'code could not be resolved' });
 
-  let config: unknown;
-  try {
-    config = JSON.parse(subscription.execution_config);
-  } catch {
-    return finish('failed', { error: 'execution_config is not valid JSON' });
-  }
-
-  const session = lazySession(() => (options.exchangeSessions ?? noExchange)({ runId, subscription, bot }));
-  try {
-    const timeoutMs = subscription.timeout_ms ?? defaultTimeoutMs(new Calendar(subscription.schedule, subscription.timezone).periodMs(Date.now()));
+  // The start message, from the subscription as it is now.
+  const prepare = (current: Subscription): Begin => {
+    let config: unknown;
+    try {
+      config = JSON.parse(current.execution_config);
+    } catch {
+      return { status: 'failed', error: 'execution_config is not valid JSON' };
+    }
+    const timeoutMs = current.timeout_ms ?? defaultTimeoutMs(new Calendar(current.schedule, current.timezone).periodMs(Date.now()));
     const start: StartMessage = {
       type: 'start',
       runId,
-      subscriptionId: subscription.id,
+      subscriptionId: current.id,
       scheduledFor: execution.scheduledFor,
-      pair: subscription.trading_pair,
-      mode: subscription.mode,
+      pair: current.trading_pair,
+      mode: current.mode,
       exchangeId: bot.exchange_type,
       config,
-      state: loadState(sqlite, subscription.id),
+      state: loadState(sqlite, current.id),
     };
+    return { start, timeoutMs };
+  };
+  let current = subscription;
+  const prewarm = execution.prewarm;
+  let begin: () => Promise<Begin>;
+  if (prewarm) {
+    const slot = Date.parse(execution.scheduledFor);
+    begin = async () => {
+      if (!(await untilSlot(slot, prewarm))) return { status: 'skipped', error: 'botd stopped before its slot', forget: true };
+      const now = sqlite.prepare(`SELECT * FROM subscriptions WHERE id = ?`).get(subscription.id) as Subscription | undefined;
+      if (!now) return { status: 'skipped', error: 'subscription was removed before its slot' };
+      if (now.enabled !== 1) return { status: 'skipped', error: 'paused before its slot' };
+      if (!slotStillScheduled(now, slot)) return { status: 'skipped', error: 'schedule changed before its slot' };
+      current = now;
+      return prepare(now);
+    };
+  } else {
+    const ready = prepare(subscription);
+    if ('status' in ready) return finish(ready.status, { error: ready.error });
+    begin = async () => ready;
+  }
+
+  const session = lazySession(() => (options.exchangeSessions ?? noExchange)({ runId, subscription: current, bot }));
+  try {
     const heapMb = options.heapMb ?? defaultHeapMb;
     // From the runtime snapshot when it and this bot's module are ready, else from the bundle (child-start.ts).
     const launch = childStart(bundle, { cacheDir: homePaths(options.home).bundleCache, heapMb, log });
+    const logStarted = (pid: number, prewarmed: boolean) => {
+      const lag = Date.now() - Date.parse(execution.scheduledFor);
+      log.info('run started', {
+        ...base,
+        run_id: runId,
+        pid,
+        code_sha256: codeSha256,
+        dispatch_lag_ms: lag,
+        child_start: launch.snapshot ? 'snapshot' : 'bundle',
+        ...(prewarmed ? { prewarmed: true } : {}),
+        ...(execution.catchUp ? { catch_up: true } : {}),
+      });
+    };
     const end = await supervise({
       launch,
-      start,
+      begin,
       session,
-      timeoutMs,
       heapMb,
       killGraceMs: options.killGraceMs ?? defaultKillGraceMs,
       sandbox: options.sandbox ?? true,
@@ -235,12 +283,21 @@ export async function runExecution(options: RunnerOptions, execution: Execution)
       cancel: execution.cancel,
       onSpawn: (pid) => {
         recordChildPid(sqlite, runId, pid);
-        const lag = Date.now() - Date.parse(execution.scheduledFor);
-        log.info('run started', { ...base, run_id: runId, pid, code_sha256: codeSha256, dispatch_lag_ms: lag, child_start: launch.snapshot ? 'snapshot' : 'bundle', ...(execution.catchUp ? { catch_up: true } : {}) });
+        // dispatch_lag_ms is scheduled time → execution begins: the spawn here, the start message when pre-warmed.
+        if (prewarm) log.debug('run pre-warmed', { ...base, run_id: runId, pid, lead_ms: Date.parse(execution.scheduledFor) - Date.now() });
+        else logStarted(pid, false);
         execution.onSpawn?.(pid);
       },
+      onStart: (pid) => {
+        if (prewarm) logStarted(pid, true);
+      },
     });
-    const verdict = judge(end, timeoutMs, heapMb);
+    if (end.notStarted?.forget && !end.spawnError) {
+      forgetUnstartedRun(sqlite, runId);
+      log.info('run not started', { ...base, run_id: runId, reason: end.notStarted.error });
+      return report('not_run', { runId: null, error: end.notStarted.error });
+    }
+    const verdict = judge(end, heapMb);
     return finish(verdict.status, {
       exitCode: end.exitCode,
       signal: end.signal,
@@ -280,8 +337,43 @@ function lazySession(open: () => Promise<ExchangeSession>): ExchangeSession {
   };
 }
 
+/** What to send the child once it may start, or why it never does. */
+type Begin = { start: StartMessage; timeoutMs: number } | NotStarted;
+/** `forget`: the slot has not come, so its row is deleted rather than finished (botd stopping). */
+type NotStarted = { status: 'skipped' | 'failed'; error: string; forget?: boolean };
+
+/** Waits until `slot` (wall clock); false if `stop` is aborted first. */
+async function untilSlot(slot: number, stop: AbortSignal): Promise<boolean> {
+  for (;;) {
+    if (stop.aborted) return false;
+    const wait = slot - Date.now();
+    if (wait <= 0) return true;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        stop.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, wait);
+      stop.addEventListener('abort', done, { once: true });
+    });
+  }
+}
+
+/** Whether the subscription's current schedule still has `slot`. */
+function slotStillScheduled(subscription: Subscription, slot: number): boolean {
+  try {
+    return new Calendar(subscription.schedule, subscription.timezone).latestAtOrBefore(slot) === slot;
+  } catch {
+    return false;
+  }
+}
+
 interface ChildEnd {
   spawnError?: string;
+  /** The child was spawned ahead of its slot and never started (see Begin). */
+  notStarted?: NotStarted;
+  timeoutMs: number;
   /** The bot broke a limit of its channel and was stopped. */
   violation?: string;
   result: ResultMessage | undefined;
@@ -303,9 +395,11 @@ interface Verdict {
 
 // Maps how the child ended to a run status. Order matters: a run past its timeout is `timed_out` even if
 // the bot then returned; a shutdown that had to stop the child is `abandoned`.
-function judge(end: ChildEnd, timeoutMs: number, heapMb: number): Verdict {
+function judge(end: ChildEnd, heapMb: number): Verdict {
+  const { timeoutMs } = end;
   const how = end.stopped && end.stopped !== 'exited' && end.stopped !== 'gone' ? ` (${stoppedText(end.stopped)})` : '';
   if (end.spawnError) return { status: 'crashed', error: `the child process could not start: ${end.spawnError}` };
+  if (end.notStarted) return { status: end.notStarted.status, error: end.notStarted.error };
   if (end.violation) return { status: 'failed', error: end.violation };
   if (end.timedOut) return { status: 'timed_out', error: `timed out after ${timeoutMs} ms${how}` };
   if (end.result?.ok) {
@@ -344,22 +438,24 @@ function stoppedText(stopped: GroupEnd): string {
 
 interface Supervision {
   launch: ChildStart;
-  start: StartMessage;
+  /** Resolves when the child may start (at once, or at the slot when pre-warmed). */
+  begin(): Promise<Begin>;
   session: ExchangeSession;
-  timeoutMs: number;
   heapMb: number;
   killGraceMs: number;
   sandbox: boolean;
   tail: LogTail;
   cancel: AbortSignal | undefined;
   onSpawn(pid: number): void;
+  /** The start message has been sent. */
+  onStart(pid: number): void;
 }
 
 async function supervise(s: Supervision): Promise<ChildEnd> {
   const { tail } = s;
   const signals: SignalInput[] = [];
   const nodeArgs = s.sandbox ? sandboxNodeArgs(s.launch.readable, s.heapMb) : [`--max-old-space-size=${s.heapMb}`];
-  const end: ChildEnd = { result: undefined, exitCode: null, signal: null, timedOut: false, cancelled: false, tail, signals };
+  const end: ChildEnd = { result: undefined, exitCode: null, signal: null, timedOut: false, cancelled: false, tail, signals, timeoutMs: 0 };
 
   // node:child_process rather than execa: none of execa's features apply here (output is streamed into the
   // tail, the kill sequence and the message channel are ours), and it measured ~8 ms slower per execution.
@@ -462,7 +558,7 @@ async function supervise(s: Supervision): Promise<ChildEnd> {
   const stop = (abort: boolean) => {
     stopping ??= (async () => {
       if (abort && !exitedYet) {
-        send({ type: 'abort', reason: end.timedOut ? `timed out after ${s.timeoutMs} ms` : 'botd is shutting down' });
+        send({ type: 'abort', reason: end.timedOut ? `timed out after ${end.timeoutMs} ms` : 'botd is shutting down' });
         if (await exitWithin(s.killGraceMs)) {
           end.stopped = 'exited';
           return;
@@ -548,20 +644,36 @@ async function supervise(s: Supervision): Promise<ChildEnd> {
     }
   };
 
-  const timer = setTimeout(() => {
-    if (end.result) return;
-    end.timedOut = true;
-    void stop(true);
-  }, s.timeoutMs);
+  let timer: NodeJS.Timeout | undefined;
   const onCancel = () => {
     if (end.result) return;
     end.cancelled = true;
     void stop(true);
   };
-  if (s.cancel?.aborted) onCancel();
-  else s.cancel?.addEventListener('abort', onCancel, { once: true });
-
-  send(s.start);
+  let begin: Begin;
+  try {
+    begin = await s.begin();
+  } catch (error) {
+    begin = { status: 'failed', error: `botd could not start the run: ${errorText(error)}` };
+  }
+  if ('status' in begin) {
+    // Never told to start, so it has done nothing: close its channel (it exits on its own) and stop its group.
+    end.notStarted = begin;
+    channel.destroy();
+    void stop(false);
+  } else {
+    end.timeoutMs = begin.timeoutMs;
+    // The timeout counts from the start message, not from a pre-warmed spawn.
+    timer = setTimeout(() => {
+      if (end.result) return;
+      end.timedOut = true;
+      void stop(true);
+    }, begin.timeoutMs);
+    if (s.cancel?.aborted) onCancel();
+    else s.cancel?.addEventListener('abort', onCancel, { once: true });
+    send(begin.start);
+    s.onStart(pid);
+  }
   await exited;
   clearTimeout(timer);
   s.cancel?.removeEventListener('abort', onCancel);

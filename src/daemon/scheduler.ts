@@ -7,6 +7,11 @@
 // change landing in the same instant as a tick neither loses nor repeats it; a changed schedule starts at
 // its first slot after now. Config, pair and code are not the scheduler's business: the runner reads them
 // fresh for every execution.
+//
+// With `onWarm`, each slot also fires a warm-up event `warmLeadMs` before it (same heap, same generations):
+// botd spawns that execution's child ahead of time and starts it at the slot (see runner.ts, `prewarm`).
+// A warm-up event whose time has already passed when its slot is scheduled fires at once; one whose slot
+// is already due is not fired (the slot is dispatched as usual).
 import type SQLite from 'better-sqlite3';
 import { Calendar } from './calendar.js';
 import { errorText, type Logger } from './log.js';
@@ -23,6 +28,9 @@ export interface SchedulerOptions {
   sqlite: SQLite.Database;
   /** A slot is due. `slot` is its exact scheduled time (ms since epoch). */
   onDue(subscriptionId: number, slot: number): void;
+  /** A slot is `warmLeadMs` away (optional): its child may be spawned ahead of time. */
+  onWarm?(subscriptionId: number, slot: number): void;
+  warmLeadMs?: number;
   log: Logger;
   pollMs?: number;
 }
@@ -40,6 +48,8 @@ interface Slot {
   at: number;
   id: number;
   generation: number;
+  /** Set for a warm-up event: the slot it warms up for. */
+  warmFor?: number;
 }
 
 export class Scheduler {
@@ -113,7 +123,7 @@ export class Scheduler {
       }
     }
     // Replaced and removed entries leave stale heap slots behind; rebuild once they outnumber live ones.
-    if (this.#heap.size > 2 * this.#entries.size + 64) this.#rebuildHeap();
+    if (this.#heap.size > 4 * this.#entries.size + 64) this.#rebuildHeap();
     if (added || changed || removed) {
       this.#options.log.info('schedule reloaded', { subscriptions: this.#entries.size, added, changed, removed });
     }
@@ -136,13 +146,19 @@ export class Scheduler {
       });
     }
     this.#entries.set(id, { key, schedule, timezone, next, generation });
-    if (next !== null) this.#heap.push({ at: next, id, generation });
+    if (next !== null) this.#push(id, next, generation);
     return calendar;
   }
 
   #rebuildHeap(): void {
     this.#heap.clear();
-    for (const [id, entry] of this.#entries) if (entry.next !== null) this.#heap.push({ at: entry.next, id, generation: entry.generation });
+    for (const [id, entry] of this.#entries) if (entry.next !== null) this.#push(id, entry.next, entry.generation);
+  }
+
+  // A slot, and its warm-up event when warm-ups are on.
+  #push(id: number, at: number, generation: number): void {
+    this.#heap.push({ at, id, generation });
+    if (this.#options.onWarm && this.#options.warmLeadMs) this.#heap.push({ at: at - this.#options.warmLeadMs, id, generation, warmFor: at });
   }
 
   #check(): void {
@@ -173,6 +189,16 @@ export class Scheduler {
       this.#heap.pop();
       const entry = this.#entries.get(top.id);
       if (!entry || entry.generation !== top.generation) continue;
+      if (top.warmFor !== undefined) {
+        // Only for the slot still next, and only ahead of it.
+        if (entry.next !== top.warmFor || top.warmFor <= now) continue;
+        try {
+          this.#options.onWarm?.(top.id, top.warmFor);
+        } catch (error) {
+          this.#options.log.error('warm-up failed', { subscription_id: top.id, error: errorText(error) });
+        }
+        continue;
+      }
       const calendar = new Calendar(entry.schedule, entry.timezone);
       let slot = top.at;
       let next = calendar.next(slot);
@@ -183,7 +209,7 @@ export class Scheduler {
         next = calendar.next(Math.max(slot, now));
       }
       entry.next = next;
-      if (next !== null) this.#heap.push({ at: next, id: top.id, generation: entry.generation });
+      if (next !== null) this.#push(top.id, next, entry.generation);
       try {
         this.#options.onDue(top.id, slot);
       } catch (error) {
