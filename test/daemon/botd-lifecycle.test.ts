@@ -1,22 +1,11 @@
 // botd's life cycle with real processes: one per home, graceful stop, kill -9 and restart, and the
 // missed-run policy after downtime.
-import { afterEach, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../src/db/open.js';
+import { describe, expect, it } from 'vitest';
 import { missedRunError } from '../../src/daemon/missed-runs.js';
-import { temporaryHome } from '../support/home.js';
-import { killAllBotds, startBotd } from './botd.js';
+import { startBotd, useBotdHomes, withDatabase } from './botd.js';
 import { addBot, addSubscription, alive, runsOf, sleep, until } from './helpers.js';
 
-const homes: ReturnType<typeof temporaryHome>[] = [];
-function freshHome() {
-  const home = temporaryHome();
-  homes.push(home);
-  return home.home;
-}
-afterEach(() => {
-  killAllBotds();
-  for (const home of homes.splice(0)) home.remove();
-});
+const freshHome = useBotdHomes();
 
 describe('botd life cycle', () => {
   it('runs once per home: a second botd exits 1 naming the first', async () => {
@@ -39,9 +28,7 @@ describe('botd life cycle', () => {
 
   it('stops gracefully: waits for running bots within the grace period, stops the rest, leaves no row running', async () => {
     const home = freshHome();
-    const connection = await openDatabase(home);
-    const { db } = connection;
-    try {
+    await withDatabase(home, async (db) => {
       const quick = await addSubscription(db, await addBot(db, 'slow'), { schedule: '*/2 * * * * *', config: { ms: 1_000 }, timeoutMs: 30_000 });
       const stuck = await addSubscription(db, await addBot(db, 'hangs'), { schedule: '*/2 * * * * *', timeoutMs: 30_000 });
       const botd = startBotd(home, ['--stop-grace', '2500']);
@@ -60,16 +47,12 @@ describe('botd life cycle', () => {
       expect(last?.error).toMatch(/^botd stopped before the run finished/);
       expect(alive(Number(started.pid))).toBe(false);
       expect(botd.lines.at(-1)?.msg).toBe('botd stopped');
-    } finally {
-      await connection.close();
-    }
+    });
   });
 
   it('after kill -9 mid-run, the next start records the run abandoned, stops its orphaned child and never reruns the slot', async () => {
     const home = freshHome();
-    const connection = await openDatabase(home);
-    const { db } = connection;
-    try {
+    await withDatabase(home, async (db) => {
       const sub = await addSubscription(db, await addBot(db, 'hangs'), { schedule: '* * * * * *', timeoutMs: 60_000 });
       const first = startBotd(home);
       const started = await first.waitFor('the run to start', (l) => l.msg === 'run started');
@@ -99,16 +82,12 @@ describe('botd life cycle', () => {
       expect(new Set(runs.map((r) => r.scheduled_for)).size).toBe(runs.length);
       expect(runs.filter((r) => r.scheduled_for === interrupted?.scheduled_for)).toHaveLength(1);
       expect(runs.filter((r) => r.status === 'running')).toEqual([]);
-    } finally {
-      await connection.close();
-    }
+    });
   });
 
   it('after downtime, catches up the latest missed slot once if it is recent, else records one skipped row', async () => {
     const home = freshHome();
-    const connection = await openDatabase(home);
-    const { db } = connection;
-    try {
+    await withDatabase(home, async (db) => {
       const longAgo = new Date(Date.now() - 3 * 24 * 3600_000).toISOString();
       // Every minute, last run 10 minutes ago: 10 slots missed, the latest within one period: one catch-up run.
       const minutely = await addSubscription(db, await addBot(db, 'noop'), { schedule: '* * * * *', createdAt: longAgo });
@@ -133,8 +112,6 @@ describe('botd life cycle', () => {
       const dailyRuns = await runsOf(db, daily);
       const midnight = new Date(Math.floor(startedAt / 86_400_000) * 86_400_000).toISOString();
       expect(dailyRuns).toMatchObject([{ scheduled_for: midnight, status: 'skipped', error: missedRunError }]);
-    } finally {
-      await connection.close();
-    }
+    });
   });
 });

@@ -1,31 +1,18 @@
 // Pre-warming with a real botd and real children: each due run's child is spawned ahead of its slot and told
 // to start at the slot. Never before it, never when the subscription was paused meanwhile, never past the
 // concurrency cap or over a run still under way, and nothing left behind by a stop or a kill -9.
-import { afterEach, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../src/db/open.js';
-import { temporaryHome } from '../support/home.js';
-import { killAllBotds, startBotd } from './botd.js';
-import { addBot, addSubscription, alive, runsOf, until } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { startBotd, useBotdHomes, withDatabase } from './botd.js';
+import { addBot, addSubscription, alive, runsOf, until, untilWarmChild } from './helpers.js';
 
-const homes: ReturnType<typeof temporaryHome>[] = [];
-function freshHome() {
-  const home = temporaryHome();
-  homes.push(home);
-  return home.home;
-}
-afterEach(() => {
-  killAllBotds();
-  for (const home of homes.splice(0)) home.remove();
-});
+const freshHome = useBotdHomes();
 
 const isoNow = () => new Date().toISOString();
 
 describe('botd pre-warm', () => {
   it('spawns the child before its slot and sends the start message only at the slot', async () => {
     const home = freshHome();
-    const connection = await openDatabase(home);
-    const { db } = connection;
-    try {
+    await withDatabase(home, async (db) => {
       const sub = await addSubscription(db, await addBot(db, 'clock'), { schedule: '* * * * * *' });
       const botd = startBotd(home);
       await until('three pre-warmed runs to succeed', async () => {
@@ -52,26 +39,18 @@ describe('botd pre-warm', () => {
         expect(Number(at)).toBeGreaterThanOrEqual(Number(slot));
         expect(Number(line.dispatch_lag_ms)).toBeGreaterThanOrEqual(0);
       }
-    } finally {
-      await connection.close();
-    }
+    });
   });
 
   it('records a slot skipped and stops its warm child when the subscription is paused within the lead time', async () => {
     const home = freshHome();
-    const connection = await openDatabase(home);
-    const { db } = connection;
-    try {
+    await withDatabase(home, async (db) => {
       // A long lead (3 s) on a 10 s schedule: the pause lands well inside it. A quick bot, so every slot is
       // pre-warmed (a still-running previous run is not), and a slow first cycle under load just means
       // waiting for the next one.
       const sub = await addSubscription(db, await addBot(db, 'noop'), { schedule: '*/10 * * * * *', timeoutMs: 60_000 });
       const botd = startBotd(home, ['--prewarm', '3000']);
-      const warm = await until(
-        'a warm child waiting for its slot',
-        async () => (await runsOf(db, sub)).find((r) => r.status === 'running' && r.child_pid !== null && Date.parse(r.scheduled_for) > Date.now() + 1_000),
-        45_000,
-      );
+      const warm = await untilWarmChild(db, sub);
       await db.updateTable('subscriptions').set({ enabled: 0, paused_reason: 'test', updated_at: isoNow() }).where('id', '=', sub).execute();
       const pid = Number(warm.child_pid);
       const done = await until(
@@ -88,16 +67,12 @@ describe('botd pre-warm', () => {
       // Nothing ran from the paused slot on; earlier slots may have run before the pause.
       const fromPause = (await runsOf(db, sub)).filter((r) => Date.parse(r.scheduled_for) >= Date.parse(warm.scheduled_for));
       expect(fromPause.filter((r) => r.status !== 'skipped')).toEqual([]);
-    } finally {
-      await connection.close();
-    }
+    });
   });
 
   it('does not pre-warm over a run still under way: the overlapping tick is still recorded skipped', async () => {
     const home = freshHome();
-    const connection = await openDatabase(home);
-    const { db } = connection;
-    try {
+    await withDatabase(home, async (db) => {
       const slow = await addSubscription(db, await addBot(db, 'slow'), { schedule: '* * * * * *', config: { ms: 2_500 }, timeoutMs: 10_000 });
       const botd = startBotd(home);
       await until('an overlapping tick skipped and two finished runs', async () => {
@@ -114,23 +89,15 @@ describe('botd pre-warm', () => {
       for (let i = 1; i < ran.length; i++) {
         expect(Date.parse(ran[i]?.started_at ?? '')).toBeGreaterThanOrEqual(Date.parse(ran[i - 1]?.finished_at ?? ''));
       }
-    } finally {
-      await connection.close();
-    }
+    });
   });
 
   it('a graceful stop during warm-up stops the warm child and leaves no row for the slot that never came', async () => {
     const home = freshHome();
-    const connection = await openDatabase(home);
-    const { db } = connection;
-    try {
+    await withDatabase(home, async (db) => {
       const sub = await addSubscription(db, await addBot(db, 'noop'), { schedule: '*/10 * * * * *', timeoutMs: 60_000 });
       const botd = startBotd(home, ['--prewarm', '3000']);
-      const warm = await until(
-        'a warm child waiting for its slot',
-        async () => (await runsOf(db, sub)).find((r) => r.status === 'running' && r.child_pid !== null && Date.parse(r.scheduled_for) > Date.now() + 1_000),
-        45_000,
-      );
+      const warm = await untilWarmChild(db, sub);
       botd.kill('SIGTERM');
       expect((await botd.exit).exitCode).toBe(0);
       const runs = await runsOf(db, sub);
@@ -139,23 +106,15 @@ describe('botd pre-warm', () => {
       expect(runs.find((r) => r.id === warm.id)).toBeUndefined();
       expect(botd.lines.find((l) => l.msg === 'run not started' && l.run_id === warm.id)).toMatchObject({ reason: 'botd stopped before its slot' });
       await until('the warm child to be gone', () => !alive(Number(warm.child_pid)));
-    } finally {
-      await connection.close();
-    }
+    });
   });
 
   it('after kill -9 during warm-up, the next start records the run abandoned, leaves no orphan and never runs the slot', async () => {
     const home = freshHome();
-    const connection = await openDatabase(home);
-    const { db } = connection;
-    try {
+    await withDatabase(home, async (db) => {
       const sub = await addSubscription(db, await addBot(db, 'noop'), { schedule: '*/10 * * * * *', timeoutMs: 60_000 });
       const first = startBotd(home, ['--prewarm', '3000']);
-      const warm = await until(
-        'a warm child waiting for its slot',
-        async () => (await runsOf(db, sub)).find((r) => r.status === 'running' && r.child_pid !== null && Date.parse(r.scheduled_for) > Date.now() + 1_000),
-        45_000,
-      );
+      const warm = await untilWarmChild(db, sub);
       first.kill('SIGKILL');
       await first.exit;
       const pid = Number(warm.child_pid);
@@ -176,8 +135,6 @@ describe('botd pre-warm', () => {
       expect(runs.filter((r) => r.scheduled_for === warm.scheduled_for)).toMatchObject([{ id: warm.id, status: 'abandoned' }]);
       expect(second.lines.filter((l) => l.msg === 'run started' && l.scheduled_for === warm.scheduled_for)).toEqual([]);
       expect(runs.filter((r) => r.status === 'running')).toEqual([]);
-    } finally {
-      await connection.close();
-    }
+    });
   });
 });

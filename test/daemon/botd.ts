@@ -1,7 +1,12 @@
 // Starts the real bin/botd.js and follows its JSON log lines.
 import { createInterface } from 'node:readline';
 import { execa, type ResultPromise } from 'execa';
+import type { Kysely } from 'kysely';
+import { afterEach } from 'vitest';
+import { openDatabase } from '../../src/db/open.js';
+import type { Database } from '../../src/db/schema.js';
 import { botdBin } from '../support/cli.js';
+import { temporaryHome } from '../support/home.js';
 import { fixtureBots, until } from './helpers.js';
 
 export interface LogLine {
@@ -78,4 +83,31 @@ export function startBotd(home: string, args: string[] = [], env: Record<string,
 export function killAllBotds(): void {
   for (const child of running) child.kill('SIGKILL');
   running.clear();
+}
+
+/**
+ * Registers an afterEach that kills every botd, then removes the homes handed out; returns the function that
+ * hands out a fresh home (its path) for botd to run in.
+ */
+export function useBotdHomes(): () => string {
+  const homes: ReturnType<typeof temporaryHome>[] = [];
+  afterEach(() => {
+    killAllBotds();
+    for (const home of homes.splice(0)) home.remove();
+  });
+  return () => {
+    const home = temporaryHome();
+    homes.push(home);
+    return home.home;
+  };
+}
+
+/** Opens the home's database (created and migrated) for `use`, and closes it afterwards, whatever happens. */
+export async function withDatabase<T>(home: string, use: (db: Kysely<Database>) => Promise<T>): Promise<T> {
+  const connection = await openDatabase(home);
+  try {
+    return await use(connection.db);
+  } finally {
+    await connection.close();
+  }
 }

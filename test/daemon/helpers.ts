@@ -95,3 +95,13 @@ export async function until<T>(what: string, check: () => T | Promise<T>, timeou
     await sleep(50);
   }
 }
+
+/** A pre-warmed run's row: claimed, its child spawned, its slot still more than a second away. */
+// Generous: a slot whose warm-up came too late under load is simply followed by the next one.
+export function untilWarmChild(db: Kysely<Database>, subscriptionId: number): Promise<Run> {
+  return until(
+    'a warm child waiting for its slot',
+    async () => (await runsOf(db, subscriptionId)).find((r) => r.status === 'running' && r.child_pid !== null && Date.parse(r.scheduled_for) > Date.now() + 1_000),
+    45_000,
+  );
+}

@@ -1,32 +1,24 @@
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, type Connection } from '../../src/db/open.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { runExecution, type RunnerOptions } from '../../src/daemon/runner.js';
-import { temporaryHome } from '../support/home.js';
+import { useTemporaryDatabase } from '../support/database.js';
 import type { ExchangeSessionFactory, OrderRecord } from '../../src/daemon/exchange-handler.js';
 import { alive, addBot, addSubscription, fixtureBots, runsOf, until } from './helpers.js';
 
 process.env.BOTCTL_BOT_FILES = fixtureBots;
 
-let home: ReturnType<typeof temporaryHome>;
-let connection: Connection;
+const temp = useTemporaryDatabase();
 let options: RunnerOptions;
 
 beforeAll(async () => {
-  home = temporaryHome();
-  connection = await openDatabase(home.home);
-  options = { home: home.home, connection, killGraceMs: 300 };
-});
-afterAll(async () => {
-  await connection.close();
-  home.remove();
+  options = { home: temp.home, connection: temp.connection, killGraceMs: 300 };
 });
 
 const slot = () => new Date().toISOString();
 
 describe('runner', () => {
   it('runs a bot, keeps its state between runs and records the code it ran', async () => {
-    const { db } = connection;
+    const { db } = temp;
     const sub = await addSubscription(db, await addBot(db, 'counter'), { config: { step: 2 } });
     const first = await runExecution(options, { subscriptionId: sub, scheduledFor: slot(), requireEnabled: true });
     expect(first).toMatchObject({ status: 'succeeded', error: null });
@@ -43,7 +35,7 @@ describe('runner', () => {
   });
 
   it('records a bot that throws as failed with its message, and keeps the old state', async () => {
-    const { db } = connection;
+    const { db } = temp;
     const sub = await addSubscription(db, await addBot(db, 'throws'));
     const report = await runExecution(options, { subscriptionId: sub, scheduledFor: slot(), requireEnabled: true });
     expect(report).toMatchObject({ status: 'failed', error: 'boom: the strategy gave up' });
@@ -53,7 +45,7 @@ describe('runner', () => {
   });
 
   it('records an invalid config as failed, naming the field', async () => {
-    const { db } = connection;
+    const { db } = temp;
     const sub = await addSubscription(db, await addBot(db, 'counter'), { config: { step: 'two' } });
     const report = await runExecution(options, { subscriptionId: sub, scheduledFor: slot(), requireEnabled: true });
     expect(report.status).toBe('failed');
@@ -61,7 +53,7 @@ describe('runner', () => {
   });
 
   it('records a bot that runs out of heap as crashed', async () => {
-    const { db } = connection;
+    const { db } = temp;
     const sub = await addSubscription(db, await addBot(db, 'out-of-heap'));
     const report = await runExecution({ ...options, heapMb: 48 }, { subscriptionId: sub, scheduledFor: slot(), requireEnabled: true });
     expect(report.status).toBe('crashed');
@@ -71,7 +63,7 @@ describe('runner', () => {
   });
 
   it('times out a bot that ignores SIGTERM: SIGKILL to its process group leaves no process behind', async () => {
-    const { db } = connection;
+    const { db } = temp;
     const sub = await addSubscription(db, await addBot(db, 'stubborn'), { timeoutMs: 1_500 });
     let childPid = 0;
     const report = await runExecution(
@@ -91,7 +83,7 @@ describe('runner', () => {
   });
 
   it('keeps a bounded tail of 100 MB of output without the daemon growing', async () => {
-    const { db } = connection;
+    const { db } = temp;
     const sub = await addSubscription(db, await addBot(db, 'loud'), { config: { mb: 100 } });
     // Warm up (bundle, first spawn), so only the output itself is measured.
     const warm = await addSubscription(db, await addBot(db, 'loud'), { config: { mb: 1 } });
@@ -112,7 +104,7 @@ describe('runner', () => {
   });
 
   it('refuses exchange calls when no broker is configured, and surfaces that in the bot', async () => {
-    const { db } = connection;
+    const { db } = temp;
     const sub = await addSubscription(db, await addBot(db, 'exchange'));
     const report = await runExecution(options, { subscriptionId: sub, scheduledFor: slot(), requireEnabled: true });
     expect(report.status).toBe('failed');
@@ -120,7 +112,7 @@ describe('runner', () => {
   });
 
   it("serves exchange calls through the session and writes its orders with the run's outcome", async () => {
-    const { db } = connection;
+    const { db } = temp;
     const sub = await addSubscription(db, await addBot(db, 'exchange'));
     const calls: string[] = [];
     const sessions: ExchangeSessionFactory = async ({ runId, subscription }) => {
@@ -146,7 +138,7 @@ describe('runner', () => {
   });
 
   it('pauses a subscription after N consecutive failures, with the reason', async () => {
-    const { db } = connection;
+    const { db } = temp;
     const sub = await addSubscription(db, await addBot(db, 'throws'));
     for (let i = 0; i < 3; i++) {
       const report = await runExecution({ ...options, maxConsecutiveFailures: 3 }, { subscriptionId: sub, scheduledFor: slot(), requireEnabled: true });
@@ -162,7 +154,7 @@ describe('runner', () => {
   });
 
   it('resets the failure streak when a run succeeds', async () => {
-    const { db } = connection;
+    const { db } = temp;
     const sub = await addSubscription(db, await addBot(db, 'counter'), { config: { step: 'bad' } });
     await runExecution(options, { subscriptionId: sub, scheduledFor: slot(), requireEnabled: true });
     await runExecution(options, { subscriptionId: sub, scheduledFor: slot(), requireEnabled: true });
@@ -173,7 +165,7 @@ describe('runner', () => {
   });
 
   it('never runs a slot twice', async () => {
-    const { db } = connection;
+    const { db } = temp;
     const sub = await addSubscription(db, await addBot(db, 'noop'));
     const at = slot();
     const [a, b] = await Promise.all([
@@ -185,7 +177,7 @@ describe('runner', () => {
   });
 
   it('stops a running child on cancel (shutdown) and records it abandoned', async () => {
-    const { db } = connection;
+    const { db } = temp;
     const sub = await addSubscription(db, await addBot(db, 'hangs'), { timeoutMs: 60_000 });
     const cancel = new AbortController();
     let childPid = 0;
@@ -199,10 +191,10 @@ describe('runner', () => {
   });
 
   it("gives the child a minimal environment and no access to the database or to other processes", async () => {
-    const { db } = connection;
+    const { db } = temp;
     process.env.BOTCTL_TEST_SECRET = 'must-not-leak';
     try {
-      const sub = await addSubscription(db, await addBot(db, 'probe'), { config: { path: join(home.home, 'botctl.db') } });
+      const sub = await addSubscription(db, await addBot(db, 'probe'), { config: { path: join(temp.home, 'botctl.db') } });
       const report = await runExecution(options, { subscriptionId: sub, scheduledFor: slot(), requireEnabled: true });
       expect(report.status).toBe('succeeded');
       const [run] = await runsOf(db, sub);
@@ -218,7 +210,7 @@ describe('runner', () => {
   });
 
   it('records a sane outcome when the bot sends malformed messages', async () => {
-    const { db } = connection;
+    const { db } = temp;
     const sub = await addSubscription(db, await addBot(db, 'hostile'));
     const report = await runExecution(options, { subscriptionId: sub, scheduledFor: slot(), requireEnabled: true });
     expect(report).toMatchObject({ status: 'failed', error: 'ProtocolError: the bot reported a malformed result: its state is not an object' });
@@ -231,7 +223,7 @@ describe('runner', () => {
   });
 
   it('still closes the run when its outcome cannot be written in full', async () => {
-    const { db } = connection;
+    const { db } = temp;
     const sub = await addSubscription(db, await addBot(db, 'exchange'));
     // Two orders with one client order id: the UNIQUE constraint rejects the finish transaction.
     const order: OrderRecord = { exchange_order_id: null, client_order_id: `dup-${sub}`, symbol: 'BTC/USDT:USDT', side: 'buy', type: 'market', amount: 1, price: null, status: 'open', mode: 'paper' };
