@@ -463,7 +463,7 @@ async function supervise(s: Supervision): Promise<ChildEnd> {
     // Its own process group (and session): the group is what gets signalled, descendants included.
     detached: true,
     // The child's whole environment: nothing of the daemon's.
-    env: sandboxEnv(),
+    env: { ...sandboxEnv(), ...s.launch.env },
     // stdout and stderr are consumed chunk by chunk into the bounded tail, never accumulated. fd 3 is the
     // message channel, a socketpair read with a size limit. No 'ipc': Node's channel buffers a message of any
     // size, so the child has none (process.send is undefined there).

@@ -1,29 +1,35 @@
 // The runtime's V8 startup snapshot (built and used by src/daemon/child-start.ts). It holds, already evaluated,
-// the modules every bot shares and that cost most to load: zod, trading-signals and the SDK. A child started from
-// it evaluates only its bot module (the bot and the child runtime as one CommonJS file, bundleBotModule() in
-// src/bots/bundle.ts), whose imports of those modules are answered from here.
+// what every bot shares and costs most to load: zod. A child started from it evaluates only its bot module (the
+// bot, what it uses of the SDK, and the child runtime as one CommonJS file, bundleBotModule() in
+// src/bots/bundle.ts), whose imports of zod are answered from here.
 //
-// Only trusted code runs while the snapshot is built: our SDK and the two libraries. No bot code does (it runs in
+// Only trusted code runs while the snapshot is built: zod and this file. No bot code does (it runs in
 // the child, sandboxed as ever), and neither does the child runtime, so the snapshot freezes no process state of
 // its own: no channel, no argv, no environment. Node's snapshot builder only supports some built-in modules at
-// build time; the ones loaded here (fs, path, v8) are among them, anything else is taken at run time.
+// build time; the ones loaded here (fs, path, v8, net, diagnostics_channel) are among them, anything else (vm) is
+// taken at run time.
+//
+// The snapshot is built without Node's code cache (child-start.ts), so a built-in module first loaded in the child
+// is compiled from source there. The child runtime's channel is a net.Socket: net, and diagnostics_channel which it
+// loads, are evaluated here instead, once (preloadedBuiltins). Only loaded: no socket exists until the child
+// makes one.
 import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import * as v8 from 'node:v8';
 import type * as Zod from 'zod';
-import type * as Sdk from '../sdk/index.js';
 
 /** Run instead of a bot module, to check that a freshly built snapshot starts under the real flags. */
 export const snapshotCheckArg = '--botctl-snapshot-check';
 
-/**
- * Called by the snapshot's entry with the shared modules' namespaces, keyed by what the bot module requires:
- * 'zod', 'zod/v4', 'trading-signals', and `botctl-sdk:<file>` for each SDK module ('botctl-sdk:index' is the SDK).
- */
+/** Built-in modules every child loads, evaluated into the snapshot (the bundler drops bare imports of built-ins). */
+const preloadedBuiltins = ['node:net', 'node:diagnostics_channel'];
+
+/** Called by the snapshot's entry with the shared modules' namespaces, keyed by what the bot module requires: 'zod', 'zod/v4'. */
 export function installSnapshotMain(namespaces: Record<string, object>): void {
   // The bot module is CommonJS compiled by esbuild: `__esModule` makes its default imports take `default`.
   const shared = new Map<string, object>(Object.entries(namespaces).map(([id, namespace]) => [id, Object.freeze({ ...namespace, __esModule: true })]));
-  warmUp(shared.get('zod') as typeof Zod | undefined, shared.get('botctl-sdk:index') as typeof Sdk | undefined);
+  for (const id of preloadedBuiltins) process.getBuiltinModule(id);
+  warmUp(shared.get('zod') as typeof Zod | undefined);
   v8.startupSnapshot.setDeserializeMainFunction(() => main(shared));
 }
 
@@ -32,7 +38,7 @@ export function installSnapshotMain(namespaces: Record<string, object>): void {
 function main(shared: Map<string, object>): void {
   const path = process.argv[1] ?? '';
   if (path === snapshotCheckArg) {
-    process.stdout.write(shared.has('botctl-sdk:index') ? 'ok\n' : 'the SDK is missing\n');
+    process.stdout.write(shared.has('zod') ? 'ok\n' : 'zod is missing\n');
     return;
   }
   const require = (id: string): unknown => {
@@ -52,10 +58,10 @@ function main(shared: Map<string, object>): void {
   wrapper.call(module.exports, module.exports, require, module, path, dirname(path));
 }
 
-// What every run does first (define a bot with a zod config, parse a config, good and bad) runs once here, so the
-// snapshot carries those functions compiled and a child does not compile them again.
-function warmUp(zod: typeof Zod | undefined, sdk: typeof Sdk | undefined): void {
-  if (!zod || !sdk) return;
+// What every run does first (define a zod config, parse a config, good and bad) runs once here, so the snapshot
+// carries those functions compiled and a child does not compile them again.
+function warmUp(zod: typeof Zod | undefined): void {
+  if (!zod) return;
   const { z } = zod;
   const config = z.object({
     symbol: z.string().min(1).default('BTC/USDT'),
@@ -65,9 +71,10 @@ function warmUp(zod: typeof Zod | undefined, sdk: typeof Sdk | undefined): void 
     enabled: z.boolean().default(true),
     levels: z.array(z.number()).default([]),
   });
-  const bot = sdk.defineBot({ name: 'warm-up', description: '', config, async execute() {} });
-  if (!sdk.isDefinedBot(bot)) return;
-  bot.config.safeParse({});
-  bot.config.safeParse({ period: 20, ratio: 0.5, side: 'short', levels: [1, 2] });
-  bot.config.safeParse({ period: 'x', side: 'up', levels: ['a'] });
+  // As the child runtime parses a config (child.ts): without zod's compiled fast path.
+  const once = { jitless: true };
+  config.safeParse({}, once);
+  config.safeParse({ period: 20, ratio: 0.5, side: 'short', levels: [1, 2] }, once);
+  config.safeParse({ period: 'x', side: 'up', levels: ['a'] }, once);
+  z.object({}).safeParse({}, once);
 }

@@ -110,7 +110,8 @@ describe('children started from the runtime snapshot', () => {
       const tail = (await runsOf(db, sub))[1]?.log_tail ?? '';
       expect(tail).toContain('read: ERR_ACCESS_DENIED');
       expect(tail).toContain('spawn: ERR_ACCESS_DENIED');
-      expect(JSON.parse(/env (\[.*\])/.exec(tail)?.[1] ?? 'null')).toEqual(['LANG', 'NODE_ENV', 'TZ']);
+      // The sandbox's environment and malloc's settings for reading the snapshot (child-start.ts), nothing of botd's.
+      expect(JSON.parse(/env (\[.*\])/.exec(tail)?.[1] ?? 'null')).toEqual(['GLIBC_TUNABLES', 'LANG', 'NODE_ENV', 'TZ']);
       // No warning of Node's reaches the bot's output (the sandbox and vm's loader are both experimental).
       expect(tail).not.toContain('Warning');
     }
@@ -152,7 +153,7 @@ describe('children started from the runtime snapshot', () => {
     writeFileSync(broken, '#!/bin/sh\necho "snapshot building failed here" >&2\nexit 1\n');
     chmodSync(broken, 0o755);
     const start = () => childStart(bundle, { cacheDir: join(database.home, 'other-cache'), heapMb: 64, log, node: broken });
-    expect(start()).toEqual({ entry: [bundle.path], readable: bundle.path, snapshot: false });
+    expect(start()).toEqual({ entry: [bundle.path], readable: bundle.path, snapshot: false, env: {} });
     await childStartBuilds();
     expect(start().snapshot).toBe(false);
     await childStartBuilds();
@@ -167,7 +168,7 @@ describe('children started from the runtime snapshot', () => {
     const options = { cacheDir: join(database.home, 'checked-cache'), heapMb: 80, log };
     expect(childStart(bundle, options).snapshot).toBe(false);
     await childStartBuilds();
-    const { entry, snapshot } = childStart(bundle, options);
+    const { entry, snapshot, env } = childStart(bundle, options);
     expect(snapshot).toBe(true);
     const blob = entry[entry.indexOf('--snapshot-blob') + 1] ?? '';
     // A later botd (a fresh module) finds the file damaged: it is checked, removed, built again.
@@ -179,6 +180,6 @@ describe('children started from the runtime snapshot', () => {
     expect(lines.filter((l) => l.msg === 'runtime snapshot in the cache does not start: removed, to be built again')).toHaveLength(1);
     expect(later.childStart(bundle, options).snapshot).toBe(false);
     await later.childStartBuilds();
-    expect(later.childStart(bundle, options)).toEqual({ entry, readable: entry.at(-1), snapshot: true });
+    expect(later.childStart(bundle, options)).toEqual({ entry, readable: entry.at(-1), snapshot: true, env });
   });
 });
