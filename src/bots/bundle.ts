@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Message, Plugin } from 'esbuild';
 import { invalid } from '../errors.js';
 import { ownModule, packageRoot } from '../package-root.js';
@@ -51,8 +51,7 @@ async function buildExecutable(sourcePath: string): Promise<Uint8Array> {
   return build(sourcePath, sourcePath, { stdin: { contents: executableStub(sourcePath), resolveDir: packageRoot, loader: 'js' } }, [englishZodMessages]);
 }
 
-function executableStub(sourcePath: string): string {
-  const runtime = ownModule('src/runtime/index');
+function executableStub(sourcePath: string, runtime = ownModule('src/runtime/index')): string {
   return [
     `import bot from ${JSON.stringify(sourcePath)};`,
     `import { runChild } from ${JSON.stringify(runtime)};`,
@@ -62,16 +61,22 @@ function executableStub(sourcePath: string): string {
   ].join('\n');
 }
 
-// A child started from the runtime snapshot (src/daemon/child-start.ts) finds zod already evaluated there, and loads
-// only its bot module: the bundle's stub, the bot, what it uses of the SDK and trading-signals, and the child
-// runtime, as CommonJS (a snapshot's main function has no ES module loader), requiring zod by these names. Only zod
-// is shared: it is large and a bot's one `z` reaches all of it, while esbuild keeps of the SDK and trading-signals
-// only what a bot uses, and evaluating that costs less than every child deserializing all of it (measured: a
-// zod-only snapshot is 0.4 MB smaller and starts ~2.5 ms sooner).
-const sharedPackages = ['zod', 'zod/v4'];
+// A child started from the runtime snapshot (src/daemon/child-start.ts) finds zod and the child runtime already
+// evaluated there, and loads only its bot module: the stub, the bot and what it uses of the SDK and trading-signals,
+// as CommonJS (a snapshot's main function has no ES module loader), requiring the shared modules by these names.
+// zod is shared because it is large and a bot's one `z` reaches all of it; the runtime because every child runs it
+// (warmed up, see src/runtime/warm-up.ts); the SDK's errors because the runtime throws them into the bot, which
+// tests them with instanceof. Of the rest, esbuild keeps only what a bot uses, and evaluating that costs less than
+// every child deserializing all of it (measured: without trading-signals and the SDK the snapshot is 0.4 MB smaller
+// and starts ~2.5 ms sooner).
+function sharedModules(): Record<string, string> {
+  return { zod: 'zod', 'zod/v4': 'zod/v4', [sharedRuntime]: ownModule('src/runtime/index'), [sharedErrors]: ownModule('src/sdk/errors') };
+}
+const sharedRuntime = 'botctl-runtime';
+const sharedErrors = 'botctl-sdk:errors';
 
 /** Part of the bot module's cache key: bump when its build options change. */
-const botModuleFormat = 2;
+const botModuleFormat = 3;
 
 /** Where bundleBotModule() caches a bot's module: next to its bundle, keyed like it. */
 export function botModulePath(bundle: BundledBot): string {
@@ -87,18 +92,25 @@ export async function bundleBotModule(bundle: BundledBot): Promise<string> {
   const path = botModulePath(bundle);
   if (existsSync(path)) return path;
   const { sourcePath } = bundle;
-  await buildOnce(path, () => build(sourcePath, sourcePath, { stdin: { contents: executableStub(sourcePath), resolveDir: packageRoot, loader: 'js' } }, [sharedFromSnapshot()], 'cjs'));
+  const stub = executableStub(sourcePath, sharedRuntime);
+  await buildOnce(path, () => build(sourcePath, sourcePath, { stdin: { contents: stub, resolveDir: packageRoot, loader: 'js' } }, [sharedFromSnapshot()], 'cjs'));
   return path;
 }
 
-/** The snapshot's entry script (CommonJS, as `node --build-snapshot` takes): the shared modules and installSnapshotMain. */
+/**
+ * The snapshot's entry script (CommonJS, as `node --build-snapshot` takes): the shared modules, installSnapshotMain,
+ * and the runtime's warm-up, which the builder runs to completion before it takes the snapshot.
+ */
 export async function buildSnapshotEntry(): Promise<Uint8Array> {
-  const imports = sharedPackages.map((name, i) => `import * as m${i} from ${JSON.stringify(name)};`);
-  const table = sharedPackages.map((name, i) => `${JSON.stringify(name)}: m${i}`);
+  const shared = Object.entries(sharedModules());
+  const imports = shared.map(([, from], i) => `import * as m${i} from ${JSON.stringify(from)};`);
+  const table = shared.map(([id], i) => `${JSON.stringify(id)}: m${i}`);
   const stub = [
     `import { installSnapshotMain } from ${JSON.stringify(ownModule('src/runtime/snapshot-main'))};`,
+    `import { warmUpRuntime } from ${JSON.stringify(ownModule('src/runtime/warm-up'))};`,
     ...imports,
     `installSnapshotMain({ ${table.join(', ')} });`,
+    `warmUpRuntime();`,
   ].join('\n');
   // Whitespace-minified: the snapshot keeps the sources of every function it holds, and each child deserializes them
   // (~2 ms less start-up CPU, measured). Names stay, for stack traces.
@@ -109,12 +121,23 @@ function sharedFromSnapshot(): Plugin {
   return {
     name: 'botctl-shared-from-snapshot',
     setup(build) {
+      const shared = sharedModules();
       build.onResolve({ filter: /^zod(\/|$)/ }, (args) => {
-        if (sharedPackages.includes(args.path)) return { path: args.path, external: true };
+        if (args.path in shared) return { path: args.path, external: true };
         return { errors: [{ text: `imports ${JSON.stringify(args.path)}, which the runtime snapshot does not hold` }] };
       });
+      build.onResolve({ filter: new RegExp(`^${sharedRuntime}$`) }, (args) => ({ path: args.path, external: true }));
+      // The SDK's own imports of its errors ('./errors.js', '../errors.js'), however the bot reaches them.
+      const errors = withoutExtension(shared[sharedErrors] ?? '');
+      build.onResolve({ filter: /^\.\.?\/(.*\/)?errors(\.js|\.ts)?$/ }, (args) =>
+        withoutExtension(resolve(args.resolveDir, args.path)) === errors ? { path: sharedErrors, external: true } : undefined,
+      );
     },
   };
+}
+
+function withoutExtension(path: string): string {
+  return path.replace(/\.(js|ts)$/, '');
 }
 
 function writeAtomically(path: string, contents: Uint8Array): void {

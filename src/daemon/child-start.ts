@@ -1,7 +1,7 @@
-// How a bot's child is started. Evaluating zod, trading-signals and the SDK is most of what a child costs before
-// the bot runs, so a child starts from a V8 startup snapshot that holds them already evaluated (src/runtime/
-// snapshot-main.ts) and loads only its bot module (bot + child runtime, bundleBotModule()). Until both are on
-// disk, and for a bot the module cannot carry, the child starts from the bot's bundle as before.
+// How a bot's child is started. Evaluating zod and the child runtime is most of what a child costs before the bot
+// runs, so a child starts from a V8 startup snapshot that holds them already evaluated and warmed up (src/runtime/
+// snapshot-main.ts) and loads only its bot module (the bot and what it uses of the SDK, bundleBotModule()). Until
+// both are on disk, and for a bot the module cannot carry, the child starts from the bot's bundle as before.
 //
 // One snapshot serves every bot: it is keyed by the runtime it holds, the Node binary, and the one V8 flag botd
 // passes (--max-old-space-size; Node 20 refuses a snapshot built with other V8 flags). It is built from trusted

@@ -1,8 +1,10 @@
-// Runs inside the child process, bundled together with one bot. Two entry modes:
+// Runs inside the child process: bundled together with one bot, or held by the runtime snapshot and called by the
+// bot's module (src/runtime/snapshot-main.ts). Two entry modes:
 //   --botctl-child     execute the bot once, driven by the parent over the channel on fd 3
 //   --botctl-describe  print the bot's name, description and config schema; validate a config read from stdin
 // It imports nothing but the bot and zod's own helpers through the bot's schema: no ccxt, no database, no keys.
 
+import type { Duplex } from 'node:stream';
 import { isDefinedBot, type DefinedBot } from '../sdk/define-bot.js';
 import { exchangeErrorFrom } from '../sdk/errors.js';
 import type { BotContext, BotExchange, SignalInput } from '../sdk/types.js';
@@ -17,7 +19,15 @@ export function runChild(bot: unknown): void {
     return;
   }
   if (process.argv.includes('--botctl-describe')) void describe(bot);
-  else if (process.argv.includes('--botctl-child')) execute(bot);
+  else if (process.argv.includes('--botctl-child')) execute(bot, parentChannel());
+}
+
+// The parent's end is a socketpair: one duplex stream. The permission model does not restrict net, and this
+// wraps an inherited descriptor rather than opening anything. Loaded here rather than imported, so a bundle
+// that is only described does not load node:net at all.
+function parentChannel(): Duplex {
+  const { Socket } = process.getBuiltinModule('node:net');
+  return new Socket({ fd: channelFd, readable: true, writable: true });
 }
 
 // A config is parsed once per child: zod's compiled fast path for objects (a `new Function` built on an object
@@ -57,16 +67,11 @@ function jsonSchema(bot: DefinedBot): unknown {
   }
 }
 
-function execute(bot: DefinedBot): void {
+/** Serves one execution of `bot` over `channel`: the start message in, calls, logs and the result out. */
+export function execute(bot: DefinedBot, channel: Duplex): void {
   const abort = new AbortController();
   const pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
   let nextCallId = 1;
-
-  // The parent's end is a socketpair: one duplex stream. The permission model does not restrict net, and this
-  // wraps an inherited descriptor rather than opening anything. Loaded here rather than imported, so a bundle
-  // that is only described (or built into a startup snapshot) does not load node:net at all.
-  const { Socket } = process.getBuiltinModule('node:net');
-  const channel = new Socket({ fd: channelFd, readable: true, writable: true });
   const decoder = new LineDecoder();
   // botd went away or closed the channel: there is no one left to report to.
   channel.on('error', () => {});

@@ -133,6 +133,33 @@ describe('children started from the runtime snapshot', () => {
     expect(why[0]?.reason).toMatch(/top-level await/i);
   });
 
+  it('puts in a bot module only the bot and what it uses of the SDK: zod, the runtime and the errors come from the snapshot', async () => {
+    const cache = homePaths(database.home).bundleCache;
+    const withIndicator = join(database.home, 'ema_bot.ts');
+    writeFileSync(
+      withIndicator,
+      [
+        `import { defineBot, EMA } from 'botctl/sdk';`,
+        `import { z } from 'zod';`,
+        `export default defineBot({ name: 'ema', description: '', config: z.object({}), async execute(ctx) { ctx.log.info(String(new EMA(3).isStable)); } });`,
+      ].join('\n'),
+    );
+    const read = async (source: string) => (await import('node:fs')).readFileSync(await bundleBotModule(await bundleBot(source, cache)), 'utf8');
+    const counter = await read(join(fixtureBots, 'counter.ts'));
+    const ema = await read(withIndicator);
+    for (const module of [counter, ema]) {
+      const required = new Set([...module.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]));
+      expect([...required].sort()).toEqual(['botctl-runtime', 'botctl-sdk:errors', 'zod']);
+      // Neither zod's code nor the runtime's (its channel messages) is in the module.
+      expect(module).not.toMatch(/\$ZodObject|exchange-call/);
+    }
+    // esbuild writes the classes it keeps as `var EMA = class extends MovingAverage`.
+    expect(counter).not.toMatch(/\bvar EMA = class\b/);
+    expect(ema).toMatch(/\bvar EMA = class\b/);
+    // trading-signals has a hundred indicators; the module keeps the one used and what it extends.
+    expect(ema.match(/^\s*var \w+ = class /gm)?.length ?? 0).toBeLessThan(15);
+  });
+
   it('builds no bot module for what CommonJS or the snapshot cannot carry: import.meta, zod/mini', async () => {
     const cases = {
       'import_meta.ts': [`import { defineBot } from 'botctl/sdk';`, `import { z } from 'zod';`, `const here = import.meta.url;`, `export default defineBot({ name: 'x', description: here, config: z.object({}), async execute() {} });`],
