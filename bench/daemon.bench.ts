@@ -16,7 +16,7 @@ import { runExecution } from '../src/daemon/runner.js';
 import { packageRoot } from '../src/package-root.js';
 import type { BenchRow } from './index.js';
 
-const executions = 15;
+const executions = 25;
 const dispatchSeconds = 12;
 const dueRunsPerSecond = 10;
 const loadedSubscriptions = 10_000;
