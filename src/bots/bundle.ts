@@ -69,11 +69,12 @@ function executableStub(sourcePath: string, runtime = ownModule('src/runtime/ind
 // tests them with instanceof. Of the rest, esbuild keeps only what a bot uses, and evaluating that costs less than
 // every child deserializing all of it (measured: without trading-signals and the SDK the snapshot is 0.4 MB smaller
 // and starts ~2.5 ms sooner).
+const sharedRuntime = 'botctl-runtime';
+const sharedErrors = 'botctl-sdk:errors';
+
 function sharedModules(): Record<string, string> {
   return { zod: 'zod', 'zod/v4': 'zod/v4', [sharedRuntime]: ownModule('src/runtime/index'), [sharedErrors]: ownModule('src/sdk/errors') };
 }
-const sharedRuntime = 'botctl-runtime';
-const sharedErrors = 'botctl-sdk:errors';
 
 /** Part of the bot module's cache key: bump when its build options change. */
 const botModuleFormat = 3;
