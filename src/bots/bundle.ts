@@ -4,6 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { Message, Plugin } from 'esbuild';
 import { invalid } from '../errors.js';
 import { ownModule, packageRoot } from '../package-root.js';
+import { markUsed } from './bundle-cache.js';
 import { sha256 } from './digest.js';
 
 /** What a bot file may import: the SDK, zod and the indicator library the SDK names. */
@@ -24,7 +25,8 @@ export async function bundleBot(sourcePath: string, cacheDir: string): Promise<B
   const source = readFileSync(sourcePath);
   const sourceSha256 = sha256(source);
   const path = join(cacheDir, `${sha256(`${sourceSha256}:${runtimeIdentity()}:${executableFormat}`)}.mjs`);
-  if (!existsSync(path)) await buildOnce(path, () => buildExecutable(sourcePath));
+  if (existsSync(path)) markUsed(path);
+  else await buildOnce(path, () => buildExecutable(sourcePath));
   return { path, sourceSha256, sourcePath };
 }
 
@@ -91,7 +93,10 @@ export function botModulePath(bundle: BundledBot): string {
  */
 export async function bundleBotModule(bundle: BundledBot): Promise<string> {
   const path = botModulePath(bundle);
-  if (existsSync(path)) return path;
+  if (existsSync(path)) {
+    markUsed(path);
+    return path;
+  }
   const { sourcePath } = bundle;
   const stub = executableStub(sourcePath, sharedRuntime);
   await buildOnce(path, () => build(sourcePath, sourcePath, { stdin: { contents: stub, resolveDir: packageRoot, loader: 'js' } }, [sharedFromSnapshot()], 'cjs'));

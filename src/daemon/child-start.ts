@@ -20,6 +20,7 @@ import { chmodSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } f
 import { getPriority, setPriority } from 'node:os';
 import { dirname, join } from 'node:path';
 import { botModulePath, buildSnapshotEntry, bundleBotModule, runtimeIdentity, type BundledBot } from '../bots/bundle.js';
+import { markUsed } from '../bots/bundle-cache.js';
 import { sha256 } from '../bots/digest.js';
 import { snapshotCheckArg } from '../runtime/snapshot-main.js';
 import { errorText, type Logger } from './log.js';
@@ -89,6 +90,8 @@ export function childStart(bundle: BundledBot, options: ChildStartOptions): Chil
     );
   }
   if (!blobReady || !moduleReady) return { entry: [bundle.path], readable: bundle.path, snapshot: false, env: {} };
+  markUsed(blob);
+  markUsed(module);
   // --disable-warning: the bot's dynamic import() goes through vm's main-context loader, which Node flags as
   // experimental; started from the bundle the same import() warns of nothing. The sandbox's flags say it too.
   return { entry: ['--disable-warning=ExperimentalWarning', '--snapshot-blob', blob, '--', module], readable: module, snapshot: true, env: snapshotChildEnv };

@@ -1,6 +1,8 @@
 // botd: lock the home, clean up after a previous botd that died mid-run, apply the missed-run policy, then
 // schedule every enabled subscription until asked to stop.
+import { maxIdleDays, pruneBundleCache } from '../bots/bundle-cache.js';
 import { openDatabase, type Connection } from '../db/open.js';
+import { homePaths } from '../home.js';
 import { stopChildStartBuilds } from './child-start.js';
 import { Dispatcher, defaultConcurrency, type Job } from './dispatcher.js';
 import { openBroker, type ExchangeBroker, type ExchangeSessionFactory } from './exchange-handler.js';
@@ -30,6 +32,7 @@ export interface DaemonOptions {
 }
 
 export const defaultStopGraceMs = 10_000;
+const cachePruneEveryMs = 24 * 60 * 60 * 1000;
 
 /**
  * How long before its slot a run's child is spawned (pre-warm, see runner.ts). A burst of due runs spawns
@@ -73,6 +76,13 @@ async function run(options: DaemonOptions, log: Logger, lock: DaemonLock, connec
   const concurrency = options.concurrency ?? defaultConcurrency;
 
   await cleanUpAfterPreviousDaemon(connection, log, killGraceMs);
+  // Builds nothing has used for two weeks leave the bundle cache (src/bots/bundle-cache.ts): now, then daily.
+  const pruneCache = () => {
+    const { removed, bytes } = pruneBundleCache(homePaths(options.home).bundleCache);
+    if (removed > 0) log.info('bundle cache pruned', { removed, freed_mb: Math.round((bytes / 1048576) * 10) / 10, idle_days: maxIdleDays });
+  };
+  pruneCache();
+  const pruning = setInterval(pruneCache, cachePruneEveryMs).unref();
 
   const broker: ExchangeBroker = options.exchangeSessions
     ? { sessions: options.exchangeSessions, close: async () => {} }
@@ -137,6 +147,7 @@ async function run(options: DaemonOptions, log: Logger, lock: DaemonLock, connec
         const stopGraceMs = options.stopGraceMs ?? defaultStopGraceMs;
         log.info('botd stopping', { reason, running: dispatcher.running, queued: dispatcher.queued, grace_ms: stopGraceMs });
         activeScheduler.stop();
+        clearInterval(pruning);
         try {
           await dispatcher.stop(stopGraceMs);
         } finally {
