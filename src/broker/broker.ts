@@ -4,7 +4,7 @@
 // here, in the daemon, only when a client is created; they never reach a child.
 import { createHash } from 'node:crypto';
 import type SQLite from 'better-sqlite3';
-import type { Exchange, MarketInterface, Order } from 'ccxt';
+import type { Exchange, MarketInterface, Order, Position } from 'ccxt';
 import type { Kysely } from 'kysely';
 import type { Bot, Database, Mode, Subscription } from '../db/schema.js';
 import type { ExchangeRun, ExchangeSession, ExchangeSessionFactory, OrderRecord } from '../daemon/exchange-handler.js';
@@ -347,6 +347,7 @@ export class BrokerSession implements ExchangeSession {
       contractSize: (await this.venue.market(symbol)).contractSize ?? 1,
       counted: this.counted,
       equity: () => this.equity(symbol),
+      holding: () => this.holding(symbol),
     });
     if (verdict.counts) this.counted++;
     let order: Order;
@@ -378,6 +379,20 @@ export class BrokerSession implements ExchangeSession {
     const total = (currency: string | undefined) => Number((balance[currency ?? ''] as { total?: number } | undefined)?.total ?? 0);
     if (market.contract) return total(market.settle ?? market.quote);
     return total(market.quote) + total(market.base) * (await this.price(symbol));
+  }
+
+  // What the account holds of the pair, read afresh (an order placed earlier in this run has changed it): the
+  // futures position, signed, or the spot balance of the base currency. One request per order that adds exposure.
+  private async holding(symbol: string): Promise<number> {
+    const market = await this.venue.market(symbol);
+    if (!market.contract) {
+      const balance = (await this.dispatch('fetchBalance', [])) as Record<string, { total?: number } | undefined>;
+      return Number(balance[market.base]?.total ?? 0);
+    }
+    const positions = (await this.dispatch('fetchPositions', [[symbol]])) as Position[];
+    return positions
+      .filter((p) => p.symbol === symbol)
+      .reduce((sum, p) => sum + (p.side === 'short' ? -1 : 1) * Math.abs(Number(p.contracts ?? 0)) * Number(p.contractSize ?? market.contractSize ?? 1), 0);
   }
 }
 

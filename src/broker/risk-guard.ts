@@ -11,7 +11,10 @@ export interface RiskLimits {
   pair: string;
   maxLeverage: number;
   maxOrdersPerRun: number;
-  /** Percent of equity one order's notional may reach: the lower of capital_management.max_position_size and risk_config.max_position_size_pct. */
+  /**
+   * Percent of equity the pair's position may reach once an order fills: the lower of
+   * capital_management.max_position_size and risk_config.max_position_size_pct.
+   */
   maxPositionPct: number | undefined;
   /** One order's notional in the quote currency. */
   maxOrderNotional: number | undefined;
@@ -67,6 +70,11 @@ export interface OrderFacts {
   counted: number;
   /** Account equity in the quote/settle currency; only read when a percent cap applies. */
   equity: () => Promise<number>;
+  /**
+   * What the account holds of the pair now, in base units (contracts × contract size): a futures position,
+   * negative when short, or a spot balance. Only read when a percent cap applies.
+   */
+  holding: () => Promise<number>;
 }
 
 export interface OrderVerdict {
@@ -107,9 +115,18 @@ export async function checkOrder(limits: RiskLimits, order: OrderFacts): Promise
     if (limits.maxPositionPct !== undefined) {
       const equity = await order.equity();
       const cap = (equity * limits.maxPositionPct) / 100;
-      if (notional > cap * (1 + 1e-9)) {
+      const capText = `max_position_size is ${limits.maxPositionPct}% of equity ${equity.toFixed(2)} = ${cap.toFixed(2)}`;
+      // The cap is on the position the order leads to if it fills, at the order's price: orders that each fit
+      // must not add up, within a run or across runs, to more. An order that shrinks the position always may.
+      const held = await order.holding();
+      const delta = (order.side === 'buy' ? 1 : -1) * order.amount * order.contractSize;
+      const before = Math.abs(held) * price;
+      const after = Math.abs(held + delta) * price;
+      if (after > before && after > cap * (1 + 1e-9)) {
         throw new RiskRejected(
-          `order notional ${notional.toFixed(2)} refused: max_position_size is ${limits.maxPositionPct}% of equity ${equity.toFixed(2)} = ${cap.toFixed(2)}.`,
+          held === 0
+            ? `order notional ${notional.toFixed(2)} refused: ${capText}.`
+            : `order notional ${notional.toFixed(2)} refused: it would take the ${limits.pair} position from ${before.toFixed(2)} to ${after.toFixed(2)}, and ${capText}.`,
         );
       }
     }

@@ -7,7 +7,7 @@ import { invalid } from '../errors.js';
 // refused so a misspelt limit never silently means "no limit".
 //   max_leverage           highest leverage setLeverage/createOrder may use (default 5)
 //   max_orders_per_run     orders one execution may create (default 10)
-//   max_position_size_pct  optional: one order's cost as a percentage of the account's quote balance
+//   max_position_size_pct  optional: the pair's position, once an order fills, as a percentage of equity
 //   max_order_notional     optional: one order's cost in the quote currency (e.g. USDT)
 //   paper                  paper mode only: { fee_rate, slippage_bps, starting_balance } of the simulated account
 export const riskConfigSchema = z.strictObject({

@@ -117,6 +117,25 @@ describe('paper futures', () => {
     expect((await second.exchange.fetchBalance())['USDT']?.total).toBeCloseTo(9885.14995, 8);
   });
 
+  it('caps the position, not each order: entries that each fit cannot add up past max_position_size, in a run or across runs', async () => {
+    // 20% of the 10000 starting equity: a 2000 position, 0.04 BTC at 50000.
+    const sub = await subscribe(world.db, bot, { pair: 'BTC/USDT:USDT', risk: { max_position_size_pct: 20, paper: { slippage_bps: 0 } } });
+    const first = await open(sub);
+    await first.exchange.createOrder('BTC/USDT:USDT', 'market', 'buy', 0.03, undefined, { intent: 'entry-1' });
+    const again = await rejection(first.exchange.createOrder('BTC/USDT:USDT', 'market', 'buy', 0.03, undefined, { intent: 'entry-2' }));
+    expect(again).toBeInstanceOf(RiskRejected);
+    expect(again.message).toMatch(/^order notional 1500\.00 refused: it would take the BTC\/USDT:USDT position from 1500\.00 to 3000\.00, and max_position_size is 20% of equity \d+\.\d\d = \d+\.\d\d\.$/);
+    await first.exchange.createOrder('BTC/USDT:USDT', 'market', 'buy', 0.005, undefined, { intent: 'entry-3' });
+    finish(first.runId, sub, first.session);
+
+    const second = await open(sub);
+    expect((await rejection(second.exchange.createOrder('BTC/USDT:USDT', 'market', 'buy', 0.01))).message).toContain('from 1750.00 to 2250.00');
+    // Closing, or selling through to a short within the cap, is allowed.
+    await second.exchange.createOrder('BTC/USDT:USDT', 'market', 'sell', 0.06);
+    const [position] = await second.exchange.fetchPositions();
+    expect(position).toMatchObject({ side: 'short', contracts: 0.025 });
+  });
+
   it('places the protective sequence, and closes the position when the stop cannot be confirmed', async () => {
     const sub = await subscribe(world.db, bot, { pair: 'BTC/USDT:USDT', risk: { max_leverage: 5 } });
     const { exchange, session } = await open(sub);
