@@ -15,6 +15,7 @@ import { clientOrderId } from './client-order-id.js';
 import { ExchangeClients, clientOptionsFromEnv, type ClientSpec } from './exchange-clients.js';
 import { exchangeMarketData, recordedMarketData, type MarketData } from './market-data.js';
 import { PaperExchange, newPaperAccount, type PaperAccount } from './paper-exchange.js';
+import { reconcileUnknownOrders } from './reconcile-orders.js';
 import { checkLeverage, checkOrder, checkSymbol, riskLimits, triggerPriceOf, type RiskLimits } from './risk-guard.js';
 import { marketDataSource, recordedDataDir, type MarketDataSource } from './settings.js';
 
@@ -119,7 +120,10 @@ interface Venue {
   call(method: string, args: unknown[]): Promise<unknown>;
   /** May the run cancel this order? Only its subscription's own orders. */
   owns(orderId: string, placedThisRun: boolean): Promise<boolean>;
-  /** Fills resting paper orders before the run looks at its account; nothing for an exchange. */
+  /**
+   * Brings the account up to date before the run looks at it: fills resting paper orders; on an exchange, finds
+   * out what became of orders earlier runs could not confirm (reconcile-orders.ts).
+   */
   prepare(): Promise<void>;
   commit?(sqlite: SQLite.Database, subscriptionId: number): void;
   describeError(error: unknown): unknown;
@@ -171,7 +175,7 @@ function exchangeVenue(client: Exchange, db: Kysely<Database>, subscription: Sub
       const row = await db.selectFrom('orders').select('id').where('subscription_id', '=', subscription.id).where('exchange_order_id', '=', orderId).executeTakeFirst();
       return row !== undefined;
     },
-    prepare: async () => {},
+    prepare: () => reconcileUnknownOrders(client, db, subscription.id),
     describeError(error) {
       if (error instanceof Error && error.name === 'AuthenticationError') {
         error.message = `${client.id} (${subscription.mode}) refused API key ${JSON.stringify(subscription.key_name)}: ${error.message}`;

@@ -4,7 +4,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createBroker, type Broker } from '../../src/broker/broker.js';
 import { ExchangeClients, clientOptionsFromEnv, useTestEndpoints } from '../../src/broker/exchange-clients.js';
-import type { Bot } from '../../src/db/schema.js';
+import type { ExchangeSession } from '../../src/daemon/exchange-handler.js';
+import { finishRun } from '../../src/daemon/ledger.js';
+import type { Bot, Subscription } from '../../src/db/schema.js';
+import type { BotExchange } from '../../src/sdk/types.js';
 import { rejection } from '../support/expect-error.js';
 import { routeToFake, startFakeBinance, type FakeBinance } from '../support/fake-binance.js';
 import { exchangeOf } from './exchange-of.js';
@@ -111,6 +114,64 @@ describe('exchange clients', () => {
     const refused = await rejection(exchange.cancelOrder(String(limit.id)));
     expect(refused.name).toBe('RiskRejected');
     expect(fake.count('DELETE /fapi/v1/order')).toBe(0);
+  });
+});
+
+describe('orders whose placement got no answer', () => {
+  async function runOnce(subscription: Subscription, work: (exchange: BotExchange, session: ExchangeSession) => Promise<void>): Promise<void> {
+    const runId = await claim(world.db, subscription);
+    const session = await broker.factory({ runId, subscription, bot });
+    await work(exchangeOf(session), session);
+    finishRun(world.connection.sqlite, {
+      runId, subscriptionId: subscription.id, status: 'succeeded', exitCode: 0, signal: null, error: null, logTail: null, state: {},
+      orders: session.orders(), signals: [], maxConsecutiveFailures: 5,
+    });
+  }
+  const stored = (subscription: Subscription) =>
+    world.db.selectFrom('orders').select(['client_order_id', 'exchange_order_id', 'status', 'price']).where('subscription_id', '=', subscription.id).orderBy('id').execute();
+
+  it('are recorded unknown, then the next run asks the exchange by client id: placed ones get their id and status', async () => {
+    await storeKey(world, 'main', 'binanceusdm', apiKey, secret);
+    const subscription = await subscribe(world.db, bot, { pair: FUT, mode: 'testnet', key: 'main' });
+    await runOnce(subscription, async (exchange, session) => {
+      fake.dropResponses('POST /fapi/v1/order', 2);
+      const market = await rejection(exchange.createOrder(FUT, 'market', 'buy', 0.01, undefined, { intent: 'entry' }));
+      expect(market.name).toMatch(/NetworkError|RequestTimeout|ExchangeNotAvailable/);
+      await rejection(exchange.createOrder(FUT, 'limit', 'buy', 0.01, 50_000, { intent: 'resting' }));
+      expect(session.orders().map((o) => [o.status, o.exchange_order_id])).toEqual([['unknown', null], ['unknown', null]]);
+    });
+    // Both reached the exchange; their answers were lost.
+    expect(fake.orders.map((o) => o.clientOrderId)).toEqual((await stored(subscription)).map((o) => o.client_order_id));
+
+    await runOnce(subscription, async (exchange) => {
+      await exchange.fetchBalance();
+      const [entry, resting] = await stored(subscription);
+      expect(entry).toMatchObject({ exchange_order_id: String(fake.orders[0]?.id), status: 'closed', price: 60_000 });
+      expect(resting).toMatchObject({ exchange_order_id: String(fake.orders[1]?.id), status: 'open', price: 50_000 });
+      // Its own again: the bot may cancel the resting order.
+      await exchange.cancelOrder(String(fake.orders[1]?.id), FUT);
+    });
+    expect(fake.count('DELETE /fapi/v1/order')).toBe(1);
+  });
+
+  it('are recorded rejected when the exchange never received them, and stay unknown while it cannot be asked', async () => {
+    await storeKey(world, 'main', 'binanceusdm', apiKey, secret);
+    const subscription = await subscribe(world.db, bot, { pair: FUT, mode: 'testnet', key: 'main' });
+    await runOnce(subscription, async (exchange) => {
+      fake.dropResponses('POST /fapi/v1/order', 1, false);
+      await rejection(exchange.createOrder(FUT, 'market', 'buy', 0.01));
+    });
+    expect(fake.orders).toEqual([]);
+    // The lookup itself goes unanswered: still unknown.
+    await runOnce(subscription, async (exchange) => {
+      fake.dropResponses('GET /fapi/v1/order', 1);
+      await exchange.fetchBalance();
+    });
+    expect((await stored(subscription)).map((o) => o.status)).toEqual(['unknown']);
+    await runOnce(subscription, async (exchange) => {
+      await exchange.fetchBalance();
+    });
+    expect((await stored(subscription)).map((o) => [o.status, o.exchange_order_id])).toEqual([['rejected', null]]);
   });
 });
 

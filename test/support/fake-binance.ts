@@ -121,6 +121,12 @@ export interface FakeBinance {
   futuresWallet: Record<string, number>;
   /** Requests that hit a path, e.g. '/fapi/v1/exchangeInfo'; 'POST /fapi/v1/order' also matches the method. */
   count(path: string): number;
+  /**
+   * The next `count` requests to a path ('POST /fapi/v1/order') are carried out, or refused before anything
+   * happens when `handled` is false, but get no answer: the connection drops, as a network failure leaves an
+   * order the client cannot know the fate of.
+   */
+  dropResponses(path: string, count?: number, handled?: boolean): void;
   /** Sets last/mark price (id 'BTCUSDT' or unified 'BTC/USDT', 'BTC/USDT:USDT') and fills/triggers crossing orders. */
   setPrice(symbol: string, price: number): void;
   price(symbol: string): number;
@@ -1369,6 +1375,8 @@ export async function startFakeBinance(opts: FakeBinanceOptions): Promise<FakeBi
     res.end(text);
   }
 
+  const drops = new Map<string, { count: number; handled: boolean }>();
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -1395,6 +1403,23 @@ export async function startFakeBinance(opts: FakeBinanceOptions): Promise<FakeBi
       record.status = 404;
       if (logUnknown) console.warn(`[fake-binance] no handler for ${method} ${path}`);
       send(res, 404, { code: -1, msg: `fake-binance: no handler for ${method} ${path}` });
+      return;
+    }
+    const drop = drops.get(`${method} ${path}`);
+    if (drop && drop.count > 0) {
+      drop.count--;
+      record.status = 0;
+      if (drop.handled) {
+        try {
+          verify(route, req, rawQuery, rawBody);
+          const params = { ...record.query, ...record.body };
+          delete params['signature'];
+          route.handler({ method, path, params });
+        } catch {
+          // Refused: what it would have answered is lost with the rest.
+        }
+      }
+      res.socket?.destroy();
       return;
     }
     try {
@@ -1432,6 +1457,9 @@ export async function startFakeBinance(opts: FakeBinanceOptions): Promise<FakeBi
     positions,
     spotBalances,
     futuresWallet,
+    dropResponses(path: string, count = 1, handled = true): void {
+      drops.set(path, { count, handled });
+    },
     count(path: string): number {
       const [first = '', second] = path.split(' ');
       if (second !== undefined) return requests.filter((r) => r.method === first && r.path === second).length;
