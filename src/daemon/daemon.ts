@@ -82,7 +82,6 @@ async function run(options: DaemonOptions, log: Logger, lock: DaemonLock, connec
     if (removed > 0) log.info('bundle cache pruned', { removed, freed_mb: Math.round((bytes / 1048576) * 10) / 10, idle_days: maxIdleDays });
   };
   pruneCache();
-  const pruning = setInterval(pruneCache, cachePruneEveryMs).unref();
 
   const broker: ExchangeBroker = options.exchangeSessions
     ? { sessions: options.exchangeSessions, close: async () => {} }
@@ -124,6 +123,7 @@ async function run(options: DaemonOptions, log: Logger, lock: DaemonLock, connec
   const missed = missedRunPolicy(connection, dispatcher, log, options.catchUpDeadlineMs ?? maxCatchUpDeadlineMs);
   scheduler.start(missed.apply);
   missed.report();
+  const pruning = setInterval(pruneCache, cachePruneEveryMs).unref();
   const memory = process.memoryUsage();
   log.info('botd started', {
     home: options.home,
