@@ -91,8 +91,10 @@ describe('botd life cycle', () => {
       const longAgo = new Date(Date.now() - 3 * 24 * 3600_000).toISOString();
       // Every minute, last run 10 minutes ago: 10 slots missed, the latest within one period: one catch-up run.
       const minutely = await addSubscription(db, await addBot(db, 'noop'), { schedule: '* * * * *', createdAt: longAgo });
-      // Daily at 00:00, created three days ago, never run: the latest missed slot is older than the one-hour cap.
-      const daily = await addSubscription(db, await addBot(db, 'noop'), { schedule: '0 0 * * *', createdAt: longAgo });
+      // Daily at the hour six hours back (UTC, whatever the time of day the test runs), created three days ago, never
+      // run: the latest missed slot is older than the one-hour cap.
+      const dailyHour = (new Date().getUTCHours() + 18) % 24;
+      const daily = await addSubscription(db, await addBot(db, 'noop'), { schedule: `0 ${dailyHour} * * *`, createdAt: longAgo });
       const tenMinutesAgo = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 10 * 60_000).toISOString();
       await db.insertInto('runs').values({ subscription_id: minutely, scheduled_for: tenMinutesAgo, started_at: tenMinutesAgo, finished_at: tenMinutesAgo, status: 'succeeded' } as never).execute();
 
@@ -110,8 +112,10 @@ describe('botd life cycle', () => {
       expect(caughtUp.filter((r) => Date.parse(r.scheduled_for) <= latestSlot)).toHaveLength(1);
 
       const dailyRuns = await runsOf(db, daily);
-      const midnight = new Date(Math.floor(startedAt / 86_400_000) * 86_400_000).toISOString();
-      expect(dailyRuns).toMatchObject([{ scheduled_for: midnight, status: 'skipped', error: missedRunError }]);
+      const dailySlot = new Date(startedAt);
+      dailySlot.setUTCHours(dailyHour, 0, 0, 0);
+      if (dailySlot.getTime() > startedAt) dailySlot.setUTCDate(dailySlot.getUTCDate() - 1);
+      expect(dailyRuns).toMatchObject([{ scheduled_for: dailySlot.toISOString(), status: 'skipped', error: missedRunError }]);
     });
   });
 });
