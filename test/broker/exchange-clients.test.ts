@@ -154,6 +154,23 @@ describe('orders whose placement got no answer', () => {
     expect(fake.count('DELETE /fapi/v1/order')).toBe(1);
   });
 
+  it("finds a futures stop-loss too, among the exchange's algo orders", async () => {
+    await storeKey(world, 'main', 'binanceusdm', apiKey, secret);
+    const subscription = await subscribe(world.db, bot, { pair: FUT, mode: 'testnet', key: 'main' });
+    await runOnce(subscription, async (exchange) => {
+      await exchange.createOrder(FUT, 'market', 'buy', 0.01, undefined, { intent: 'entry' });
+      fake.dropResponses('POST /fapi/v1/algoOrder');
+      await rejection(exchange.createOrder(FUT, 'market', 'sell', 0.01, undefined, { stopLossPrice: 55_000, reduceOnly: true, intent: 'stop-loss' }));
+    });
+    const stop = fake.orders.find((o) => o.algo);
+    expect(stop).toBeDefined();
+    await runOnce(subscription, async (exchange) => {
+      await exchange.fetchOpenOrders(FUT, undefined, undefined, { trigger: true });
+    });
+    expect((await stored(subscription))[1]).toMatchObject({ exchange_order_id: String(stop?.id), status: 'open', price: 55_000 });
+    expect(fake.count('GET /fapi/v1/algoOrder')).toBe(1);
+  });
+
   it('are recorded rejected when the exchange never received them, and stay unknown while it cannot be asked', async () => {
     await storeKey(world, 'main', 'binanceusdm', apiKey, secret);
     const subscription = await subscribe(world.db, bot, { pair: FUT, mode: 'testnet', key: 'main' });
