@@ -16,7 +16,7 @@ import { ExchangeClients, clientOptionsFromEnv, type ClientSpec } from './exchan
 import { exchangeMarketData, recordedMarketData, type MarketData } from './market-data.js';
 import { PaperExchange, newPaperAccount, type PaperAccount } from './paper-exchange.js';
 import { reconcileUnknownOrders } from './reconcile-orders.js';
-import { checkLeverage, checkOrder, checkSymbol, riskLimits, triggerPriceOf, type RiskLimits } from './risk-guard.js';
+import { checkLeverage, checkOrder, checkSymbol, riskLimits, triggerPriceOf, type Holding, type RiskLimits } from './risk-guard.js';
 import { marketDataSource, recordedDataDir, type MarketDataSource } from './settings.js';
 
 export interface BrokerOptions {
@@ -385,18 +385,34 @@ export class BrokerSession implements ExchangeSession {
     return total(market.quote) + total(market.base) * (await this.price(symbol));
   }
 
-  // What the account holds of the pair, read afresh (an order placed earlier in this run has changed it): the
-  // futures position, signed, or the spot balance of the base currency. One request per order that adds exposure.
-  private async holding(symbol: string): Promise<number> {
+  // What the account holds of the pair and has resting, read afresh (an order placed earlier in this run has changed
+  // it): the futures position, signed, or the spot balance of the base currency, and the open orders that are not
+  // reduce-only (on futures, trigger orders too: Binance lists them apart). Two or three requests per order that
+  // adds exposure.
+  private async holding(symbol: string): Promise<Holding> {
     const market = await this.venue.market(symbol);
-    if (!market.contract) {
+    const size = market.contractSize ?? 1;
+    let position: number;
+    if (market.contract) {
+      const positions = (await this.dispatch('fetchPositions', [[symbol]])) as Position[];
+      position = positions
+        .filter((p) => p.symbol === symbol)
+        .reduce((sum, p) => sum + (p.side === 'short' ? -1 : 1) * Math.abs(Number(p.contracts ?? 0)) * Number(p.contractSize ?? size), 0);
+    } else {
       const balance = (await this.dispatch('fetchBalance', [])) as Record<string, { total?: number } | undefined>;
-      return Number(balance[market.base]?.total ?? 0);
+      position = Number(balance[market.base]?.total ?? 0);
     }
-    const positions = (await this.dispatch('fetchPositions', [[symbol]])) as Position[];
-    return positions
-      .filter((p) => p.symbol === symbol)
-      .reduce((sum, p) => sum + (p.side === 'short' ? -1 : 1) * Math.abs(Number(p.contracts ?? 0)) * Number(p.contractSize ?? market.contractSize ?? 1), 0);
+    const lists = [(await this.dispatch('fetchOpenOrders', [symbol])) as Order[]];
+    if (market.contract) lists.push((await this.dispatch('fetchOpenOrders', [symbol, undefined, undefined, { trigger: true }])) as Order[]);
+    let restingBuys = 0;
+    let restingSells = 0;
+    for (const o of lists.flat()) {
+      if (o.reduceOnly) continue;
+      const remaining = Math.max(0, Number(o.remaining ?? Number(o.amount ?? 0) - Number(o.filled ?? 0))) * size;
+      if (o.side === 'buy') restingBuys += remaining;
+      else if (o.side === 'sell') restingSells += remaining;
+    }
+    return { position, restingBuys, restingSells };
   }
 }
 

@@ -70,11 +70,17 @@ export interface OrderFacts {
   counted: number;
   /** Account equity in the quote/settle currency; only read when a percent cap applies. */
   equity: () => Promise<number>;
-  /**
-   * What the account holds of the pair now, in base units (contracts × contract size): a futures position,
-   * negative when short, or a spot balance. Only read when a percent cap applies.
-   */
-  holding: () => Promise<number>;
+  /** What the account holds of the pair and has resting to add to it. Only read when a percent cap applies. */
+  holding: () => Promise<Holding>;
+}
+
+/** In base units (contracts × contract size). */
+export interface Holding {
+  /** A futures position, negative when short, or a spot balance. */
+  position: number;
+  /** What open orders that are not reduce-only would buy, and sell, if they filled. */
+  restingBuys: number;
+  restingSells: number;
 }
 
 export interface OrderVerdict {
@@ -116,17 +122,21 @@ export async function checkOrder(limits: RiskLimits, order: OrderFacts): Promise
       const equity = await order.equity();
       const cap = (equity * limits.maxPositionPct) / 100;
       const capText = `max_position_size is ${limits.maxPositionPct}% of equity ${equity.toFixed(2)} = ${cap.toFixed(2)}`;
-      // The cap is on the position the order leads to if it fills, at the order's price: orders that each fit
-      // must not add up, within a run or across runs, to more. An order that shrinks the position always may.
-      const held = await order.holding();
-      const delta = (order.side === 'buy' ? 1 : -1) * order.amount * order.contractSize;
-      const before = Math.abs(held) * price;
-      const after = Math.abs(held + delta) * price;
+      // The cap is on the position the order leads to if it fills, at the order's price, counting the resting
+      // orders on its side as filled too: orders that each fit must not add up, within a run or across runs, to
+      // more. An order that shrinks the position always may.
+      const { position, restingBuys, restingSells } = await order.holding();
+      const buying = order.side === 'buy';
+      const worst = buying ? position + restingBuys : position - restingSells;
+      const delta = (buying ? 1 : -1) * order.amount * order.contractSize;
+      const before = Math.abs(worst) * price;
+      const after = Math.abs(worst + delta) * price;
       if (after > before && after > cap * (1 + 1e-9)) {
         throw new RiskRejected(
-          held === 0
+          worst === 0
             ? `order notional ${notional.toFixed(2)} refused: ${capText}.`
-            : `order notional ${notional.toFixed(2)} refused: it would take the ${limits.pair} position from ${before.toFixed(2)} to ${after.toFixed(2)}, and ${capText}.`,
+            : `order notional ${notional.toFixed(2)} refused: it would take the ${limits.pair} position from ${before.toFixed(2)} to ${after.toFixed(2)}` +
+              `${worst !== position ? ' (resting orders counted as filled)' : ''}, and ${capText}.`,
         );
       }
     }

@@ -136,6 +136,19 @@ describe('paper futures', () => {
     expect(position).toMatchObject({ side: 'short', contracts: 0.025 });
   });
 
+  it('counts resting limit entries against max_position_size as if they had filled', async () => {
+    const sub = await subscribe(world.db, bot, { pair: 'BTC/USDT:USDT', risk: { max_position_size_pct: 20 } });
+    const { exchange } = await open(sub);
+    const resting = await exchange.createOrder('BTC/USDT:USDT', 'limit', 'buy', 0.03, 49_000);
+    expect(resting).toMatchObject({ status: 'open' });
+    const more = await rejection(exchange.createOrder('BTC/USDT:USDT', 'limit', 'buy', 0.02, 48_000));
+    expect(more).toBeInstanceOf(RiskRejected);
+    expect(more.message).toContain('from 1440.00 to 2400.00 (resting orders counted as filled)');
+    // Once the resting entry is cancelled, the same order fits.
+    await exchange.cancelOrder(String(resting.id), 'BTC/USDT:USDT');
+    await expect(exchange.createOrder('BTC/USDT:USDT', 'limit', 'buy', 0.02, 48_000)).resolves.toMatchObject({ status: 'open' });
+  });
+
   it('places the protective sequence, and closes the position when the stop cannot be confirmed', async () => {
     const sub = await subscribe(world.db, bot, { pair: 'BTC/USDT:USDT', risk: { max_leverage: 5 } });
     const { exchange, session } = await open(sub);

@@ -3,9 +3,11 @@ import { clientOrderId } from '../../src/broker/client-order-id.js';
 import { RiskRejected, checkLeverage, checkOrder, checkSymbol, riskLimits, type OrderFacts, type RiskLimits } from '../../src/broker/risk-guard.js';
 
 const limits: RiskLimits = { pair: 'BTC/USDT:USDT', maxLeverage: 5, maxOrdersPerRun: 3, maxPositionPct: 50, maxOrderNotional: undefined };
+const flat = { position: 0, restingBuys: 0, restingSells: 0 };
+const holding = (position: number, resting: { buys?: number; sells?: number } = {}) => async () => ({ position, restingBuys: resting.buys ?? 0, restingSells: resting.sells ?? 0 });
 const order = (over: Partial<OrderFacts> = {}): OrderFacts => ({
   symbol: 'BTC/USDT:USDT', type: 'market', side: 'buy', amount: 0.05, price: undefined, params: {}, marketPrice: 60_000, contractSize: 1,
-  counted: 0, equity: async () => 10_000, holding: async () => 0, ...over,
+  counted: 0, equity: async () => 10_000, holding: async () => flat, ...over,
 });
 
 async function refusal(p: Promise<unknown>): Promise<string> {
@@ -49,17 +51,27 @@ describe('risk guard', () => {
 
   it('caps the position an order leads to, not the order alone: orders that each fit do not add up past the cap', async () => {
     // Long 0.05 (3000 at 60000): another 0.05 would make it 6000, over the 5000 cap; another 0.03 fits.
-    expect(await refusal(checkOrder(limits, order({ holding: async () => 0.05 })))).toBe(
+    expect(await refusal(checkOrder(limits, order({ holding: holding(0.05) })))).toBe(
       'order notional 3000.00 refused: it would take the BTC/USDT:USDT position from 3000.00 to 6000.00, and max_position_size is 50% of equity 10000.00 = 5000.00.',
     );
-    await expect(checkOrder(limits, order({ amount: 0.03, holding: async () => 0.05 }))).resolves.toMatchObject({ notional: 1800 });
+    await expect(checkOrder(limits, order({ amount: 0.03, holding: holding(0.05) }))).resolves.toMatchObject({ notional: 1800 });
     // Shrinking a position is never refused by the cap, even one already over it (equity fell); nor flipping within it.
-    await expect(checkOrder(limits, order({ side: 'sell', amount: 0.1, holding: async () => 0.15 }))).resolves.toMatchObject({ notional: 6000 });
-    await expect(checkOrder(limits, order({ side: 'sell', amount: 0.12, holding: async () => 0.05 }))).resolves.toMatchObject({ notional: 7200 });
+    await expect(checkOrder(limits, order({ side: 'sell', amount: 0.1, holding: holding(0.15) }))).resolves.toMatchObject({ notional: 6000 });
+    await expect(checkOrder(limits, order({ side: 'sell', amount: 0.12, holding: holding(0.05) }))).resolves.toMatchObject({ notional: 7200 });
     // A short counts as much as a long: selling more of it is adding.
-    expect(await refusal(checkOrder(limits, order({ side: 'sell', holding: async () => -0.07 })))).toContain('from 4200.00 to 7200.00');
+    expect(await refusal(checkOrder(limits, order({ side: 'sell', holding: holding(-0.07) })))).toContain('from 4200.00 to 7200.00');
     // Flipping past the cap the other way is refused.
-    expect(await refusal(checkOrder(limits, order({ side: 'sell', amount: 0.2, holding: async () => 0.05 })))).toContain('from 3000.00 to 9000.00');
+    expect(await refusal(checkOrder(limits, order({ side: 'sell', amount: 0.2, holding: holding(0.05) })))).toContain('from 3000.00 to 9000.00');
+  });
+
+  it('counts resting orders on the same side as filled: limit entries that each fit do not add up past the cap either', async () => {
+    // Flat, with 0.06 resting to buy (3600): another 0.03 would make 5400.
+    expect(await refusal(checkOrder(limits, order({ amount: 0.03, holding: holding(0, { buys: 0.06 }) })))).toBe(
+      'order notional 1800.00 refused: it would take the BTC/USDT:USDT position from 3600.00 to 5400.00 (resting orders counted as filled), and max_position_size is 50% of equity 10000.00 = 5000.00.',
+    );
+    // Resting sells do not make room for more buying, nor resting buys for more selling beyond the cap.
+    expect(await refusal(checkOrder(limits, order({ amount: 0.04, holding: holding(0.05, { sells: 0.05 }) })))).toContain('from 3000.00 to 5400.00');
+    await expect(checkOrder(limits, order({ side: 'sell', amount: 0.03, holding: holding(0, { buys: 0.06 }) }))).resolves.toMatchObject({ notional: 1800 });
   });
 
   it('lets reduce-only orders past the size caps, and a plain reduce-only close past the order count', async () => {

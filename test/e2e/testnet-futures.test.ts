@@ -70,8 +70,9 @@ describe('binance_futures_bot in testnet mode against the fake Binance', () => {
 
     const trading = fake.requests.filter((r) => r.method === 'POST').map((r) => r.path);
     expect(trading).toEqual(['/fapi/v1/leverage', '/fapi/v1/order', '/fapi/v1/algoOrder', '/fapi/v1/algoOrder']);
-    // The stop was confirmed among the open trigger orders after it was placed.
-    const confirmAt = fake.requests.findIndex((r) => r.path === '/fapi/v1/openAlgoOrders');
+    // The stop was confirmed among the open trigger orders after it was placed (the risk guard also lists them before
+    // the entry, for resting entries).
+    const confirmAt = fake.requests.findLastIndex((r) => r.path === '/fapi/v1/openAlgoOrders');
     expect(confirmAt).toBeGreaterThan(fake.requests.findLastIndex((r) => r.path === '/fapi/v1/algoOrder'));
     expect(new Set(fake.requests.map((r) => r.host))).toEqual(new Set(['demo-fapi.binance.com']));
     expect(fake.count('/fapi/v1/exchangeInfo')).toBe(1);
