@@ -5,13 +5,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createBroker, type Broker } from '../../src/broker/broker.js';
 import { ExchangeClients, clientOptionsFromEnv, useTestEndpoints } from '../../src/broker/exchange-clients.js';
 import type { ExchangeSession } from '../../src/daemon/exchange-handler.js';
-import { finishRun } from '../../src/daemon/ledger.js';
 import type { Bot, Subscription } from '../../src/db/schema.js';
 import type { BotExchange } from '../../src/sdk/types.js';
 import { rejection } from '../support/expect-error.js';
 import { routeToFake, startFakeBinance, type FakeBinance } from '../support/fake-binance.js';
 import { exchangeOf } from './exchange-of.js';
-import { claim, openWorld, storeKey, subscribe, templateBot, type World } from './world.js';
+import { claim, finishSucceeded, openWorld, storeKey, subscribe, templateBot, type World } from './world.js';
 
 const apiKey = 'demo-key';
 const secret = 'demo-secret';
@@ -122,10 +121,7 @@ describe('orders whose placement got no answer', () => {
     const runId = await claim(world.db, subscription);
     const session = await broker.factory({ runId, subscription, bot });
     await work(exchangeOf(session), session);
-    finishRun(world.connection.sqlite, {
-      runId, subscriptionId: subscription.id, status: 'succeeded', exitCode: 0, signal: null, error: null, logTail: null, state: {},
-      orders: session.orders(), signals: [], maxConsecutiveFailures: 5,
-    });
+    finishSucceeded(world, runId, subscription, session);
   }
   const stored = (subscription: Subscription) =>
     world.db.selectFrom('orders').select(['client_order_id', 'exchange_order_id', 'status', 'price']).where('subscription_id', '=', subscription.id).orderBy('id').execute();

@@ -5,14 +5,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createBroker, type Broker } from '../../src/broker/broker.js';
 import { clientOrderId } from '../../src/broker/client-order-id.js';
 import type { ExchangeSession } from '../../src/daemon/exchange-handler.js';
-import { finishRun } from '../../src/daemon/ledger.js';
 import type { Bot, Subscription } from '../../src/db/schema.js';
 import { ProtectionFailed, enterWithProtection } from '../../src/sdk/strategy/protective.js';
 import type { BotExchange } from '../../src/sdk/types.js';
 import { RiskRejected } from '../../src/sdk/errors.js';
 import { rejection } from '../support/expect-error.js';
 import { exchangeOf } from './exchange-of.js';
-import { claim, openWorld, recordedDir, subscribe, templateBot, type World } from './world.js';
+import { claim, finishSucceeded, openWorld, recordedDir, subscribe, templateBot, type World } from './world.js';
 
 // Ten 1-minute candles at 50000, replayed in a loop; the sixth dips to 48500.
 const flat: [number, number, number, number, number] = [50_000, 50_000, 50_000, 50_000, 1];
@@ -42,13 +41,6 @@ async function open(subscription: Subscription): Promise<{ runId: number; sessio
   return { runId, session, exchange: exchangeOf(session) };
 }
 
-function finish(runId: number, subscription: Subscription, session: ExchangeSession): void {
-  finishRun(world.connection.sqlite, {
-    runId, subscriptionId: subscription.id, status: 'succeeded', exitCode: 0, signal: null, error: null, logTail: null, state: {},
-    orders: session.orders(), commit: session.commit?.bind(session), signals: [], maxConsecutiveFailures: 5,
-  });
-}
-
 describe('paper spot', () => {
   it('fills at the market price plus slippage, charges the fee, and keeps the balances across runs', async () => {
     const sub = await subscribe(world.db, bot, { pair: 'BTC/USDT', risk: { paper: { slippage_bps: 10 } } });
@@ -63,7 +55,7 @@ describe('paper spot', () => {
     expect(first.session.orders()).toEqual([
       { exchange_order_id: '1', client_order_id: id, symbol: 'BTC/USDT', side: 'buy', type: 'market', amount: 0.1, price: 50_050, status: 'closed', mode: 'paper' },
     ]);
-    finish(first.runId, sub, first.session);
+    finishSucceeded(world, first.runId, sub, first.session);
 
     const stored = await world.db.selectFrom('paper_accounts').selectAll().where('subscription_id', '=', sub.id).executeTakeFirstOrThrow();
     expect(JSON.parse(stored.balances)).toEqual({ USDT: 4989.995, BTC: 0.1 });
@@ -107,7 +99,7 @@ describe('paper futures', () => {
     // Wallet 10000 − 2.5025 fee; total adds −5 unrealized; 1000 margin (5000 / 5x) is used.
     expect((await first.exchange.fetchBalance())['USDT']).toEqual({ free: 8992.4975, used: 1000, total: 9992.4975 });
     expect(first.session.orders().map((o) => [o.type, o.side, o.status, o.price])).toEqual([['market', 'buy', 'closed', 50_050], ['stop_market', 'sell', 'open', 49_000]]);
-    finish(first.runId, sub, first.session);
+    finishSucceeded(world, first.runId, sub, first.session);
 
     clock = t0 + 7 * 60_000; // rows 0..7 have passed, the dip to 48500 among them
     const second = await open(sub);
@@ -126,7 +118,7 @@ describe('paper futures', () => {
     expect(again).toBeInstanceOf(RiskRejected);
     expect(again.message).toMatch(/^order notional 1500\.00 refused: it would take the BTC\/USDT:USDT position from 1500\.00 to 3000\.00, and max_position_size is 20% of equity \d+\.\d\d = \d+\.\d\d\.$/);
     await first.exchange.createOrder('BTC/USDT:USDT', 'market', 'buy', 0.005, undefined, { intent: 'entry-3' });
-    finish(first.runId, sub, first.session);
+    finishSucceeded(world, first.runId, sub, first.session);
 
     const second = await open(sub);
     expect((await rejection(second.exchange.createOrder('BTC/USDT:USDT', 'market', 'buy', 0.01))).message).toContain('from 1750.00 to 2250.00');

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { Bot, Database, Subscription } from '../../src/db/schema.js';
 import type { RecordedFile } from '../../src/broker/market-data.js';
+import type { ExchangeSession } from '../../src/daemon/exchange-handler.js';
+import { finishRun } from '../../src/daemon/ledger.js';
 import { addKey } from '../../src/secrets/keys.js';
 import { openTemporaryDatabase, type TemporaryDatabase } from '../support/database.js';
 import { makeBot, makeRun, makeSubscription, type SubscriptionOptions } from '../support/fixtures.js';
@@ -32,6 +34,14 @@ let slot = 0;
 export function claim(db: Kysely<Database>, subscription: Subscription): Promise<number> {
   const at = new Date(Date.UTC(2030, 0, 1) + slot++ * 60_000).toISOString();
   return makeRun(db, subscription, 'running', at);
+}
+
+/** Finishes a claimed run as succeeded, writing its session's orders (and paper account) as the runner does. */
+export function finishSucceeded(world: World, runId: number, subscription: Subscription, session: ExchangeSession): void {
+  finishRun(world.connection.sqlite, {
+    runId, subscriptionId: subscription.id, status: 'succeeded', exitCode: 0, signal: null, error: null, logTail: null, state: {},
+    orders: session.orders(), commit: session.commit?.bind(session), signals: [], maxConsecutiveFailures: 5,
+  });
 }
 
 /** A recorded-data folder with one BTC/USDT file of 1-minute candles (spot and perpetual rules like Binance's). */
