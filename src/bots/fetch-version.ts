@@ -4,19 +4,10 @@ import { dirname } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { Bot, BotVersion, Database } from '../db/schema.js';
 import { BotctlError } from '../errors.js';
-import { homePaths } from '../home.js';
 import type { ObjectStore } from '../store/object-store.js';
-import { bundleBot, type BundledBot } from './bundle.js';
 import { sha256 } from './digest.js';
 import { sourceCachePath } from './source-cache.js';
 import { chooseVersion } from './versions.js';
-
-export interface CustomCode {
-  bundle: BundledBot;
-  version: BotVersion;
-  /** For messages and logs: `my_bot v3 (bots/dev/7/v3/my_bot.ts)`. */
-  displayName: string;
-}
 
 export interface CustomSource {
   /** The verified source in the local cache, ready for bundleBot(). */
@@ -40,18 +31,6 @@ export async function resolveCustomSource(
   const displayName = `${bot.name} v${version.version} (${version.code_path})`;
   const sourcePath = await fetchVersionSource(store, home, version, displayName);
   return { sourcePath, version, displayName };
-}
-
-/** resolveCustomSource, then the executable bundle (cached by the source's sha256). */
-export async function resolveCustomCode(
-  db: Kysely<Database>,
-  home: string,
-  store: ObjectStore,
-  bot: Bot,
-  pinned: number | null,
-): Promise<CustomCode> {
-  const { sourcePath, version, displayName } = await resolveCustomSource(db, home, store, bot, pinned);
-  return { bundle: await bundleBot(sourcePath, homePaths(home).bundleCache), version, displayName };
 }
 
 /** The cached source file of a version, fetching and verifying it first when it is not cached. */

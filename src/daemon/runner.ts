@@ -145,7 +145,7 @@ export async function runExecution(options: RunnerOptions, execution: Execution)
   let bundle: BundledBot | undefined;
   let codeError: string | undefined;
   try {
-    const code = await resolveCode(db, options.home, subscription, bot);
+    const code = await resolveCode(db, options.home, bot, subscription.pinned_version, { sharedStore: true });
     bundle = await bundleBot(code.sourcePath, homePaths(options.home).bundleCache);
   } catch (error) {
     codeError = errorText(error);

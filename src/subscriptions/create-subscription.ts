@@ -1,12 +1,9 @@
-import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import { isUniqueViolation } from '../bots/create-template-bot.js';
 import { findBot } from '../bots/find-bot.js';
 import { validateName } from '../bots/names.js';
 import type { Bot, Database, Mode, Subscription } from '../db/schema.js';
 import { BotctlError, conflict, invalid, shown } from '../errors.js';
-import { homePaths } from '../home.js';
-import { packageRoot } from '../package-root.js';
 import { findKey } from '../secrets/keys.js';
 import { validateRiskConfig } from './risk-config.js';
 import { droppedKeys } from './unknown-keys.js';
@@ -37,16 +34,6 @@ export interface CreatedSubscription {
   nextRuns: Date[];
 }
 
-/** Turns a bot into a bundle the CLI may ask for its schema. Custom bots plug in here (see below). */
-export type BundleResolver = (
-  bot: Bot,
-  home: string,
-  /** Custom bots: this version; null or absent: the newest. */
-  version?: number | null,
-  /** Custom bots look their versions up here; absent: a short read-only connection to the home's database. */
-  db?: Kysely<Database>,
-) => Promise<{ path: string; displayName: string }>;
-
 const modes: readonly Mode[] = ['paper', 'testnet', 'live'];
 
 // Validates everything cheap first (bot, pair, schedule, mode, key, risk), then the config inside the
@@ -55,7 +42,6 @@ export async function createSubscription(
   db: Kysely<Database>,
   home: string,
   input: CreateSubscriptionInput,
-  resolveBundle: BundleResolver = defaultBundleResolver,
 ): Promise<CreatedSubscription> {
   const bot = await findBot(db, input.bot);
   const trading_pair = validatePair(input.pair);
@@ -66,7 +52,7 @@ export async function createSubscription(
   const key_name = await validateKeyFor(db, bot, mode, input.key);
   const risk = validateRiskConfig(input.risk);
   const pinned_version = await validatePinnedVersion(db, bot, input.version);
-  const config = await validateConfig(bot, home, input.config ?? {}, (b, h) => resolveBundle(b, h, pinned_version, db));
+  const config = await validateConfig(db, home, bot, pinned_version, input.config ?? {});
 
   const values = {
     bot_id: bot.id,
@@ -150,10 +136,12 @@ async function validateKeyFor(db: Kysely<Database>, bot: Bot, mode: Mode, keyNam
   return key.name;
 }
 
-async function validateConfig(bot: Bot, home: string, config: unknown, resolveBundle: BundleResolver): Promise<unknown> {
-  const { describeBot } = await import('../bots/describe-bot.js');
-  const bundle = await resolveBundle(bot, home);
-  const description = await describeBot(bundle.path, bundle.displayName, config);
+// Against the code the subscription will run: the pinned version (or the newest), or the template file as
+// resolveCode finds it (BOTCTL_BOT_FILES included).
+async function validateConfig(db: Kysely<Database>, home: string, bot: Bot, pinned: number | null, config: unknown): Promise<unknown> {
+  const [{ describeBot }, { resolveBundle }] = await Promise.all([import('../bots/describe-bot.js'), import('../bots/resolve-code.js')]);
+  const bundle = await resolveBundle(db, home, bot, pinned);
+  const description = await describeBot(bundle.bundle.path, bundle.displayName, config);
   const validation = description.validation;
   if (!validation) throw new BotctlError('runtime_failure', `${bundle.displayName} did not validate the config.`);
   if (!validation.ok) {
@@ -172,32 +160,3 @@ async function validateConfig(bot: Bot, home: string, config: unknown, resolveBu
   // Stored with the schema's defaults applied, so a run sees exactly what `show` and `subscriptions` report.
   return validation.config;
 }
-
-// Template bots bundle their shared file. Custom bots' code lives in the object store, versioned;
-// resolving it (latest or pinned version → cached bundle) belongs to the upload side and plugs in here.
-export const defaultBundleResolver: BundleResolver = async (bot, home, version = null, db = undefined) => {
-  if (bot.kind !== 'template') {
-    // The pinned version or the newest, from the verified source cache or fetched from the object store.
-    const [{ resolveCustomCode }, { openObjectStore }, { openDatabase }] = await Promise.all([
-      import('../bots/fetch-version.js'),
-      import('../store/open-store.js'),
-      import('../db/open.js'),
-    ]);
-    const store = openObjectStore(home);
-    const own = db ? undefined : await openDatabase(home, { readonly: true });
-    try {
-      const code = await resolveCustomCode(db ?? own!.db, home, store, bot, version);
-      return { path: code.bundle.path, displayName: code.displayName };
-    } finally {
-      store.close();
-      await own?.close();
-    }
-  }
-  // code_path is written by createTemplateBot from a validated name; still, never let it leave bot_files/.
-  if (!/^bot_files\/[A-Za-z0-9_-]+\.ts$/.test(bot.code_path)) {
-    throw new BotctlError('runtime_failure', `Bot ${bot.name} has code_path ${shown(bot.code_path)}, which is not a template file.`);
-  }
-  const { bundleBot } = await import('../bots/bundle.js');
-  const bundle = await bundleBot(join(packageRoot, bot.code_path), homePaths(home).bundleCache);
-  return { path: bundle.path, displayName: bot.code_path };
-};

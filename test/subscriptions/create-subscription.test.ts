@@ -6,7 +6,8 @@ import { createContext, type CommandContext } from '../../src/cli/context.js';
 import type { Bot } from '../../src/db/schema.js';
 import { addKey } from '../../src/secrets/keys.js';
 import { describeBot } from '../../src/bots/describe-bot.js';
-import { createSubscription, defaultBundleResolver, type CreateSubscriptionInput } from '../../src/subscriptions/create-subscription.js';
+import { resolveBundle } from '../../src/bots/resolve-code.js';
+import { createSubscription, type CreateSubscriptionInput } from '../../src/subscriptions/create-subscription.js';
 import { snapshotDatabase } from '../support/db-snapshot.js';
 import { expectBotctlError } from '../support/expect-error.js';
 import { makeBot } from '../support/fixtures.js';
@@ -44,8 +45,8 @@ describe('createSubscription', () => {
       enabled: 1,
     });
     // The template's own defaults, asked from its code the way subscribe does (templates evolve).
-    const bundle = await defaultBundleResolver(bot, home);
-    const defaults = (await describeBot(bundle.path, bundle.displayName, {})).validation;
+    const { bundle, displayName } = await resolveBundle(await db(), home, bot, null);
+    const defaults = (await describeBot(bundle.path, displayName, {})).validation;
     expect(defaults?.ok).toBe(true);
     const defaultConfig = (defaults as { config: Record<string, unknown> }).config;
     expect(defaultConfig).toHaveProperty('capital_management.risk_per_trade');

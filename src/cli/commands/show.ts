@@ -27,10 +27,10 @@ export async function run(context: CommandContext, [ref]: string[]): Promise<Bot
   let config_error: string | undefined;
   try {
     // The schema comes from the bot's own code, asked inside the sandbox (one short child process).
-    const { defaultBundleResolver } = await import('../../subscriptions/create-subscription.js');
+    const { resolveBundle } = await import('../../bots/resolve-code.js');
     const { describeBot } = await import('../../bots/describe-bot.js');
-    const bundle = await defaultBundleResolver(bot, context.home);
-    config_fields = configFields((await describeBot(bundle.path, bundle.displayName)).configSchema);
+    const { bundle, displayName } = await resolveBundle(db, context.home, bot, null);
+    config_fields = configFields((await describeBot(bundle.path, displayName)).configSchema);
   } catch (error) {
     config_error = error instanceof Error ? error.message : String(error);
   }
