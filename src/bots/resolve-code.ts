@@ -43,11 +43,12 @@ export async function resolveCode(
   if (bot.kind === 'template') return resolveTemplate(bot);
   // Custom: the pinned version, or else the newest, from the verified local cache or fetched from the object
   // store once. Loaded lazily, so template-only hosts never load the store (or the AWS SDK).
-  const [{ resolveCustomSource }, { openObjectStore, sharedObjectStore }] = await Promise.all([
+  const [{ resolveCustomSource }, { openObjectStore }, { sharedObjectStore }] = await Promise.all([
     import('./fetch-version.js'),
     import('../store/open-store.js'),
+    import('../store/shared-stores.js'),
   ]);
-  const store = options.sharedStore ? sharedObjectStore(home) : openObjectStore(home);
+  const store = options.sharedStore ? await sharedObjectStore(home) : openObjectStore(home);
   try {
     return await resolveCustomSource(db, home, store, bot, pinned);
   } finally {

@@ -7,7 +7,7 @@ import type SQLite from 'better-sqlite3';
 import type { Exchange, MarketInterface, Order, Position } from 'ccxt';
 import type { Kysely } from 'kysely';
 import type { Bot, Database, Mode, Subscription } from '../db/schema.js';
-import type { ExchangeRun, ExchangeSession, ExchangeSessionFactory, OrderRecord } from '../daemon/exchange-handler.js';
+import type { ExchangeRun, ExchangeSession, ExchangeSessionFactory, OrderRecord } from './session.js';
 import { decryptKey } from '../secrets/keys.js';
 import { AuthenticationError, NotSupported, RiskRejected } from '../sdk/errors.js';
 import { riskConfigSchema } from '../subscriptions/risk-config.js';

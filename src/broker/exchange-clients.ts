@@ -78,6 +78,27 @@ export class ExchangeClients {
     return client;
   }
 
+  /**
+   * Releases every client: ccxt's websockets and its keep-alive HTTP agents. Called once, when the broker's
+   * process is done (botd stopping, `botctl run` finishing); later calls to get() create fresh clients.
+   */
+  async close(): Promise<void> {
+    const entries = [...this.clients.values()];
+    this.clients.clear();
+    this.markets.clear();
+    await Promise.all(
+      entries.map(async ({ client: creating }) => {
+        const client = await creating.catch(() => undefined);
+        if (!client) return;
+        await client.close();
+        const agents = client as unknown as { httpAgent?: { destroy?(): void }; httpsAgent?: { destroy?(): void }; fetchDispatcher?: { close?(): Promise<void> } };
+        agents.httpAgent?.destroy?.();
+        agents.httpsAgent?.destroy?.();
+        await agents.fetchDispatcher?.close?.();
+      }),
+    );
+  }
+
   /** How many distinct clients exist (for tests and the bench). */
   get size(): number {
     return this.clients.size;

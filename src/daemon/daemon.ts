@@ -5,7 +5,9 @@ import { openDatabase, type Connection } from '../db/open.js';
 import { homePaths } from '../home.js';
 import { stopChildStartBuilds } from './child-start.js';
 import { Dispatcher, defaultConcurrency, type Job } from './dispatcher.js';
-import { openBroker, type ExchangeBroker, type ExchangeSessionFactory } from './exchange-handler.js';
+import { openBroker } from '../broker/open-broker.js';
+import { closeSharedObjectStores } from '../store/shared-stores.js';
+import type { ExchangeBroker, ExchangeSessionFactory } from '../broker/session.js';
 import { abandonStaleRuns, defaultMaxConsecutiveFailures, lastScheduledFor, recordSkipped } from './ledger.js';
 import { acquireDaemonLock, type DaemonLock } from './lock.js';
 import { errorText, jsonLogger, type Logger } from './log.js';
@@ -152,6 +154,7 @@ async function run(options: DaemonOptions, log: Logger, lock: DaemonLock, connec
           await dispatcher.stop(stopGraceMs);
         } finally {
           await broker.close().catch((error: unknown) => log.warn('exchange broker did not close', { error: errorText(error) }));
+          closeSharedObjectStores();
           await connection.close();
           // A runtime snapshot still being built is abandoned: nothing of botd's outlives 'botd stopped'.
           await stopChildStartBuilds();

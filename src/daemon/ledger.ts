@@ -5,7 +5,7 @@
 import type SQLite from 'better-sqlite3';
 import type { RunStatus } from '../db/schema.js';
 import type { SignalInput } from '../sdk/types.js';
-import type { OrderRecord } from './exchange-handler.js';
+import type { OrderRecord } from '../broker/session.js';
 
 export type FinalStatus = Exclude<RunStatus, 'running'>;
 

@@ -22,7 +22,7 @@ import type { BotError, ChildMessage, ExchangeCall, ParentMessage, ResultMessage
 import type { SignalInput } from '../sdk/types.js';
 import { Calendar, defaultTimeoutMs } from './calendar.js';
 import { childStart, type ChildStart } from './child-start.js';
-import { noExchange, type ExchangeSession, type ExchangeSessionFactory } from './exchange-handler.js';
+import { noExchange, type ExchangeSession, type ExchangeSessionFactory } from '../broker/session.js';
 import {
   claimRun,
   defaultMaxConsecutiveFailures,

@@ -30,17 +30,3 @@ export function openObjectStore(home: string, env: NodeJS.ProcessEnv = process.e
   const config = storeConfig(home, env);
   return config.kind === 's3' ? s3Store(config) : localStore(config.root);
 }
-
-const shared = new Map<string, ObjectStore>();
-
-/** One store per configuration for a long-lived process (botd): its S3 client keeps connections alive. */
-export function sharedObjectStore(home: string, env: NodeJS.ProcessEnv = process.env): ObjectStore {
-  const config = storeConfig(home, env);
-  const key = JSON.stringify(config);
-  let store = shared.get(key);
-  if (!store) {
-    store = config.kind === 's3' ? s3Store(config) : localStore(config.root);
-    shared.set(key, store);
-  }
-  return store;
-}

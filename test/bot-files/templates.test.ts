@@ -8,7 +8,7 @@ import simpleSmaBot from '../../bot_files/simple_sma_bot.js';
 import universalBot from '../../bot_files/universal_futures_bot.js';
 import { createBroker } from '../../src/broker/broker.js';
 import type { RecordedFile } from '../../src/broker/market-data.js';
-import type { ExchangeSession } from '../../src/daemon/exchange-handler.js';
+import type { ExchangeSession } from '../../src/broker/session.js';
 import type { Bot, Subscription } from '../../src/db/schema.js';
 import type { DefinedBot } from '../../src/sdk/define-bot.js';
 import { contextOf } from '../broker/exchange-of.js';

@@ -1,5 +1,5 @@
 // ctx.exchange as the child builds it, but calling a broker session in-process (no IPC): what a bot sees.
-import type { ExchangeSession } from '../../src/daemon/exchange-handler.js';
+import type { ExchangeSession } from '../../src/broker/session.js';
 import { exchangeErrorFrom } from '../../src/sdk/errors.js';
 import type { BotContext, BotExchange, SignalInput } from '../../src/sdk/types.js';
 

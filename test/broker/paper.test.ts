@@ -4,7 +4,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createBroker, type Broker } from '../../src/broker/broker.js';
 import { clientOrderId } from '../../src/broker/client-order-id.js';
-import type { ExchangeSession } from '../../src/daemon/exchange-handler.js';
+import type { ExchangeSession } from '../../src/broker/session.js';
 import type { Bot, Subscription } from '../../src/db/schema.js';
 import { ProtectionFailed, enterWithProtection } from '../../src/sdk/strategy/protective.js';
 import type { BotExchange } from '../../src/sdk/types.js';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { Bot, Database, Subscription } from '../../src/db/schema.js';
 import type { RecordedFile } from '../../src/broker/market-data.js';
-import type { ExchangeSession } from '../../src/daemon/exchange-handler.js';
+import type { ExchangeSession } from '../../src/broker/session.js';
 import { finishRun } from '../../src/daemon/ledger.js';
 import { addKey } from '../../src/secrets/keys.js';
 import { openTemporaryDatabase, type TemporaryDatabase } from '../support/database.js';

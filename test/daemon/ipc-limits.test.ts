@@ -4,7 +4,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { groupAlive } from '../../src/daemon/process-group.js';
 import { maxExchangeCallsPerRun, runExecution, type RunnerOptions, type RunReport } from '../../src/daemon/runner.js';
-import type { ExchangeSessionFactory } from '../../src/daemon/exchange-handler.js';
+import type { ExchangeSessionFactory } from '../../src/broker/session.js';
 import { useTemporaryDatabase } from '../support/database.js';
 import { addBot, addSubscription, alive, fixtureBots, runsOf } from './helpers.js';
 

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runExecution, type RunnerOptions } from '../../src/daemon/runner.js';
 import { useTemporaryDatabase } from '../support/database.js';
-import type { ExchangeSessionFactory, OrderRecord } from '../../src/daemon/exchange-handler.js';
+import type { ExchangeSessionFactory, OrderRecord } from '../../src/broker/session.js';
 import { alive, addBot, addSubscription, fixtureBots, runsOf, until } from './helpers.js';
 
 process.env.BOTCTL_BOT_FILES = fixtureBots;

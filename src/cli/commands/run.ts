@@ -1,5 +1,6 @@
 import { findSubscription } from '../../subscriptions/find-subscription.js';
-import { openBroker } from '../../daemon/exchange-handler.js';
+import { openBroker } from '../../broker/open-broker.js';
+import { closeSharedObjectStores } from '../../store/shared-stores.js';
 import { findRun, type RunDetail } from '../../daemon/run-history.js';
 import { runExecution } from '../../daemon/runner.js';
 import { BotctlError, conflict } from '../../errors.js';
@@ -33,6 +34,7 @@ export async function run(context: CommandContext, [ref]: string[]): Promise<Run
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
     await broker.close();
+    closeSharedObjectStores();
   }
 }
 

@@ -1,9 +1,8 @@
-// The seam between the runner and the exchange broker. For every `exchange-call` message from a child the
-// runner awaits `session.call(method, args)` and replies with an ExchangeReply: the value, or the error's
-// name and message, which the child re-throws inside the bot. The broker (ccxt clients, risk guard, paper
-// trading) implements ExchangeSessionFactory; the runner only knows this interface.
+// The broker's interface, as the runner sees it. For every `exchange-call` message from a child the runner
+// awaits `session.call(method, args)` and replies with an ExchangeReply: the value, or the error's name and
+// message, which the child re-throws inside the bot. The broker (ccxt clients, risk guard, paper trading,
+// broker.ts) implements ExchangeSessionFactory; the daemon only knows this interface and openBroker().
 import type SQLite from 'better-sqlite3';
-import type { Connection } from '../db/open.js';
 import type { Bot, Order, Subscription } from '../db/schema.js';
 
 /** One order placed during a run, as written to the `orders` table in the run's finish transaction. */
@@ -50,12 +49,4 @@ export const noExchange: ExchangeSessionFactory = async () => ({
 export interface ExchangeBroker {
   sessions: ExchangeSessionFactory;
   close(): Promise<void>;
-}
-
-// The one place botd and `botctl run` get their broker from, so both serve ctx.exchange the same way.
-// src/broker/ is loaded here, lazily, and ccxt only when a session first needs a client.
-export async function openBroker(home: string, connection: Connection): Promise<ExchangeBroker> {
-  const { createBroker } = await import('../broker/broker.js');
-  const broker = createBroker({ db: connection.db, home });
-  return { sessions: broker.factory, close: async () => {} };
 }
