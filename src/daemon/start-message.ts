@@ -1,0 +1,41 @@
+// What a child is told when it may start: built from the subscription as it is at that moment (at once, or at
+// the slot when pre-warmed, prewarm.ts), so a config edit applies to the very next start.
+import type SQLite from 'better-sqlite3';
+import type { Bot, Subscription } from '../db/schema.js';
+import type { StartMessage } from '../runtime/protocol.js';
+import { Calendar, defaultTimeoutMs } from './calendar.js';
+import { loadState } from './ledger.js';
+
+/** What to send the child once it may start, or why it never does. */
+export type Begin = { start: StartMessage; timeoutMs: number } | NotStarted;
+/** `forget`: the slot has not come, so its row is deleted rather than finished (botd stopping). */
+export type NotStarted = { status: 'skipped' | 'failed'; error: string; forget?: boolean };
+
+export interface StartFor {
+  runId: number;
+  scheduledFor: string;
+  bot: Bot;
+  subscription: Subscription;
+}
+
+export function startMessage(sqlite: SQLite.Database, { runId, scheduledFor, bot, subscription }: StartFor): Begin {
+  let config: unknown;
+  try {
+    config = JSON.parse(subscription.execution_config);
+  } catch {
+    return { status: 'failed', error: 'execution_config is not valid JSON' };
+  }
+  const timeoutMs = subscription.timeout_ms ?? defaultTimeoutMs(new Calendar(subscription.schedule, subscription.timezone).periodMs(Date.now()));
+  const start: StartMessage = {
+    type: 'start',
+    runId,
+    subscriptionId: subscription.id,
+    scheduledFor,
+    pair: subscription.trading_pair,
+    mode: subscription.mode,
+    exchangeId: bot.exchange_type,
+    config,
+    state: loadState(sqlite, subscription.id),
+  };
+  return { start, timeoutMs };
+}
