@@ -1,16 +1,26 @@
-import { invalid } from '../errors.js';
+import { BotctlError, invalid } from '../errors.js';
+import { childCommand } from '../sandbox/child-command.js';
 import { sandboxEnv, sandboxNodeArgs } from '../daemon/sandbox.js';
 import type { BotDescription } from '../runtime/child.js';
 
 export type { BotDescription };
 
-// Asks a bundle, inside the same sandbox a run gets, for its name, description and config schema, and
-// optionally validates a config. Bot code never runs unconfined, not even in the CLI.
-export async function describeBot(bundlePath: string, displayName: string, config?: unknown): Promise<BotDescription> {
+// Asks a bundle, inside the same sandboxes a run gets (Node's permission model and the OS sandbox), for its name,
+// description and config schema, and optionally validates a config. Bot code never runs unconfined, not even in
+// the CLI: `custom` code (the default) is refused where the OS sandbox cannot be had, as botd refuses to run it.
+export async function describeBot(bundlePath: string, displayName: string, config?: unknown, options: { custom?: boolean } = {}): Promise<BotDescription> {
   const { execa } = await import('execa');
-  const result = await execa(process.execPath, [...sandboxNodeArgs(bundlePath, 128), bundlePath, '--botctl-describe'], {
+  const heapMb = 128;
+  let command;
+  try {
+    const nodeArgs = [...sandboxNodeArgs(bundlePath, heapMb), bundlePath, '--botctl-describe'];
+    command = childCommand({ nodeArgs, files: [bundlePath], env: sandboxEnv(), heapMb, custom: options.custom ?? true });
+  } catch (error) {
+    throw new BotctlError('runtime_failure', `${displayName} was not loaded: ${(error as Error).message}`);
+  }
+  const result = await execa(command.command, command.args, {
     input: config === undefined ? '' : JSON.stringify(config),
-    env: sandboxEnv(),
+    env: command.env,
     extendEnv: false,
     reject: false,
     timeout: 20_000,

@@ -25,12 +25,15 @@ import { sha256 } from '../bots/digest.js';
 import { snapshotCheckArg } from '../runtime/snapshot-main.js';
 import { errorText, type Logger } from './log.js';
 import { sandboxEnv, sandboxNodeArgs } from './sandbox.js';
+import { childCommand } from '../sandbox/child-command.js';
 
 export interface ChildStart {
   /** Node's arguments after its flags, up to the entry mode: the bundle, or the snapshot and the bot module. */
   entry: string[];
-  /** The one file the sandbox lets the child read. */
+  /** The one file Node's permission model lets the child read. */
   readable: string;
+  /** Every file the child reads: bound into the OS sandbox's view (the snapshot is read before Node's sandbox). */
+  files: string[];
   snapshot: boolean;
   /** Added to the child's environment (sandboxEnv()). */
   env: Record<string, string>;
@@ -89,12 +92,12 @@ export function childStart(bundle: BundledBot, options: ChildStartOptions): Chil
       ),
     );
   }
-  if (!blobReady || !moduleReady) return { entry: [bundle.path], readable: bundle.path, snapshot: false, env: {} };
+  if (!blobReady || !moduleReady) return { entry: [bundle.path], readable: bundle.path, files: [bundle.path], snapshot: false, env: {} };
   markUsed(blob);
   markUsed(module);
   // --disable-warning: the bot's dynamic import() goes through vm's main-context loader, which Node flags as
   // experimental; started from the bundle the same import() warns of nothing. The sandbox's flags say it too.
-  return { entry: ['--disable-warning=ExperimentalWarning', '--snapshot-blob', blob, '--', module], readable: module, snapshot: true, env: snapshotChildEnv };
+  return { entry: ['--disable-warning=ExperimentalWarning', '--snapshot-blob', blob, '--', module], readable: module, files: [blob, module], snapshot: true, env: snapshotChildEnv };
 }
 
 /** Resolves once the builds under way have finished (or failed): for tests and benchmarks. */
@@ -184,7 +187,10 @@ async function buildSnapshot(target: string, { heapMb, node = process.execPath }
 // Starts the snapshot as a bot's child is started, sandbox and flags included. A warning printed here would print
 // in every run (and betrays a module the snapshot builder does not support).
 async function checkSnapshot(blob: string, { heapMb, node = process.execPath }: Pick<ChildStartOptions, 'heapMb' | 'node'>): Promise<void> {
-  const check = await runNode(node, [...sandboxNodeArgs(blob, heapMb), '--snapshot-blob', blob, '--', snapshotCheckArg], snapshotChildEnv);
+  const nodeArgs = [...sandboxNodeArgs(blob, heapMb), '--snapshot-blob', blob, '--', snapshotCheckArg];
+  // Inside the OS sandbox too: the blob must be readable in the child's mount view, as its uid.
+  const command = childCommand({ nodeArgs, files: [blob], env: { ...sandboxEnv(), ...snapshotChildEnv }, heapMb, custom: false, node });
+  const check = await runNode(command.command, command.args);
   if (check.stdout !== 'ok\n' || check.stderr !== '') throw new Error(`the snapshot does not start cleanly: ${lastLines(check.stderr || check.stdout)}`);
 }
 

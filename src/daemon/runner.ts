@@ -247,6 +247,7 @@ async function superviseChild(story: Story, claimed: Claimed, bundle: BundledBot
     heapMb,
     killGraceMs: options.killGraceMs ?? defaultKillGraceMs,
     sandbox: options.sandbox ?? true,
+    custom: claimed.bot.kind === 'custom',
     tail: new LogTail(options.logTailBytes ?? defaultLogTailBytes),
     cancel: execution.cancel,
     onSpawn: (pid) => {

@@ -11,6 +11,7 @@ import type { LogTail } from './log-tail.js';
 import { errorText } from './log.js';
 import { groupAlive, terminateGroup } from './process-group.js';
 import { sandboxEnv, sandboxNodeArgs } from './sandbox.js';
+import { childCommand, type ChildCommand } from '../sandbox/child-command.js';
 import type { Begin } from './start-message.js';
 import type { ChildEnd } from './verdict.js';
 
@@ -25,6 +26,8 @@ export interface Supervision {
   heapMb: number;
   killGraceMs: number;
   sandbox: boolean;
+  /** An uploaded bot: refused where the OS sandbox cannot be had, unless the operator allowed it. */
+  custom: boolean;
   tail: LogTail;
   cancel: AbortSignal | undefined;
   onSpawn(pid: number): void;
@@ -34,7 +37,17 @@ export interface Supervision {
 
 export async function supervise(s: Supervision): Promise<ChildEnd> {
   const end: ChildEnd = { result: undefined, exitCode: null, signal: null, timedOut: false, cancelled: false, tail: s.tail, signals: [], timeoutMs: 0 };
-  const spawned = spawnChild(s, end);
+  // Node inside the OS sandbox (src/sandbox/child-command.ts), or why it may not start at all.
+  let command: ChildCommand;
+  try {
+    const nodeArgs = s.sandbox ? sandboxNodeArgs(s.launch.readable, s.heapMb) : [`--max-old-space-size=${s.heapMb}`];
+    const env = { ...sandboxEnv(), ...s.launch.env };
+    command = childCommand({ nodeArgs: [...nodeArgs, ...s.launch.entry, '--botctl-child'], files: s.launch.files, env, heapMb: s.heapMb, custom: s.custom, osSandbox: s.sandbox });
+  } catch (error) {
+    return { ...end, spawnError: errorText(error) };
+  }
+  if (command.warning) s.tail.line(command.warning);
+  const spawned = spawnChild(command, end);
   const pid = spawned.child.pid;
   if (pid === undefined) {
     await spawned.exited;
@@ -60,15 +73,14 @@ interface Spawned {
   spawnError(): string | undefined;
 }
 
-function spawnChild(s: Supervision, end: ChildEnd): Spawned {
-  const nodeArgs = s.sandbox ? sandboxNodeArgs(s.launch.readable, s.heapMb) : [`--max-old-space-size=${s.heapMb}`];
+function spawnChild(command: ChildCommand, end: ChildEnd): Spawned {
   // node:child_process rather than execa: none of execa's features apply here (output is streamed into the
   // tail, the kill sequence and the message channel are ours), and it measured ~8 ms slower per execution.
-  const child = spawn(process.execPath, [...nodeArgs, ...s.launch.entry, '--botctl-child'], {
+  const child = spawn(command.command, command.args, {
     // Its own process group (and session): the group is what gets signalled, descendants included.
     detached: true,
     // The child's whole environment: nothing of the daemon's.
-    env: { ...sandboxEnv(), ...s.launch.env },
+    env: command.env,
     // stdout and stderr are consumed chunk by chunk into the bounded tail, never accumulated. fd 3 is the
     // message channel, a socketpair read with a size limit. No 'ipc': Node's channel buffers a message of any
     // size, so the child has none (process.send is undefined there).
@@ -84,8 +96,7 @@ function spawnChild(s: Supervision, end: ChildEnd): Spawned {
   let spawnError: Error | undefined;
   const exited = new Promise<void>((resolve) => {
     child.once('exit', (code, signal) => {
-      end.exitCode = code;
-      end.signal = signal;
+      [end.exitCode, end.signal] = command.exit(code, signal);
       resolve();
     });
     // Spawning failed (no 'exit' follows), or a later error of the handle.

@@ -141,7 +141,7 @@ async function validateKeyFor(db: Kysely<Database>, bot: Bot, mode: Mode, keyNam
 async function validateConfig(db: Kysely<Database>, home: string, bot: Bot, pinned: number | null, config: unknown): Promise<unknown> {
   const [{ describeBot }, { resolveBundle }] = await Promise.all([import('../bots/describe-bot.js'), import('../bots/resolve-code.js')]);
   const bundle = await resolveBundle(db, home, bot, pinned);
-  const description = await describeBot(bundle.bundle.path, bundle.displayName, config);
+  const description = await describeBot(bundle.bundle.path, bundle.displayName, config, { custom: bot.kind === 'custom' });
   const validation = description.validation;
   if (!validation) throw new BotctlError('runtime_failure', `${bundle.displayName} did not validate the config.`);
   if (!validation.ok) {

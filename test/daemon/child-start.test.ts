@@ -111,7 +111,8 @@ describe('children started from the runtime snapshot', () => {
       expect(tail).toContain('read: ERR_ACCESS_DENIED');
       expect(tail).toContain('spawn: ERR_ACCESS_DENIED');
       // The sandbox's environment and malloc's settings for reading the snapshot (child-start.ts), nothing of botd's.
-      expect(JSON.parse(/env (\[.*\])/.exec(tail)?.[1] ?? 'null')).toEqual(['GLIBC_TUNABLES', 'LANG', 'NODE_ENV', 'TZ']);
+      // bwrap sets PWD (to /, its working directory inside the sandbox) whatever it is given.
+      expect((JSON.parse(/env (\[.*\])/.exec(tail)?.[1] ?? 'null') as string[]).filter((name) => name !== 'PWD')).toEqual(['GLIBC_TUNABLES', 'LANG', 'NODE_ENV', 'TZ']);
       // No warning of Node's reaches the bot's output (the sandbox and vm's loader are both experimental).
       expect(tail).not.toContain('Warning');
     }
@@ -180,7 +181,7 @@ describe('children started from the runtime snapshot', () => {
     writeFileSync(broken, '#!/bin/sh\necho "snapshot building failed here" >&2\nexit 1\n');
     chmodSync(broken, 0o755);
     const start = () => childStart(bundle, { cacheDir: join(database.home, 'other-cache'), heapMb: 64, log, node: broken });
-    expect(start()).toEqual({ entry: [bundle.path], readable: bundle.path, snapshot: false, env: {} });
+    expect(start()).toEqual({ entry: [bundle.path], readable: bundle.path, files: [bundle.path], snapshot: false, env: {} });
     await childStartBuilds();
     expect(start().snapshot).toBe(false);
     await childStartBuilds();
@@ -207,6 +208,6 @@ describe('children started from the runtime snapshot', () => {
     expect(lines.filter((l) => l.msg === 'runtime snapshot in the cache does not start: removed, to be built again')).toHaveLength(1);
     expect(later.childStart(bundle, options).snapshot).toBe(false);
     await later.childStartBuilds();
-    expect(later.childStart(bundle, options)).toEqual({ entry, readable: entry.at(-1), snapshot: true, env });
+    expect(later.childStart(bundle, options)).toEqual({ entry, readable: entry.at(-1), files: [blob, entry.at(-1)], snapshot: true, env });
   });
 });

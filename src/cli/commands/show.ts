@@ -30,7 +30,7 @@ export async function run(context: CommandContext, [ref]: string[]): Promise<Bot
     const { resolveBundle } = await import('../../bots/resolve-code.js');
     const { describeBot } = await import('../../bots/describe-bot.js');
     const { bundle, displayName } = await resolveBundle(db, context.home, bot, null);
-    config_fields = configFields((await describeBot(bundle.path, displayName)).configSchema);
+    config_fields = configFields((await describeBot(bundle.path, displayName, undefined, { custom: bot.kind === 'custom' })).configSchema);
   } catch (error) {
     config_error = error instanceof Error ? error.message : String(error);
   }

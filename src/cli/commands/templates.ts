@@ -26,7 +26,7 @@ export async function run(context: CommandContext): Promise<TemplateRow[]> {
   return Promise.all(
     listTemplateFiles().map(async (template) => {
       const bundle = await bundleBot(template.absolutePath, cache);
-      const description = await describeBot(bundle.path, template.codePath);
+      const description = await describeBot(bundle.path, template.codePath, undefined, { custom: false });
       const schema = description.configSchema as { properties?: Record<string, unknown> };
       return {
         name: template.name,

@@ -1,0 +1,55 @@
+// What a sandboxed child can see of the file system: the Node binary, the shared libraries it is linked
+// against (and the loader), the tools that start it, and the few files it is given (its bundle, or the
+// runtime snapshot and its bot module). Nothing else exists inside: no home, no database, no master key, no
+// /etc, no /tmp, no /dev, and nothing is writable (bwrap builds the root on an empty tmpfs; every file here
+// is a read-only bind mount).
+import { execFileSync } from 'node:child_process';
+import { realpathSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+/** Source on the host, and where it appears inside (the same path: argv and the loader name it so). */
+export interface Bind {
+  source: string;
+  target: string;
+}
+
+const linkedLibraries = new Map<string, Bind[]>();
+
+/** The executable and every library the dynamic loader maps for it, from `ldd` (cached per binary). */
+export function executableBinds(executable: string): Bind[] {
+  let binds = linkedLibraries.get(executable);
+  if (!binds) {
+    binds = [{ source: realpathSync(executable), target: executable }, ...sharedLibraries(executable)];
+    linkedLibraries.set(executable, binds);
+  }
+  return binds;
+}
+
+// `ldd` prints "libc.so.6 => /lib/x86_64-linux-gnu/libc.so.6 (0x…)" and "/lib64/ld-linux-x86-64.so.2 (0x…)":
+// each absolute path is bound at that very path, so the loader finds it where it looks without
+// /etc/ld.so.cache. A static binary (or no ldd, e.g. musl without it) needs none.
+function sharedLibraries(executable: string): Bind[] {
+  let output: string;
+  try {
+    output = execFileSync('ldd', [executable], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 10_000 });
+  } catch {
+    return [];
+  }
+  const binds: Bind[] = [];
+  for (const line of output.split('\n')) {
+    const path = /(?:=>\s*)?(\/\S+)\s+\(0x[0-9a-f]+\)/.exec(line)?.[1];
+    if (path) binds.push({ source: realpathSync(path), target: path });
+  }
+  return binds;
+}
+
+/** The directories bwrap must create (world-traversable) before binding files at `targets`, parents first. */
+export function parentDirectories(targets: string[]): string[] {
+  const dirs = new Set<string>();
+  for (const target of targets) {
+    const chain: string[] = [];
+    for (let dir = dirname(target); dir !== '/' && dir !== '.'; dir = dirname(dir)) chain.unshift(dir);
+    for (const dir of chain) dirs.add(dir);
+  }
+  return [...dirs].sort((a, b) => a.split('/').length - b.split('/').length || a.localeCompare(b));
+}

@@ -1,0 +1,75 @@
+// Whether the OS sandbox (bwrap-args.ts, memory-limit.ts) can be had on this host, found once per process by
+// starting it for real around `node --version`: bwrap installed, namespaces allowed, the Node binary and its
+// libraries mountable. Where it cannot, the reason and the fix, for botd's start line and `botctl doctor`.
+import { spawnSync } from 'node:child_process';
+import { bwrapArgs, sandboxUid } from './bwrap-args.js';
+import { bwrapPathVariable, findBwrap, findTool } from './tools.js';
+
+export type OsSandbox =
+  | {
+      available: true;
+      bwrap: string;
+      /** Absent where util-linux's prlimit is missing: no cap on memory outside the V8 heap. */
+      prlimit: string | undefined;
+      /** Set when botd is root: the child becomes sandboxUid through it. */
+      setpriv: string | undefined;
+      identity: string;
+    }
+  | { available: false; reason: string; fix: string };
+
+let found: OsSandbox | undefined;
+
+export function osSandbox(): OsSandbox {
+  found ??= probe();
+  return found;
+}
+
+/** Forgets what was found: for tests that change the environment the probe reads. */
+export function forgetOsSandbox(): void {
+  found = undefined;
+}
+
+function probe(): OsSandbox {
+  if (process.platform !== 'linux') return { available: false, reason: `the OS sandbox needs Linux namespaces (this is ${process.platform})`, fix: 'run botd on Linux' };
+  const bwrap = findBwrap();
+  if (!bwrap) {
+    const override = process.env[bwrapPathVariable];
+    return {
+      available: false,
+      reason: override ? `${bwrapPathVariable} names ${override}, which is not an executable file` : 'bubblewrap (bwrap) is not installed',
+      fix: override ? `unset ${bwrapPathVariable}, or point it at bwrap` : 'install it: apt-get install bubblewrap (dnf install bubblewrap)',
+    };
+  }
+  const root = process.getuid?.() === 0;
+  const setpriv = root ? findTool('setpriv') : undefined;
+  if (root && !setpriv) return { available: false, reason: 'setpriv (util-linux) is not installed, so a child of root could not drop to an unprivileged uid', fix: 'install util-linux' };
+  const args = bwrapArgs({ files: [], command: [process.execPath, '--version'], ...(setpriv ? { setpriv } : {}) });
+  const check = spawnSync(bwrap, args, { encoding: 'utf8', env: {}, timeout: 10_000 });
+  if (check.stdout?.trim() !== process.version) {
+    const said = (check.stderr || check.error?.message || `exit ${check.status}`).trim().split('\n').pop() ?? '';
+    return { available: false, reason: `bwrap cannot make the sandbox here: ${said}`, fix: namespaceFix(said) };
+  }
+  return {
+    available: true,
+    bwrap,
+    prlimit: findTool('prlimit'),
+    setpriv,
+    identity: setpriv ? `uid ${sandboxUid} (botd is root; setpriv drops to it)` : `uid ${process.getuid?.()} in a user namespace of its own, no capabilities`,
+  };
+}
+
+// Unprivileged user namespaces are off on some hosts: Ubuntu 23.10+ (AppArmor), Debian before 11 (sysctl),
+// and most unprivileged containers.
+function namespaceFix(said: string): string {
+  if (/namespace|uid map|Permission denied|Operation not permitted/i.test(said)) {
+    return 'allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1; on Ubuntu an AppArmor profile for bwrap, or kernel.apparmor_restrict_unprivileged_userns=0), or run botd as root or as the systemd service `botd service` prints; in a container, allow it to create namespaces';
+  }
+  return 'run `bwrap --unshare-all --die-with-parent --ro-bind / / true` to see what fails';
+}
+
+/** One line for botd's start, doctor and run logs. */
+export function describeOsSandbox(state: OsSandbox = osSandbox()): string {
+  if (!state.available) return `OS sandbox unavailable: ${state.reason}; fix: ${state.fix}`;
+  const memory = state.prlimit ? 'memory capped by RLIMIT_AS' : 'NO memory cap outside the V8 heap (prlimit missing)';
+  return `OS sandbox: bwrap (${state.bwrap}); own PID, network, mount, IPC and UTS namespaces; ${state.identity}; ${memory}`;
+}
