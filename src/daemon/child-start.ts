@@ -49,7 +49,7 @@ export interface ChildStartOptions {
 }
 
 /** Part of the snapshot's cache key: bump when how it is built changes in a way its inputs do not show. */
-const snapshotFormat = 2;
+const snapshotFormat = 3;
 const buildTimeoutMs = 120_000;
 /** A snapshot that could not be built is tried again after this long (by this process). */
 const retryAfterMs = 60 * 60 * 1000;
@@ -170,10 +170,13 @@ async function buildSnapshot(target: string, { heapMb, node = process.execPath }
   const blob = `${base}.tmp`;
   try {
     writeFileSync(entry, await buildSnapshotEntry(), { mode: 0o600 });
-    // Without Node's code cache for its built-in modules: that is half the blob (2.6 of 5.4 MB, Node 20.20), and
-    // every child reads the whole blob into fresh memory (one page fault per 4 KB) to compile the few built-ins it
-    // then loads, which the entry evaluates into the snapshot instead (snapshot-main.ts).
-    writeFileSync(config, JSON.stringify({ builder: entry, withoutCodeCache: true }), { mode: 0o600 });
+    // With Node's code cache for its built-in modules, although that is half the blob (2.6 of 5.4 MB, Node 20.20),
+    // which every child reads whole. Without it (`withoutCodeCache`, format 2), Node 20.20 compiles internal
+    // functions in the child against the wrong closure: a NodeError's `code` and `message` came out as Node's
+    // internalBinding, so `fs.lstatSync(denied).code` handed bot code the function that reads any file past the
+    // permission model (test/security/snapshot-internals.test.ts). With the cache no internal function is compiled
+    // from scratch in the child, and none of those paths leaks.
+    writeFileSync(config, JSON.stringify({ builder: entry }), { mode: 0o600 });
     await runNode(node, [`--max-old-space-size=${heapMb}`, '--snapshot-blob', blob, '--build-snapshot-config', config]);
     await checkSnapshot(blob, { heapMb, node });
     chmodSync(blob, 0o600);

@@ -9,8 +9,8 @@
 // built-in modules at build time; the ones loaded here and by the warm-up (fs, path, v8, stream, net,
 // diagnostics_channel) are among them, anything else (vm) is taken at run time.
 //
-// The snapshot is built without Node's code cache (child-start.ts), so a built-in module first loaded in the child
-// is compiled from source there. The child runtime's channel is a net.Socket: net, and diagnostics_channel which it
+// The snapshot carries Node's code cache (child-start.ts says why), so a built-in module first loaded in the child
+// is compiled from that cache. The child runtime's channel is a net.Socket: net, and diagnostics_channel which it
 // loads, are evaluated here instead, once (preloadedBuiltins). Only loaded: no socket exists until the child
 // makes one.
 import { readFileSync } from 'node:fs';
