@@ -1,0 +1,65 @@
+// SIGUSR1 opens no inspector in the processes that hold keys: the real botd and the real botctl (during a
+// `botctl run`, which evaluates nothing itself but holds the broker and its keys). Both are started with
+// NODE_OPTIONS=--inspect-port=0, so an inspector would listen on a free port rather than fail on a busy 9229; a
+// plain Node process started the same way shows that the check sees one when it opens.
+import { execa } from 'execa';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startBotd } from '../daemon/botd.js';
+import { addBot, addSubscription, alive, fixtureBots, sleep, until } from '../daemon/helpers.js';
+import { botctlBin } from '../support/cli.js';
+import { useTemporaryDatabase } from '../support/database.js';
+import { listeningPorts } from './listening-ports.js';
+
+const temp = useTemporaryDatabase();
+const inspectAnywhere = { NODE_OPTIONS: '--inspect-port=0' };
+const started: { kill(signal?: NodeJS.Signals): unknown }[] = [];
+afterAll(() => started.forEach((p) => p.kill('SIGKILL')));
+
+/** Sends SIGUSR1 twice and gives an inspector time to open. */
+async function poke(pid: number): Promise<void> {
+  process.kill(pid, 'SIGUSR1');
+  await sleep(300);
+  process.kill(pid, 'SIGUSR1');
+  await sleep(700);
+}
+
+describe('SIGUSR1', () => {
+  it('opens an inspector in a plain Node process (the check sees it)', async () => {
+    const plain = execa(process.execPath, ['-e', 'setTimeout(() => {}, 30_000)'], { env: inspectAnywhere, reject: false });
+    started.push(plain);
+    await sleep(300);
+    await poke(plain.pid!);
+    const ports = await until('the inspector to listen', () => (listeningPorts(plain.pid!).length ? listeningPorts(plain.pid!) : undefined), 10_000);
+    expect(ports.length).toBeGreaterThan(0);
+    plain.kill('SIGKILL');
+  });
+
+  it('opens nothing in botd, which keeps running', async () => {
+    const botd = startBotd(temp.home, [], inspectAnywhere);
+    started.push(botd);
+    await botd.waitFor('its start', (line) => line.msg === 'botd started');
+    await poke(botd.pid);
+    expect(alive(botd.pid)).toBe(true);
+    expect(listeningPorts(botd.pid)).toEqual([]);
+    botd.kill('SIGTERM');
+    const exit = await botd.exit;
+    expect(exit.exitCode).toBe(0);
+    expect(exit.stderr).not.toContain('Debugger listening');
+  });
+
+  it('opens nothing in botctl during a run, which finishes as usual', async () => {
+    const sub = await addSubscription(temp.db, await addBot(temp.db, 'slow'), { config: { ms: 4_000 } });
+    const run = execa(process.execPath, [botctlBin, 'run', String(sub)], {
+      env: { BOTCTL_HOME: temp.home, BOTCTL_BOT_FILES: fixtureBots, NO_COLOR: '1', ...inspectAnywhere },
+      reject: false,
+    });
+    started.push(run);
+    await until('the run to start', async () => temp.db.selectFrom('runs').select('id').where('subscription_id', '=', sub).where('child_pid', 'is not', null).executeTakeFirst());
+    await poke(run.pid!);
+    expect(alive(run.pid!)).toBe(true);
+    expect(listeningPorts(run.pid!)).toEqual([]);
+    const result = await run;
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stderr).not.toContain('Debugger listening');
+  });
+});
