@@ -24,12 +24,15 @@ interface StartOptions {
   heapMb: number;
   catchUpDeadline: number;
   prewarm: number;
+  allowUnsandboxedCustomBots?: boolean;
 }
 
 async function start(options: StartOptions): Promise<number> {
   const [{ startDaemon }, { jsonLogger, errorText }] = await Promise.all([import('./daemon.js'), import('./log.js')]);
   const log = jsonLogger();
   const home = resolveHome(options.home);
+  const { announceSandbox } = await import('../sandbox/announce.js');
+  announceSandbox(log, Boolean(options.allowUnsandboxedCustomBots));
   const daemon = await startDaemon({
     home,
     concurrency: options.concurrency,
@@ -82,6 +85,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--heap-mb <mb>', "each bot child's JavaScript heap limit", positiveInteger('--heap-mb', 16), 256)
     .option('--catch-up-deadline <ms>', 'longest delay at which a slot missed during downtime still runs (capped by its period)', positiveInteger('--catch-up-deadline', 0), 3_600_000)
     .option('--prewarm <ms>', "how long before its slot a run's child is spawned, to be started at the slot (0: spawn at the slot)", positiveInteger('--prewarm', 0), 500)
+    .option('--allow-unsandboxed-custom-bots', 'where the OS sandbox cannot be had, run uploaded bots anyway, with only Node\'s permission model around them (DANGEROUS)')
     .action(async (_options: unknown, command: Command) => {
       setExitCode(await start(command.optsWithGlobals<StartOptions>()));
     });

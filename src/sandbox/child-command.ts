@@ -7,7 +7,7 @@ import { constants } from 'node:os';
 import { bwrapArgs, decodeBwrapExit } from './bwrap-args.js';
 import { prlimitArgs } from './memory-limit.js';
 import { describeOsSandbox, osSandbox } from './os-sandbox.js';
-import { unsandboxedCustomBotsAllowed, unsandboxedFlag } from './policy.js';
+import { unsandboxedCustomBotsAllowed, unsandboxedFlag, unsandboxedVariable } from './policy.js';
 
 export interface ChildSpec {
   /** Node's arguments: flags, entry, mode. */
@@ -50,7 +50,8 @@ export function childCommand(spec: ChildSpec): ChildCommand {
   const state = osSandbox();
   if (!state.available) {
     if (spec.custom && !unsandboxedCustomBotsAllowed()) {
-      throw new SandboxRefused(`custom bots run only inside the OS sandbox, and ${describeOsSandbox(state)} (or start botd with ${unsandboxedFlag} to accept the risk)`);
+      const accept = `to accept the risk: botd start ${unsandboxedFlag}, or ${unsandboxedVariable}=1 for botctl`;
+      throw new SandboxRefused(`custom bots run only inside the OS sandbox, and ${describeOsSandbox(state)} (${accept})`);
     }
     return { command: node, args: spec.nodeArgs, env: spec.env, exit: asIs, warning: `[botd] warning: this child runs without the OS sandbox (${state.reason}); only Node's permission model confines it` };
   }

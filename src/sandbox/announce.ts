@@ -1,0 +1,24 @@
+// botd's start line about the OS sandbox: in force (and how), or why not, the fix, and what that means for
+// uploaded bots, which are refused unless the operator passed --allow-unsandboxed-custom-bots.
+import { describeOsSandbox, osSandbox } from './os-sandbox.js';
+import { allowUnsandboxedCustomBots, unsandboxedFlag } from './policy.js';
+
+interface StartLog {
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+}
+
+export function announceSandbox(log: StartLog, allowUnsandboxed: boolean): void {
+  allowUnsandboxedCustomBots(allowUnsandboxed);
+  const state = osSandbox();
+  if (state.available) {
+    log.info('OS sandbox in force', { detail: describeOsSandbox(state) });
+    return;
+  }
+  log.warn('OS sandbox unavailable', {
+    reason: state.reason,
+    fix: state.fix,
+    custom_bots: allowUnsandboxed ? `run WITHOUT the OS sandbox (${unsandboxedFlag})` : `refused (start botd with ${unsandboxedFlag} to accept the risk)`,
+    templates: "run with Node's permission model only",
+  });
+}
