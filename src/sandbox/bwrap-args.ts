@@ -23,6 +23,10 @@ export interface BwrapPlan {
   command: string[];
   /** Root starts bwrap without a user namespace and drops to sandboxUid with setpriv inside it. */
   setpriv?: string;
+  /** A procfs of its own (only its own processes in it). False where the kernel refuses one (os-sandbox.ts). */
+  procfs: boolean;
+  /** In a user namespace: forbid the child further ones. False where /proc/sys is read-only (os-sandbox.ts). */
+  noNestedUserns?: boolean;
 }
 
 export function bwrapArgs(plan: BwrapPlan): string[] {
@@ -43,9 +47,8 @@ export function bwrapArgs(plan: BwrapPlan): string[] {
     // Parents of the binds, world-traversable (bwrap would make them 0700 for root, unreadable to nobody).
     ...parentDirectories(unique.map((b) => b.target)).flatMap((dir) => ['--perms', '0755', '--dir', dir]),
     ...unique.flatMap((b) => ['--ro-bind', b.source, b.target]),
-    // Its own procfs (only its own processes are in it): Node reads /proc/self for memory figures.
-    '--proc',
-    '/proc',
+    // Its own procfs (only its own processes are in it): Node reads /proc/self for process.memoryUsage().
+    ...(plan.procfs ? ['--proc', '/proc'] : []),
     '--chdir',
     '/',
     '--',
@@ -61,7 +64,8 @@ export function bwrapArgs(plan: BwrapPlan): string[] {
 // `nobody` with an empty capability bounding set and no_new_privs before Node starts. Not root, bwrap makes a
 // user namespace (the same uid inside, no capabilities) and forbids the child to make further ones.
 function identityArgs(plan: BwrapPlan): string[] {
-  return plan.setpriv ? [] : ['--unshare-user', '--disable-userns', '--cap-drop', 'ALL'];
+  if (plan.setpriv) return [];
+  return ['--unshare-user', ...(plan.noNestedUserns === false ? [] : ['--disable-userns']), '--cap-drop', 'ALL'];
 }
 
 /** bwrap reports a child ended by signal N as exit code 128 + N: the run records the signal. */

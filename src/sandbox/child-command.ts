@@ -56,7 +56,7 @@ export function childCommand(spec: ChildSpec): ChildCommand {
     return { command: node, args: spec.nodeArgs, env: spec.env, exit: asIs, warning: `[botd] warning: this child runs without the OS sandbox (${state.reason}); only Node's permission model confines it` };
   }
   if (state.setpriv) readableByAll(spec.files);
-  const inner = bwrapArgs({ files: spec.files, command: [node, ...spec.nodeArgs], ...(state.setpriv ? { setpriv: state.setpriv } : {}) });
+  const inner = bwrapArgs({ files: spec.files, command: [node, ...spec.nodeArgs], procfs: state.procfs, noNestedUserns: state.noNestedUserns, ...(state.setpriv ? { setpriv: state.setpriv } : {}) });
   const exit = (code: number | null, signal: string | null) => decodeBwrapExit(code, signal, signalNames);
   if (!state.prlimit) return { command: state.bwrap, args: inner, env: spec.env, exit };
   return { command: state.prlimit, args: [...prlimitArgs(spec.heapMb), state.bwrap, ...inner], env: spec.env, exit };
