@@ -4,6 +4,13 @@
 // them; only after TimeoutStopSec does everything left in the cgroup get SIGKILL, so the timeout sits above
 // botd's own stop grace plus its kill sequence. OOMPolicy=continue: a bot child killed by the kernel's OOM
 // killer is a `crashed` run, not a reason to stop the service. No MemoryDenyWriteExecute: V8 needs its JIT.
+// LimitCORE=0: botd holds the master key and decrypted API keys in memory, which a core dump would write to disk.
+//
+// The OS sandbox around bot children (src/sandbox/) is bwrap in a user namespace, as botd runs as its own user
+// here: so no RestrictNamespaces= or PrivateUsers=, and the kernel must allow unprivileged user namespaces
+// (Debian 11+ and Fedora do; Ubuntu 23.10+ needs an AppArmor profile for bwrap). NoNewPrivileges= is fine (bwrap
+// is not setuid). Under ProtectKernelTunables= /proc/sys is read-only, so children get no /proc of their own
+// (found and said at start). No Delegate=: the memory cap is RLIMIT_AS per child, not a cgroup (memory-limit.ts).
 import { dirname, join, resolve } from 'node:path';
 import { packageRoot } from '../package-root.js';
 
@@ -53,6 +60,7 @@ export function serviceUnit(options: ServiceUnitOptions): string {
     'Restart=on-failure',
     'RestartSec=5',
     'OOMPolicy=continue',
+    'LimitCORE=0',
     'NoNewPrivileges=yes',
     'ProtectSystem=strict',
     `ProtectHome=${protectHome}`,

@@ -36,6 +36,8 @@ describe('botd service', () => {
     expect(Number(setting(unit, 'TimeoutStopSec')[0])).toBeGreaterThan(16);
     expect(setting(unit, 'Restart')).toEqual(['on-failure']);
     expect(setting(unit, 'OOMPolicy')).toEqual(['continue']);
+    // No core dump of a process that holds the master key.
+    expect(setting(unit, 'LimitCORE')).toEqual(['0']);
     expect(setting(unit, 'NoNewPrivileges')).toEqual(['yes']);
     expect(setting(unit, 'ProtectSystem')).toEqual(['strict']);
     expect(setting(unit, 'ProtectHome')).toEqual(['yes']);
