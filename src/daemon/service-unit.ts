@@ -13,6 +13,7 @@
 // (found and said at start). No Delegate=: the memory cap is RLIMIT_AS per child, not a cgroup (memory-limit.ts).
 import { dirname, join, resolve } from 'node:path';
 import { packageRoot } from '../package-root.js';
+import { disableFlag } from '../sandbox/inspector-guard.js';
 
 export interface ServiceUnitOptions {
   /** Unix user botd runs as; the home belongs to it. */
@@ -32,6 +33,9 @@ export function serviceUnit(options: ServiceUnitOptions): string {
   const home = resolve(options.home);
   const node = options.nodePath ?? process.execPath;
   const botd = options.botdPath ?? join(packageRoot, 'bin', 'botd.js');
+  // SIGUSR1 must not open the inspector in botd (src/sandbox/inspector-guard.ts): Node 24 ignores the shim's
+  // listener, and only this flag closes it there. Given only when this very Node knows it.
+  const nodeFlags = node === process.execPath && process.allowedNodeEnvironmentFlags.has(disableFlag) ? ` ${disableFlag}` : '';
   // botd stops gracefully within stop grace + abort/SIGTERM/SIGKILL steps of kill grace each; add slack.
   const timeoutStopSec = Math.ceil((options.stopGraceMs + 2 * options.killGraceMs) / 1000) + 15;
   const stateDirectory = dirname(home) === '/var/lib' ? home.slice('/var/lib/'.length) : undefined;
@@ -50,7 +54,7 @@ export function serviceUnit(options: ServiceUnitOptions): string {
     '[Service]',
     'Type=exec',
     `User=${options.user}`,
-    `ExecStart=${quote(node)} ${quote(botd)} start --home ${quote(home)}`,
+    `ExecStart=${quote(node)}${nodeFlags} ${quote(botd)} start --home ${quote(home)}`,
     'Environment=NODE_ENV=production',
     ...(stateDirectory ? [`StateDirectory=${stateDirectory}`, 'StateDirectoryMode=0700'] : [`ReadWritePaths=${quote(home)}`]),
     'UMask=0077',

@@ -1,5 +1,6 @@
 // botd's start line about the OS sandbox: in force (and how), or why not, the fix, and what that means for
 // uploaded bots, which are refused unless the operator passed --allow-unsandboxed-custom-bots.
+import { inspectorGuard } from './inspector-guard.js';
 import { describeOsSandbox, osSandbox } from './os-sandbox.js';
 import { allowUnsandboxedCustomBots, unsandboxedFlag } from './policy.js';
 
@@ -10,6 +11,8 @@ interface StartLog {
 
 export function announceSandbox(log: StartLog, allowUnsandboxed: boolean): void {
   allowUnsandboxedCustomBots(allowUnsandboxed);
+  const inspector = inspectorGuard();
+  if (!inspector.closed) log.warn('SIGUSR1 can open the inspector in botd', { fix: inspector.how });
   const state = osSandbox();
   if (state.available) {
     log.info('OS sandbox in force', { detail: describeOsSandbox(state) });

@@ -1,4 +1,5 @@
 // Which walls around bot code are in force on this host, for `botctl doctor` (and botd's start line).
+import { inspectorGuard } from './inspector-guard.js';
 import { addressSpaceLimitBytes } from './memory-limit.js';
 import { describeOsSandbox, osSandbox } from './os-sandbox.js';
 import { unsandboxedCustomBotsAllowed } from './policy.js';
@@ -10,7 +11,7 @@ export interface SandboxLayers {
   os_sandbox: { in_force: true; detail: string } | { in_force: false; reason: string; fix: string };
   /** The cap on memory outside the V8 heap. */
   memory_cap: string;
-  /** SIGUSR1 in botd and botctl. */
+  /** SIGUSR1 in this process (botctl; botd runs the same Node and says so at start). */
   inspector: string;
   /** What happens to uploaded bots here. */
   custom_bots: 'run inside both walls' | 'refused (no OS sandbox)' | 'run WITHOUT the OS sandbox (allowed by the operator)';
@@ -28,8 +29,8 @@ export function sandboxLayers(heapMb: number): SandboxLayers {
     permission_model: `Node ${permission}: reads only its own module; no writes, child processes, workers, addons or inspector`,
     os_sandbox: state.available ? { in_force: true, detail: describeOsSandbox(state) } : { in_force: false, reason: state.reason, fix: state.fix },
     memory_cap: memory,
-    inspector: 'SIGUSR1 does nothing in botd and botctl (a listener replaces the inspector handler)',
+    inspector: inspectorGuard().closed ? `SIGUSR1 opens nothing: ${inspectorGuard().how}` : `OPEN: ${inspectorGuard().how}`,
     custom_bots: state.available ? 'run inside both walls' : unsandboxedCustomBotsAllowed() ? 'run WITHOUT the OS sandbox (allowed by the operator)' : 'refused (no OS sandbox)',
-    ok: state.available && Boolean(state.prlimit),
+    ok: state.available && Boolean(state.prlimit) && inspectorGuard().closed,
   };
 }
