@@ -48,13 +48,14 @@ describe('SIGUSR1', () => {
   });
 
   it('opens nothing in botctl during a run, which finishes as usual', async () => {
-    const sub = await addSubscription(temp.db, await addBot(temp.db, 'slow'), { config: { ms: 4_000 } });
+    const sub = await addSubscription(temp.db, await addBot(temp.db, 'slow'), { config: { ms: 15_000 } });
     const run = execa(process.execPath, [botctlBin, 'run', String(sub)], {
       env: { BOTCTL_HOME: temp.home, BOTCTL_BOT_FILES: fixtureBots, NO_COLOR: '1', ...inspectAnywhere },
       reject: false,
     });
     started.push(run);
-    await until('the run to start', async () => temp.db.selectFrom('runs').select('id').where('subscription_id', '=', sub).where('child_pid', 'is not', null).executeTakeFirst());
+    // Generous: botctl bundles the bot first, and the machine may be loaded.
+    await until('the run to start', async () => temp.db.selectFrom('runs').select('id').where('subscription_id', '=', sub).where('child_pid', 'is not', null).executeTakeFirst(), 90_000);
     await poke(run.pid!);
     expect(alive(run.pid!)).toBe(true);
     expect(listeningPorts(run.pid!)).toEqual([]);
