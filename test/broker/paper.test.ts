@@ -28,7 +28,7 @@ beforeEach(async () => {
   world = await openWorld();
   bot = await templateBot(world.db, 'binance_futures_bot', 'binanceusdm');
   clock = t0;
-  broker = createBroker({ db: world.db, home: world.home, marketData: 'recorded', recordedDir: recordedDir(candles), now: () => clock });
+  broker = createBroker({ db: world.db, sqlite: world.connection.sqlite, home: world.home, marketData: 'recorded', recordedDir: recordedDir(candles), now: () => clock });
 });
 
 afterEach(async () => {
@@ -135,7 +135,8 @@ describe('paper futures', () => {
     expect(resting).toMatchObject({ status: 'open' });
     const more = await rejection(exchange.createOrder('BTC/USDT:USDT', 'limit', 'buy', 0.02, 48_000));
     expect(more).toBeInstanceOf(RiskRejected);
-    expect(more.message).toContain('from 1440.00 to 2400.00 (resting orders counted as filled)');
+    // Valued at the market (50000), not at their lower limits: the market may fall through them.
+    expect(more.message).toContain('from 1500.00 to 2500.00 (resting orders counted as filled)');
     // Once the resting entry is cancelled, the same order fits.
     await exchange.cancelOrder(String(resting.id), 'BTC/USDT:USDT');
     await expect(exchange.createOrder('BTC/USDT:USDT', 'limit', 'buy', 0.02, 48_000)).resolves.toMatchObject({ status: 'open' });
