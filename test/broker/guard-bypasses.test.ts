@@ -107,7 +107,7 @@ describe.each([paper, testnet])('risk guard bypasses, $name', (venue) => {
   it("prices 'MARKET' with a bot-supplied price of 0.01 at the market: 60000 USDT is refused under a 100 USDT cap", async () => {
     const { sub, session, exchange } = await open(tinyCap);
     await refused(exchange.createOrder(FUT, 'MARKET', 'buy', 0.4, 0.01), 'order notional 60000.00 refused: risk_config.max_order_notional is 100.');
-    await refused(exchange.createOrder(FUT, 'Market', 'BUY', 0.001, 0.01), 'order notional 150.00 refused: risk_config.max_order_notional is 100.');
+    await refused(exchange.createOrder(FUT, 'Market', 'BUY' as 'buy', 0.001, 0.01), 'order notional 150.00 refused: risk_config.max_order_notional is 100.');
     expect(venue.reached(session)).toBe(0);
     expect(await exchange.fetchPositions()).toEqual([]);
     // Written as they happened, normalised: no run finish needed.
