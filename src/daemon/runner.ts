@@ -291,7 +291,7 @@ function record(story: Story, claimed: Claimed, outcome: FinalStatus, outcomeFie
   } catch (error) {
     // The full outcome could not be written (a signal the database refuses, say): record at least that the run
     // ended, so no row stays `running`. Its state and signals are not kept; its orders are already written.
-    log.error('run outcome could not be written', { ...base, run_id: runId, error: errorText(error) });
+    log.error('run outcome could not be written', { ...base, run_id: runId, outcome, outcome_error: fields.error ? firstLine(fields.error) : null, error: errorText(error) });
     status = 'failed';
     fields = { exitCode: fields.exitCode ?? null, signal: fields.signal ?? null, error: `botd could not record the outcome (${outcome}): ${errorText(error)}`, ...(fields.tail ? { tail: fields.tail } : {}) };
     finished = writeOutcome(story, claimed, status, fields);

@@ -5,7 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createBroker, type Broker } from '../../src/broker/broker.js';
 import { ExchangeClients } from '../../src/broker/exchange-clients.js';
-import type { ExchangeSession } from '../../src/daemon/exchange-handler.js';
+import type { ExchangeSession } from '../../src/broker/session.js';
 import type { Bot, Subscription } from '../../src/db/schema.js';
 import { RiskRejected } from '../../src/sdk/errors.js';
 import type { BotExchange } from '../../src/sdk/types.js';

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { jsonLogger } from '../../src/daemon/log.js';
 import { runExecution, type RunnerOptions } from '../../src/daemon/runner.js';
 import { useTemporaryDatabase } from '../support/database.js';
 import type { ExchangeSessionFactory } from '../../src/broker/session.js';
@@ -226,9 +227,15 @@ describe('runner', () => {
         throw new Error('SQLITE_FULL: database or disk is full');
       },
     });
-    const report = await runExecution({ ...options, exchangeSessions: sessions }, { subscriptionId: sub, scheduledFor: slot(), requireEnabled: true });
+    const lines: string[] = [];
+    const log = jsonLogger((line) => void lines.push(line));
+    const report = await runExecution({ ...options, exchangeSessions: sessions, log }, { subscriptionId: sub, scheduledFor: slot(), requireEnabled: true });
     expect(report.status).toBe('failed');
     expect(report.error).toBe('botd could not record the outcome (succeeded): SQLITE_FULL: database or disk is full');
+    // Never dropped silently: the outcome that could not be written is logged at error level.
+    expect(lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l['level'] === 'error')).toMatchObject([
+      { msg: 'run outcome could not be written', run_id: report.runId, outcome: 'succeeded', error: 'SQLITE_FULL: database or disk is full' },
+    ]);
     const [run] = await runsOf(db, sub);
     expect(run?.status).toBe('failed');
   });
