@@ -14,7 +14,7 @@ import { riskConfigSchema } from '../subscriptions/risk-config.js';
 import { clientOrderId } from './client-order-id.js';
 import { ExchangeClients, clientOptionsFromEnv, type ClientSpec } from './exchange-clients.js';
 import { exchangeMarketData, recordedMarketData, type MarketData } from './market-data.js';
-import { PaperExchange, newPaperAccount, type PaperAccount } from './paper-exchange.js';
+import { PaperExchange, newPaperAccount, type PaperAccount, type PaperOrder } from './paper-exchange.js';
 import { reconcileUnknownOrders } from './reconcile-orders.js';
 import { checkMarketLimits } from './market-limits.js';
 import { OrderLedger } from './order-ledger.js';
@@ -139,6 +139,8 @@ interface Venue {
 }
 
 function paperVenue(paper: PaperExchange, data: MarketData, subscriptionId: number): Venue {
+  // Resting orders that settle() filled or expired: their rows change with the account that records the fills.
+  let settled: PaperOrder[] = [];
   return {
     markets: () => data.markets(),
     market: (symbol) => data.market(symbol),
@@ -156,8 +158,13 @@ function paperVenue(paper: PaperExchange, data: MarketData, subscriptionId: numb
       }
     },
     owns: async () => true, // a paper account belongs to one subscription
-    prepare: () => paper.settle(),
-    commit: (sqlite) => savePaperAccount(sqlite, subscriptionId, paper.account),
+    async prepare() {
+      settled = await paper.settle();
+    },
+    commit(sqlite) {
+      savePaperAccount(sqlite, subscriptionId, paper.account);
+      for (const o of settled.splice(0)) OrderLedger.settle(sqlite, subscriptionId, { exchangeOrderId: o.id }, o.status, o.average);
+    },
     // A paper fill happens in this process: it and its row are written together, or neither survives.
     writeAhead: false,
     describeError: (error) => error,
@@ -317,8 +324,13 @@ export class BrokerSession implements ExchangeSession {
           throw new RiskRejected(`cancelOrder ${id} refused: the order was not placed by subscription ${this.run.subscription.id}.`);
         }
         await this.prepare();
-        const result = await this.venue.call(method, [id, symbol, args[2]]);
-        this.record(undefined, this.venue.commit);
+        const result = (await this.venue.call(method, [id, symbol, args[2]])) as Order;
+        const subscriptionId = this.run.subscription.id;
+        const commit = this.venue.commit;
+        this.record(undefined, (sqlite) => {
+          OrderLedger.settle(sqlite, subscriptionId, { exchangeOrderId: id }, result?.status ?? 'canceled');
+          commit?.(sqlite);
+        });
         return result;
       }
       default:

@@ -33,6 +33,17 @@ export class OrderLedger {
       .immediate();
   }
 
+  /**
+   * What became of an order placed earlier (cancelled, or a resting paper order filled): its row's status, and the
+   * fill price when there is one. Inside `commit` when it goes with a paper account write.
+   */
+  static settle(sqlite: SQLite.Database, subscriptionId: number, by: { exchangeOrderId?: string; clientOrderId?: string }, status: string, price?: number): void {
+    const column = by.exchangeOrderId !== undefined ? 'exchange_order_id' : 'client_order_id';
+    sqlite
+      .prepare(`UPDATE orders SET status = ?, price = COALESCE(?, price) WHERE subscription_id = ? AND ${column} = ?`)
+      .run(status, price ?? null, subscriptionId, by.exchangeOrderId ?? by.clientOrderId ?? null);
+  }
+
   /** A write on its own: the paper account after a cancel, a leverage change or resting orders filled. */
   commit(work: (sqlite: SQLite.Database) => void): void {
     this.sqlite.transaction(() => work(this.sqlite)).immediate();
