@@ -18,6 +18,7 @@ import { PaperExchange, newPaperAccount, type PaperAccount, type PaperOrder } fr
 import { reconcileUnknownOrders } from './reconcile-orders.js';
 import { checkMarketLimits } from './market-limits.js';
 import { OrderLedger } from './order-ledger.js';
+import { ohlcvRequest } from './ohlcv-request.js';
 import { parseOrder, type OrderRequest } from './order-request.js';
 import { checkLeverage, checkOrder, checkSymbol, riskLimits, valuationPrice, type Holding, type RiskLimits } from './risk-guard.js';
 import { marketDataSource, recordedDataDir, type MarketDataSource } from './settings.js';
@@ -287,7 +288,10 @@ export class BrokerSession implements ExchangeSession {
         return Object.fromEntries(Object.entries(markets).map(([symbol, m]) => [symbol, { ...m, info: {} }]));
       }
       case 'market': return this.venue.market(String(args[0]));
-      case 'fetchOHLCV':
+      case 'fetchOHLCV': {
+        const { timeframe, since, limit } = ohlcvRequest(args[1], args[2], args[3]);
+        return this.venue.call(method, [args[0], timeframe, since, limit]);
+      }
       case 'fetchTicker':
         return this.venue.call(method, args);
       case 'fetchBalance': {
