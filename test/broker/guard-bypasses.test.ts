@@ -25,6 +25,8 @@ interface Venue {
   name: string;
   setUp(world: World, bot: Bot): Promise<Broker>;
   mode: 'paper' | 'testnet';
+  /** A time whose candle closed at the old price. */
+  oldSince: number;
   /** How many orders reached the venue's order book (paper: fills and resting orders of the account). */
   reached(session: ExchangeSession): number;
   tearDown(): Promise<void>;
@@ -34,6 +36,7 @@ let fake: FakeBinance | undefined;
 const paper: Venue = {
   name: 'paper (recorded market data)',
   mode: 'paper',
+  oldSince: 100_000 * minute, // row 0
   async setUp(world) {
     // Rows 0-4 at the old price, 5-9 at the market price; the clock is in row 7, so the ticker reads 150000
     // and a candle five minutes back 75000.
@@ -51,6 +54,7 @@ const paper: Venue = {
 const testnet: Venue = {
   name: "testnet (ccxt's binanceusdm against the fake Binance)",
   mode: 'testnet',
+  oldSince: Date.now() - 10 * minute, // the fake's candles all close at the old price
   async setUp(world) {
     const started = await startFakeBinance({
       apiKey: 'k', secret: 's',
@@ -128,7 +132,7 @@ describe.each([paper, testnet])('risk guard bypasses, $name', (venue) => {
 
   it('prices at the market now, not at the old candle the bot fetched', async () => {
     const { session, exchange } = await open(tinyCap);
-    const candles = await exchange.fetchOHLCV(FUT, '1m', Date.now() - 100 * 365 * 86_400_000, 1);
+    const candles = await exchange.fetchOHLCV(FUT, '1m', venue.oldSince, 1);
     expect(candles[0]?.[4]).toBe(OLD);
     // 0.001 × 75000 = 75 would fit; 0.001 × 150000 does not.
     await refused(exchange.createOrder(FUT, 'market', 'buy', 0.001), 'order notional 150.00 refused: risk_config.max_order_notional is 100.');
