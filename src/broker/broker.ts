@@ -9,18 +9,24 @@ import type { Kysely } from 'kysely';
 import type { Bot, Database, Mode, Subscription } from '../db/schema.js';
 import type { ExchangeRun, ExchangeSession, ExchangeSessionFactory, OrderRecord } from './session.js';
 import { decryptKey } from '../secrets/keys.js';
-import { AuthenticationError, NotSupported, RiskRejected } from '../sdk/errors.js';
+import { AuthenticationError, ExchangeError, NotSupported, RiskRejected } from '../sdk/errors.js';
 import { riskConfigSchema } from '../subscriptions/risk-config.js';
 import { clientOrderId } from './client-order-id.js';
 import { ExchangeClients, clientOptionsFromEnv, type ClientSpec } from './exchange-clients.js';
 import { exchangeMarketData, recordedMarketData, type MarketData } from './market-data.js';
-import { PaperExchange, newPaperAccount, type PaperAccount } from './paper-exchange.js';
+import { PaperExchange, newPaperAccount, type PaperAccount, type PaperOrder } from './paper-exchange.js';
 import { reconcileUnknownOrders } from './reconcile-orders.js';
-import { checkLeverage, checkOrder, checkSymbol, riskLimits, triggerPriceOf, type Holding, type RiskLimits } from './risk-guard.js';
+import { checkMarketLimits } from './market-limits.js';
+import { OrderLedger } from './order-ledger.js';
+import { ohlcvRequest } from './ohlcv-request.js';
+import { parseOrder, type OrderRequest } from './order-request.js';
+import { checkLeverage, checkOrder, checkSymbol, riskLimits, valuationPrice, type Holding, type RiskLimits } from './risk-guard.js';
 import { marketDataSource, recordedDataDir, type MarketDataSource } from './settings.js';
 
 export interface BrokerOptions {
   db: Kysely<Database>;
+  /** The same database's raw handle: orders are written synchronously, each in its own transaction (order-ledger.ts). */
+  sqlite: SQLite.Database;
   home: string;
   /** Shared by every session of this daemon: one ccxt client per (exchange, key, mode). */
   clients?: ExchangeClients;
@@ -42,6 +48,7 @@ export function createBroker(options: BrokerOptions): Broker {
   const factory: ExchangeSessionFactory = async (run) => {
     const { subscription, bot } = run;
     const limits = riskLimits(subscription.trading_pair, subscription.risk_config, subscription.execution_config);
+    const ledger = new OrderLedger(options.sqlite, run.runId, subscription.id);
     if (subscription.mode === 'paper') {
       const data = source === 'recorded'
         ? recordedMarketData({ dir: options.recordedDir ?? recordedDataDir(), exchange: bot.exchange_type, now })
@@ -50,10 +57,10 @@ export function createBroker(options: BrokerOptions): Broker {
       const account = (await loadPaperAccount(options.db, subscription.id)) ??
         newPaperAccount(paperConfig?.starting_balance ?? { [settlementCurrency(subscription.trading_pair)]: 10_000 }, now());
       const paper = new PaperExchange(account, data, { feeRate: paperConfig?.fee_rate, slippageBps: paperConfig?.slippage_bps ?? 5 }, now);
-      return new BrokerSession(run, limits, paperVenue(paper, data));
+      return new BrokerSession(run, limits, paperVenue(paper, data, subscription.id), ledger);
     }
     const client = await clients.get(await keyedSpec(options, bot, subscription));
-    return new BrokerSession(run, limits, exchangeVenue(client, options.db, subscription));
+    return new BrokerSession(run, limits, exchangeVenue(client, options.db, subscription), ledger);
   };
   return { factory, clients };
 }
@@ -101,7 +108,7 @@ async function loadPaperAccount(db: Kysely<Database>, subscriptionId: number): P
   };
 }
 
-/** Writes a paper account; synchronous so it can run inside the run's finish transaction. */
+/** Writes a paper account; synchronous, so it shares a transaction with the order whose fill changed it. */
 export function savePaperAccount(sqlite: SQLite.Database, subscriptionId: number, account: PaperAccount): void {
   const { balances, positions, ...rest } = account;
   sqlite
@@ -125,11 +132,16 @@ interface Venue {
    * out what became of orders earlier runs could not confirm (reconcile-orders.ts).
    */
   prepare(): Promise<void>;
-  commit?(sqlite: SQLite.Database, subscriptionId: number): void;
+  /** Writes what the venue keeps besides orders (a paper account) in the ledger's transaction: after every change. */
+  commit?: ((sqlite: SQLite.Database) => void) | undefined;
+  /** Record an order `unknown` before sending it: an exchange may carry it out even if botd never hears back. */
+  writeAhead: boolean;
   describeError(error: unknown): unknown;
 }
 
-function paperVenue(paper: PaperExchange, data: MarketData): Venue {
+function paperVenue(paper: PaperExchange, data: MarketData, subscriptionId: number): Venue {
+  // Resting orders that settle() filled or expired: their rows change with the account that records the fills.
+  let settled: PaperOrder[] = [];
   return {
     markets: () => data.markets(),
     market: (symbol) => data.market(symbol),
@@ -147,8 +159,15 @@ function paperVenue(paper: PaperExchange, data: MarketData): Venue {
       }
     },
     owns: async () => true, // a paper account belongs to one subscription
-    prepare: () => paper.settle(),
-    commit: (sqlite, subscriptionId) => savePaperAccount(sqlite, subscriptionId, paper.account),
+    async prepare() {
+      settled = await paper.settle();
+    },
+    commit(sqlite) {
+      savePaperAccount(sqlite, subscriptionId, paper.account);
+      for (const o of settled.splice(0)) OrderLedger.settle(sqlite, subscriptionId, { exchangeOrderId: o.id }, o.status, o.average);
+    },
+    // A paper fill happens in this process: it and its row are written together, or neither survives.
+    writeAhead: false,
     describeError: (error) => error,
   };
 }
@@ -176,6 +195,7 @@ function exchangeVenue(client: Exchange, db: Kysely<Database>, subscription: Sub
       return row !== undefined;
     },
     prepare: () => reconcileUnknownOrders(client, db, subscription.id),
+    writeAhead: true,
     describeError(error) {
       if (error instanceof Error && error.name === 'AuthenticationError') {
         error.message = `${client.id} (${subscription.mode}) refused API key ${JSON.stringify(subscription.key_name)}: ${error.message}`;
@@ -209,36 +229,48 @@ export class BrokerSession implements ExchangeSession {
   private readonly records: OrderRecord[] = [];
   private readonly intents = new Map<string, Promise<Order>>();
   private readonly placedIds = new Set<string>();
-  private readonly lastPrice = new Map<string, number>();
   private lastBalance: Record<string, unknown> | undefined;
   private unnamed = 0;
   private counted = 0;
   private prepared: Promise<void> | undefined;
+  /** Orders are placed one at a time: each one's checks see every earlier order of the run (count, position). */
+  private queue: Promise<unknown> = Promise.resolve();
+  /** Set when the ledger could not be written: nothing more is served, so nothing goes unrecorded. */
+  private broken: Error | undefined;
 
   constructor(
     private readonly run: ExchangeRun,
     private readonly limits: RiskLimits,
     private readonly venue: Venue,
+    private readonly ledger: OrderLedger,
   ) {}
 
   private get mode(): Mode {
     return this.run.subscription.mode;
   }
 
+  /** Orders this session placed or refused; each is already in the ledger (order-ledger.ts). */
   orders(): OrderRecord[] {
     return [...this.records];
   }
 
-  /** Paper account state, written inside the run's finish transaction so it lands with the run or not at all. */
-  commit(sqlite: SQLite.Database): void {
-    this.venue.commit?.(sqlite, this.run.subscription.id);
-  }
-
   async call(method: string, args: unknown[]): Promise<unknown> {
+    if (this.broken) throw new ExchangeError(`ctx.exchange.${method}() refused: botd could not record an earlier call (${this.broken.message}).`);
     try {
       return await this.dispatch(method, args);
     } catch (error) {
       throw this.venue.describeError(error);
+    }
+  }
+
+  /** Writes to the ledger; a failure stops the session, so the venue never runs ahead of what is recorded. */
+  private record(order: OrderRecord | undefined, also?: (sqlite: SQLite.Database) => void): void {
+    try {
+      if (order) this.ledger.write(order, also);
+      else if (also) this.ledger.commit(also);
+    } catch (error) {
+      this.broken = error instanceof Error ? error : new Error(String(error));
+      throw new ExchangeError(`botd could not record ${order ? `order ${order.client_order_id}` : 'the paper account'}: ${this.broken.message}`);
     }
   }
 
@@ -257,16 +289,11 @@ export class BrokerSession implements ExchangeSession {
       }
       case 'market': return this.venue.market(String(args[0]));
       case 'fetchOHLCV': {
-        const rows = (await this.venue.call(method, args)) as number[][];
-        const last = rows.at(-1)?.[4];
-        if (typeof last === 'number') this.lastPrice.set(String(args[0]), last);
-        return rows;
+        const { timeframe, since, limit } = ohlcvRequest(args[1], args[2], args[3]);
+        return this.venue.call(method, [args[0], timeframe, since, limit]);
       }
-      case 'fetchTicker': {
-        const ticker = (await this.venue.call(method, args)) as { last?: number };
-        if (typeof ticker.last === 'number') this.lastPrice.set(String(args[0]), ticker.last);
-        return ticker;
-      }
+      case 'fetchTicker':
+        return this.venue.call(method, args);
       case 'fetchBalance': {
         await this.prepare();
         const balance = (await this.venue.call(method, args)) as Record<string, unknown>;
@@ -289,7 +316,9 @@ export class BrokerSession implements ExchangeSession {
         const symbol = args[1] ?? pair;
         checkSymbol(this.limits, 'setLeverage', symbol);
         checkLeverage(this.limits, args[0]);
-        return this.venue.call(method, [args[0], symbol, args[2]]);
+        const result = await this.venue.call(method, [args[0], symbol, args[2]]);
+        this.record(undefined, this.venue.commit);
+        return result;
       }
       case 'cancelOrder': {
         const symbol = args[1] ?? pair;
@@ -299,7 +328,14 @@ export class BrokerSession implements ExchangeSession {
           throw new RiskRejected(`cancelOrder ${id} refused: the order was not placed by subscription ${this.run.subscription.id}.`);
         }
         await this.prepare();
-        return this.venue.call(method, [id, symbol, args[2]]);
+        const result = (await this.venue.call(method, [id, symbol, args[2]])) as Order;
+        const subscriptionId = this.run.subscription.id;
+        const commit = this.venue.commit;
+        this.record(undefined, (sqlite) => {
+          OrderLedger.settle(sqlite, subscriptionId, { exchangeOrderId: id }, result?.status ?? 'canceled');
+          commit?.(sqlite);
+        });
+        return result;
       }
       default:
         return this.createOrder(args);
@@ -318,71 +354,108 @@ export class BrokerSession implements ExchangeSession {
   }
 
   private prepare(): Promise<void> {
-    this.prepared ??= this.venue.prepare();
+    this.prepared ??= this.venue.prepare().then(() => this.record(undefined, this.venue.commit));
     return this.prepared;
   }
 
   private createOrder(args: unknown[]): Promise<Order> {
-    const [symbol, type, side, amount, price] = args;
-    checkSymbol(this.limits, 'createOrder', symbol);
+    checkSymbol(this.limits, 'createOrder', args[0]);
     const params = args[5] as Record<string, unknown>;
     const named = typeof params['intent'] === 'string' ? params['intent'] : typeof params['clientOrderId'] === 'string' ? params['clientOrderId'] : undefined;
-    const intent = named ?? `#${++this.unnamed}`;
     delete params['intent'];
+    const request = parseOrder(args, params);
+    const intent = named ?? `#${++this.unnamed}`;
     const id = clientOrderId({ subscriptionId: this.run.subscription.id, scheduledFor: String(this.run.runId), intent });
     // The same intent twice in a run is one order: a retried call gets the first call's answer.
     const existing = this.intents.get(id);
     if (existing) return existing;
-    const placing = this.place(id, String(symbol), String(type), String(side), Number(amount), price === undefined ? undefined : Number(price), { ...params, clientOrderId: id });
+    const placing = this.queue.then(() => this.place(id, request));
+    this.queue = placing.catch(() => undefined);
     this.intents.set(id, placing);
     return placing;
   }
 
-  private async place(id: string, symbol: string, type: string, side: string, amount: number, price: number | undefined, params: Record<string, unknown>): Promise<Order> {
+  private async place(id: string, request: OrderRequest): Promise<Order> {
+    const { symbol, side } = request;
     const record: OrderRecord = {
-      exchange_order_id: null, client_order_id: id, symbol, side, type: orderTypeOf(type, params), amount,
-      price: price ?? triggerPriceOf(params) ?? null, status: 'rejected', mode: this.mode,
+      exchange_order_id: null, client_order_id: id, symbol, side, type: orderTypeOf(request), amount: request.amount ?? 0,
+      price: request.price ?? request.trigger ?? null, status: 'rejected', mode: this.mode,
     };
     this.records.push(record);
-    await this.prepare();
-    const verdict = await checkOrder(this.limits, {
-      symbol, type, side, amount, price, params,
-      marketPrice: await this.price(symbol),
-      contractSize: (await this.venue.market(symbol)).contractSize ?? 1,
-      counted: this.counted,
-      equity: () => this.equity(symbol),
-      holding: () => this.holding(symbol),
-    });
-    if (verdict.counts) this.counted++;
-    let order: Order;
+    let order: { amount: number; params: Record<string, unknown> };
     try {
-      order = (await this.venue.call('createOrder', [symbol, type, side, amount, price, params])) as Order;
+      order = await this.check(request);
     } catch (error) {
-      if (error instanceof Error && /NetworkError|RequestTimeout|ExchangeNotAvailable/.test(error.name)) record.status = 'unknown';
+      // Refused before it was sent: recorded as such (the amount is 0 when the request had none to record).
+      this.record(record);
       throw error;
     }
-    if (order.id !== undefined) this.placedIds.add(String(order.id));
-    record.exchange_order_id = order.id === undefined ? null : String(order.id);
-    record.amount = order.amount ?? amount;
-    record.price = order.average ?? (order.price || undefined) ?? record.price;
-    record.status = order.status ?? 'open';
-    return order;
+    record.amount = order.amount;
+    const price = request.type === 'limit' ? request.price : undefined;
+    const args = [symbol, request.type, side, order.amount, price, { ...order.params, clientOrderId: id }];
+    if (this.venue.writeAhead) this.record({ ...record, status: 'unknown' });
+    let placed: Order;
+    try {
+      placed = (await this.venue.call('createOrder', args)) as Order;
+    } catch (error) {
+      if (error instanceof Error && /NetworkError|RequestTimeout|ExchangeNotAvailable/.test(error.name)) record.status = 'unknown';
+      this.record(record);
+      throw error;
+    }
+    if (placed.id !== undefined) this.placedIds.add(String(placed.id));
+    record.exchange_order_id = placed.id === undefined ? null : String(placed.id);
+    record.amount = placed.amount ?? order.amount;
+    record.price = placed.average ?? (placed.price || undefined) ?? record.price;
+    record.status = placed.status ?? 'open';
+    // Accepted: written now, with the paper account the fill changed, before the bot hears of it.
+    this.record(record, this.venue.commit);
+    return placed;
   }
 
+  // The risk guard's facts, read now: the market, a fresh market price, and for closePosition the position it
+  // closes. Returns the amount to send (on the market's step) and the params (closePosition becomes reduceOnly with
+  // that amount, the same on every venue: the paper exchange knows no closePosition, and on Binance it would close
+  // whatever the position is when it triggers, which the guard never saw).
+  private async check(request: OrderRequest): Promise<{ amount: number; params: Record<string, unknown> }> {
+    const { symbol } = request;
+    await this.prepare();
+    const market = await this.venue.market(symbol);
+    const contractSize = market.contractSize ?? 1;
+    const marketPrice = await this.price(symbol);
+    const params = { ...request.params };
+    let wanted = request.amount;
+    if (request.closePosition) {
+      delete params['closePosition'];
+      params['reduceOnly'] = true;
+      wanted = Math.abs((await this.holding(symbol)).position) / contractSize;
+      if (!(wanted > 0)) throw new RiskRejected(`closePosition ${request.side} refused: there is no ${this.limits.pair} position to close.`);
+    }
+    const facts = { ...request, amount: wanted ?? 0, reduceOnly: request.reduceOnly || request.closePosition };
+    const amount = checkMarketLimits(facts, market, valuationPrice({ ...facts, marketPrice }));
+    await checkOrder(this.limits, {
+      ...facts, amount, params, marketPrice, contractSize,
+      counted: this.counted,
+      equity: () => this.equity(symbol, marketPrice),
+      holding: () => this.holding(symbol),
+    });
+    this.counted++;
+    return { amount, params };
+  }
+
+  // The market price now, from the venue: the exchange's ticker, or in paper mode the market data at the current
+  // time. Never one the bot passed or an old candle it fetched.
   private async price(symbol: string): Promise<number> {
-    const known = this.lastPrice.get(symbol);
-    if (known !== undefined) return known;
-    const ticker = (await this.dispatch('fetchTicker', [symbol])) as { last?: number };
-    return Number(ticker.last);
+    const ticker = (await this.venue.call('fetchTicker', [symbol])) as { last?: number; markPrice?: number };
+    return Number(ticker.last ?? ticker.markPrice);
   }
 
   // The balance the bot last read this run (it sized its order from it), else a fresh one.
-  private async equity(symbol: string): Promise<number> {
+  private async equity(symbol: string, price: number): Promise<number> {
     const balance = this.lastBalance ?? ((await this.dispatch('fetchBalance', [])) as Record<string, unknown>);
     const market = await this.venue.market(symbol);
     const total = (currency: string | undefined) => Number((balance[currency ?? ''] as { total?: number } | undefined)?.total ?? 0);
     if (market.contract) return total(market.settle ?? market.quote);
-    return total(market.quote) + total(market.base) * (await this.price(symbol));
+    return total(market.quote) + total(market.base) * price;
   }
 
   // What the account holds of the pair and has resting, read afresh (an order placed earlier in this run has changed
@@ -417,8 +490,10 @@ export class BrokerSession implements ExchangeSession {
 }
 
 // The orders table says what kind of order it was: a protective stop is not a plain market order.
-function orderTypeOf(type: string, params: Record<string, unknown>): string {
-  if (typeof params['stopLossPrice'] === 'number') return type === 'market' ? 'stop_market' : 'stop_limit';
-  if (typeof params['takeProfitPrice'] === 'number') return type === 'market' ? 'take_profit_market' : 'take_profit_limit';
-  return type.toLowerCase();
+function orderTypeOf(request: OrderRequest): string {
+  const { type, params } = request;
+  if (type !== 'market' && type !== 'limit') return type;
+  if (params['stopLossPrice'] !== undefined) return type === 'market' ? 'stop_market' : 'stop_limit';
+  if (params['takeProfitPrice'] !== undefined) return type === 'market' ? 'take_profit_market' : 'take_profit_limit';
+  return type;
 }

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import type { Exchange, MarketInterface, OHLCV, Ticker } from 'ccxt';
 import { BadSymbol, NotSupported } from '../sdk/errors.js';
 import { timeframeMs } from '../sdk/strategy/candles.js';
+import { CandleCycle } from './candle-cycle.js';
+import { maxCandlesPerRequest } from './ohlcv-request.js';
 
 export interface MarketData {
   readonly source: 'exchange' | 'recorded';
@@ -63,6 +65,13 @@ export interface RecordedMarket {
 }
 
 const cache = new Map<string, RecordedFile>();
+const cycles = new WeakMap<RecordedFile, CandleCycle>();
+
+function cycleOf(file: RecordedFile): CandleCycle {
+  let cycle = cycles.get(file);
+  if (!cycle) cycles.set(file, (cycle = new CandleCycle(file.candles)));
+  return cycle;
+}
 
 function load(path: string): RecordedFile {
   let file = cache.get(path);
@@ -109,8 +118,7 @@ export function recordedMarketData(options: { dir: string; exchange: string; now
   // Base candle k of the wall clock, with the forming one cut at time t.
   const baseCandle = (file: RecordedFile, k: number, t: number): [number, number, number, number, number, number] => {
     const span = timeframeMs(file.timeframe);
-    const n = file.candles.length;
-    const [o, h, l, c, v] = file.candles[((k % n) + n) % n] ?? [0, 0, 0, 0, 0];
+    const [o, h, l, c, v] = cycleOf(file).row(k);
     const openTime = k * span;
     const elapsed = (t - openTime) / span;
     if (elapsed >= 1) return [openTime, o, h, l, c, v];
@@ -119,6 +127,8 @@ export function recordedMarketData(options: { dir: string; exchange: string; now
     return [openTime, o, Math.max(o, close), Math.min(o, close), close, v * f];
   };
 
+  // Candles of `timeframe` made of the file's base candles up to now (the last one forming). Each costs the same
+  // whatever the timeframe (candle-cycle.ts), so a request costs at most `limit` (≤ 1500) of them.
   const candles = (symbol: string, timeframe: string, since: number | undefined, limit: number): OHLCV[] => {
     const file = fileFor(symbol);
     const base = timeframeMs(file.timeframe);
@@ -128,18 +138,22 @@ export function recordedMarketData(options: { dir: string; exchange: string; now
     }
     const per = span / base;
     const t = now();
+    const forming = Math.floor(t / base);
+    const cycle = cycleOf(file);
     const current = Math.floor(t / span);
     const first = since !== undefined ? Math.ceil(since / span) : current - limit + 1;
     const rows: OHLCV[] = [];
     for (let j = first; j <= current && rows.length < limit; j++) {
-      let row: OHLCV | undefined;
-      for (let i = 0; i < per; i++) {
-        const k = j * per + i;
-        if (k * base > t) break;
-        const [, o, h, l, c, v] = baseCandle(file, k, t);
-        row = row === undefined ? [j * span, o, h, l, c, v] : [j * span, row[1], Math.max(Number(row[2]), h), Math.min(Number(row[3]), l), c, Number(row[5]) + v];
+      const from = j * per;
+      if (from > forming) break;
+      const last = from + per - 1;
+      // The closed base candles of the row, then the forming one if the row holds it.
+      let row: [number, number, number, number, number] | undefined = Math.min(last, forming - 1) >= from ? cycle.span(from, Math.min(last, forming - 1)) : undefined;
+      if (last >= forming) {
+        const [, o, h, l, c, v] = baseCandle(file, forming, t);
+        row = row ? [row[0], Math.max(row[1], h), Math.min(row[2], l), c, row[4] + v] : [o, h, l, c, v];
       }
-      if (row) rows.push(row);
+      if (row) rows.push([j * span, ...row]);
     }
     return rows;
   };
@@ -158,7 +172,7 @@ export function recordedMarketData(options: { dir: string; exchange: string; now
     market: async (symbol) => marketOf(symbol),
     fetchOHLCV: async (symbol, timeframe = '1h', since, limit = 100) => {
       marketOf(symbol);
-      return candles(symbol, timeframe, since, Math.min(limit, 1500));
+      return candles(symbol, timeframe, since, Math.min(limit, maxCandlesPerRequest));
     },
     async fetchTicker(symbol) {
       marketOf(symbol);

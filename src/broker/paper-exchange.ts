@@ -83,8 +83,11 @@ export class PaperExchange {
     return side === 'buy' ? price * (1 + slip) : price * (1 - slip);
   }
 
-  /** Fills resting orders that prices crossed since the last check. Stops before take-profits: the cautious reading of a bar that touched both. */
-  async settle(): Promise<void> {
+  /**
+   * Fills resting orders that prices crossed since the last check. Stops before take-profits: the cautious reading
+   * of a bar that touched both. Returns the orders that left the book (filled or expired), for the ledger.
+   */
+  async settle(): Promise<PaperOrder[]> {
     const until = this.now();
     const symbols = [...new Set(this.account.orders.map((o) => o.symbol))];
     for (const symbol of symbols) {
@@ -109,8 +112,10 @@ export class PaperExchange {
         }
       }
     }
+    const settled = this.account.orders.filter((o) => o.status !== 'open');
     this.account.orders = this.account.orders.filter((o) => o.status === 'open');
     this.account.checkedAt = until;
+    return settled;
   }
 
   private fillOrExpire(order: PaperOrder, market: MarketInterface, price: number): void {

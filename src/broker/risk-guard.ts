@@ -1,8 +1,10 @@
-// The checks every exchange call passes before ccxt sees it. Pure: the session supplies the subscription's
-// limits and the facts (price, equity, orders so far); a failed check throws RiskRejected with what was
-// asked and what the limit allows.
+// The checks every exchange call passes before ccxt or the paper exchange sees it, the same in paper, testnet
+// and live. Pure: the session supplies the subscription's limits and the facts (the market price it read for
+// this order, equity, the position, orders so far); a failed check throws RiskRejected with what was asked and
+// what the limit allows.
 import { RiskRejected } from '../sdk/errors.js';
 import { riskConfigSchema } from '../subscriptions/risk-config.js';
+import type { OrderSide, OrderType } from './order-request.js';
 
 export { RiskRejected };
 
@@ -58,19 +60,25 @@ export function checkLeverage(limits: RiskLimits, leverage: unknown): void {
 
 export interface OrderFacts {
   symbol: unknown;
-  type: string;
-  side: string;
+  type: OrderType;
+  side: OrderSide;
+  /** After normalisation (order-request.ts): finite, positive, on the market's amount step. */
   amount: number;
+  /** The limit price, for limit orders. */
   price: number | undefined;
+  /** The stop or take-profit trigger price. */
+  trigger: number | undefined;
+  /** reduceOnly, or closePosition (which the broker turns into a reduce-only order for the whole position). */
+  reduceOnly: boolean;
   params: Record<string, unknown>;
-  /** Price used for the notional of an order without a limit or trigger price. */
+  /** The market price the broker read for this order, now: never a price the bot supplied or fetched. */
   marketPrice: number;
   contractSize: number;
-  /** Orders already placed in this run that count towards max_orders_per_run. */
+  /** Orders already placed in this run: every order counts towards max_orders_per_run. */
   counted: number;
   /** Account equity in the quote/settle currency; only read when a percent cap applies. */
   equity: () => Promise<number>;
-  /** What the account holds of the pair and has resting to add to it. Only read when a percent cap applies. */
+  /** What the account holds of the pair and has resting to add to it, read afresh. */
   holding: () => Promise<Holding>;
 }
 
@@ -85,8 +93,6 @@ export interface Holding {
 
 export interface OrderVerdict {
   notional: number;
-  /** False for a plain reduce-only market close: flattening is always allowed. */
-  counts: boolean;
 }
 
 /** The trigger price of a stop or take-profit order, from whichever ccxt param carries it. */
@@ -98,48 +104,77 @@ export const triggerPriceOf = (params: Record<string, unknown>): number | undefi
   return undefined;
 };
 
-export const isReduceOnly = (params: Record<string, unknown>): boolean => params['reduceOnly'] === true || params['closePosition'] === true;
+/**
+ * What an order is valued at: the market price read now, or a price the order names when that is higher. A
+ * market order fills at the market whatever price the bot passed; a marketable limit at the worse of its limit and
+ * the market; a resting limit or a trigger at its own price at most. Valuing at the highest of them never
+ * undervalues: a short entry priced at a sell limit of 0.01 is worth what the market pays for it.
+ */
+export const valuationPrice = (order: Pick<OrderFacts, 'marketPrice' | 'price' | 'trigger'>): number =>
+  Math.max(order.marketPrice, order.price ?? 0, order.trigger ?? 0);
 
 export async function checkOrder(limits: RiskLimits, order: OrderFacts): Promise<OrderVerdict> {
   checkSymbol(limits, 'createOrder', order.symbol);
-  if (order.side !== 'buy' && order.side !== 'sell') throw new RiskRejected(`order side must be buy or sell, got ${order.side}.`);
-  if (!(order.amount > 0) && order.params['closePosition'] !== true) throw new RiskRejected(`order amount must be positive, got ${order.amount}.`);
+  if (order.side !== 'buy' && order.side !== 'sell') throw new RiskRejected(`order side must be buy or sell, got ${String(order.side)}.`);
+  if (!(Number.isFinite(order.amount) && order.amount > 0)) throw new RiskRejected(`order amount must be a finite number above 0, got ${order.amount}.`);
+  if (!(Number.isFinite(order.marketPrice) && order.marketPrice > 0)) {
+    throw new RiskRejected(`order refused: no market price for ${limits.pair} (the exchange answered ${order.marketPrice}).`);
+  }
   if (order.params['leverage'] !== undefined) checkLeverage(limits, order.params['leverage']);
-  const trigger = triggerPriceOf(order.params);
-  const reduceOnly = isReduceOnly(order.params);
-  const counts = !(reduceOnly && trigger === undefined && order.type === 'market');
-  if (counts && order.counted >= limits.maxOrdersPerRun) {
+  if (order.counted >= limits.maxOrdersPerRun) {
     throw new RiskRejected(`order refused: this run already placed ${order.counted} orders, risk_config.max_orders_per_run is ${limits.maxOrdersPerRun}.`);
   }
-  const price = order.type === 'market' ? (trigger ?? order.marketPrice) : (order.price ?? trigger ?? order.marketPrice);
+  const price = valuationPrice(order);
   const notional = order.amount * price * order.contractSize;
-  // Reduce-only orders can only shrink a position: the size caps are about new exposure.
-  if (!reduceOnly) {
-    if (limits.maxOrderNotional !== undefined && notional > limits.maxOrderNotional) {
-      throw new RiskRejected(`order notional ${notional.toFixed(2)} refused: risk_config.max_order_notional is ${limits.maxOrderNotional}.`);
-    }
-    if (limits.maxPositionPct !== undefined) {
-      const equity = await order.equity();
-      const cap = (equity * limits.maxPositionPct) / 100;
-      const capText = `max_position_size is ${limits.maxPositionPct}% of equity ${equity.toFixed(2)} = ${cap.toFixed(2)}`;
-      // The cap is on the position the order leads to if it fills, at the order's price, counting the resting
-      // orders on its side as filled too: orders that each fit must not add up, within a run or across runs, to
-      // more. An order that shrinks the position always may.
-      const { position, restingBuys, restingSells } = await order.holding();
-      const buying = order.side === 'buy';
-      const worst = buying ? position + restingBuys : position - restingSells;
-      const delta = (buying ? 1 : -1) * order.amount * order.contractSize;
-      const before = Math.abs(worst) * price;
-      const after = Math.abs(worst + delta) * price;
-      if (after > before && after > cap * (1 + 1e-9)) {
-        throw new RiskRejected(
-          worst === 0
-            ? `order notional ${notional.toFixed(2)} refused: ${capText}.`
-            : `order notional ${notional.toFixed(2)} refused: it would take the ${limits.pair} position from ${before.toFixed(2)} to ${after.toFixed(2)}` +
-              `${worst !== position ? ' (resting orders counted as filled)' : ''}, and ${capText}.`,
-        );
-      }
-    }
+  if (order.reduceOnly) {
+    await checkReduces(limits, order);
+    // It can only shrink a position: the size caps are about new exposure.
+    return { notional };
   }
-  return { notional, counts };
+  if (limits.maxOrderNotional !== undefined && notional > limits.maxOrderNotional) {
+    throw new RiskRejected(`order notional ${notional.toFixed(2)} refused: risk_config.max_order_notional is ${limits.maxOrderNotional}.`);
+  }
+  if (limits.maxPositionPct !== undefined) await checkPosition(limits, order, price, notional);
+  return { notional };
+}
+
+// A reduce-only order must face a position on the other side, no larger than it (read afresh: an order placed
+// earlier in this run may have changed it). Otherwise it is refused, not passed on for the venue to interpret.
+async function checkReduces(limits: RiskLimits, order: OrderFacts): Promise<void> {
+  const { position } = await order.holding();
+  const size = order.amount * order.contractSize;
+  const facing = order.side === 'buy' ? position < 0 : position > 0;
+  if (!facing) {
+    throw new RiskRejected(
+      `reduce-only ${order.side} refused: there is no ${order.side === 'buy' ? 'short' : 'long'} ${limits.pair} position to reduce` +
+        ` (position ${position}).`,
+    );
+  }
+  if (size > Math.abs(position) * (1 + 1e-9)) {
+    throw new RiskRejected(`reduce-only ${order.side} of ${size} refused: the ${limits.pair} position is ${Math.abs(position)}.`);
+  }
+}
+
+// The cap is on the position the order leads to if it fills, at the order's valuation price, counting the resting
+// orders on its side as filled too: orders that each fit must not add up, within a run or across runs, to more. An
+// order that shrinks the position always may.
+async function checkPosition(limits: RiskLimits, order: OrderFacts, price: number, notional: number): Promise<void> {
+  const pct = limits.maxPositionPct ?? 0;
+  const equity = await order.equity();
+  const cap = (equity * pct) / 100;
+  const capText = `max_position_size is ${pct}% of equity ${equity.toFixed(2)} = ${cap.toFixed(2)}`;
+  const { position, restingBuys, restingSells } = await order.holding();
+  const buying = order.side === 'buy';
+  const worst = buying ? position + restingBuys : position - restingSells;
+  const delta = (buying ? 1 : -1) * order.amount * order.contractSize;
+  const before = Math.abs(worst) * price;
+  const after = Math.abs(worst + delta) * price;
+  if (after > before && after > cap * (1 + 1e-9)) {
+    throw new RiskRejected(
+      worst === 0
+        ? `order notional ${notional.toFixed(2)} refused: ${capText}.`
+        : `order notional ${notional.toFixed(2)} refused: it would take the ${limits.pair} position from ${before.toFixed(2)} to ${after.toFixed(2)}` +
+          `${worst !== position ? ' (resting orders counted as filled)' : ''}, and ${capText}.`,
+    );
+  }
 }

@@ -5,18 +5,18 @@
 import type SQLite from 'better-sqlite3';
 import type { Bot, Order, Subscription } from '../db/schema.js';
 
-/** One order placed during a run, as written to the `orders` table in the run's finish transaction. */
+/** One order placed (or refused) during a run, as the broker writes it to the `orders` table when it happens. */
 export type OrderRecord = Omit<Order, 'id' | 'run_id' | 'subscription_id' | 'created_at'>;
 
 export interface ExchangeSession {
   /** Serves one ctx.exchange call. Rejections carry `name` (ccxt's class, or e.g. 'RiskRejected') and `message`. */
   call(method: string, args: unknown[]): Promise<unknown>;
-  /** Orders this session placed; read once, when the run finishes. */
-  orders(): OrderRecord[];
   /**
-   * Writes what the session owes the database besides its orders (a paper account's balances, positions and
-   * resting orders), synchronously, inside the run's finish transaction: it lands with the run or not at all.
+   * Orders this session placed or refused. The session has written each to the `orders` table as it happened
+   * (its own transaction), so nothing the bot does afterwards can erase it; the run's finish does not write them.
    */
+  orders(): OrderRecord[];
+  /** Anything the session still owes the database, written synchronously inside the run's finish transaction. */
   commit?(sqlite: SQLite.Database): void;
   /** Called once after the run's outcome is written, whatever it was. */
   close?(): Promise<void>;

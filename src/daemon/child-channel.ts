@@ -11,6 +11,7 @@ import type { ChildMessage, ExchangeCall, ParentMessage, ResultMessage } from '.
 import type { SignalInput } from '../sdk/types.js';
 import { safeJson, validResult, validSignal } from './child-messages.js';
 import type { LogTail } from './log-tail.js';
+import { SignalBudget } from './run-caps.js';
 import { errorText } from './log.js';
 
 export const maxMessageBytes = 1024 * 1024;
@@ -22,7 +23,7 @@ export const maxCallsInFlight = 16;
 export const maxExchangeCallsPerRun = 10_000;
 /** Replies the child has not read yet: past this, botd serves nothing more until they drain. */
 export const maxUnreadReplyBytes = 8 * 1024 * 1024;
-export const maxSignalsPerRun = 1_000;
+export { maxSignalsPerRun } from './run-caps.js';
 
 export interface ChannelHooks {
   /** Serves ctx.exchange. */
@@ -40,7 +41,13 @@ export class ChildChannel {
   result: ResultMessage | undefined;
   /** The limit the bot broke, if it broke one. */
   violation: string | undefined;
-  readonly signals: SignalInput[] = [];
+  readonly #signals = new SignalBudget();
+  /** The signals the run keeps (run-caps.ts). */
+  readonly signals: SignalInput[] = this.#signals.kept;
+  /** The line the run's log tail ends with when the bot sent more signals than a run keeps. */
+  capNote(): string | undefined {
+    return this.#signals.note();
+  }
   // Finished lines not handled yet: at most one read's worth, as reading pauses while they wait.
   #queue: string[] = [];
   #next = 0;
@@ -145,8 +152,7 @@ export class ChildChannel {
       case 'signal': {
         const signal = validSignal(message.signal);
         if (!signal) tail.line('[botd] a malformed signal was ignored');
-        else if (this.signals.length < maxSignalsPerRun) this.signals.push(signal);
-        else if (this.signals.length === maxSignalsPerRun) tail.line(`[botd] more than ${maxSignalsPerRun} signals; the rest are dropped`);
+        else this.#signals.offer(signal);
         break;
       }
       case 'result':

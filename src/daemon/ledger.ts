@@ -1,11 +1,11 @@
 // Run rows: the durable record of every slot botd handled. A slot (subscription_id, scheduled_for) is claimed
 // by inserting its row, UNIQUE, before any child starts, so no slot ever runs twice, whichever process or
-// restart tries. Finishing writes the outcome, the bot's new state, its orders and signals and the failure
-// streak in one synchronous better-sqlite3 transaction: a crash leaves either all of it or none.
+// restart tries. Finishing writes the outcome, the bot's new state, its signals and the failure streak in one
+// synchronous better-sqlite3 transaction: a crash leaves either all of it or none. Orders are not part of it: the
+// broker writes each as it happens (src/broker/order-ledger.ts), so a finish that fails cannot take them along.
 import type SQLite from 'better-sqlite3';
 import type { RunStatus } from '../db/schema.js';
 import type { SignalInput } from '../sdk/types.js';
-import type { OrderRecord } from '../broker/session.js';
 
 export type FinalStatus = Exclude<RunStatus, 'running'>;
 
@@ -92,8 +92,7 @@ export interface Outcome {
   logTail: string | null;
   /** The bot's state after a successful run; ignored for any other status. */
   state?: Record<string, unknown> | undefined;
-  orders: OrderRecord[];
-  /** The exchange session's other writes (paper account state), run inside the finish transaction. */
+  /** The exchange session's remaining writes, if any, run inside the finish transaction. */
   commit?: ((sqlite: SQLite.Database) => void) | undefined;
   signals: SignalInput[];
   maxConsecutiveFailures: number;
@@ -123,14 +122,6 @@ export function finishRun(sqlite: SQLite.Database, outcome: Outcome): Finished {
         `INSERT INTO bot_state (subscription_id, state, updated_at) VALUES (?, ?, ?)
          ON CONFLICT (subscription_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at`,
       ).run(outcome.subscriptionId, JSON.stringify(outcome.state), at);
-    }
-    const insertOrder = statement(
-      sqlite,
-      `INSERT INTO orders (run_id, subscription_id, exchange_order_id, client_order_id, symbol, side, type, amount, price, status, mode, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
-    for (const o of outcome.orders) {
-      insertOrder.run(outcome.runId, outcome.subscriptionId, o.exchange_order_id, o.client_order_id, o.symbol, o.side, o.type, o.amount, o.price, o.status, o.mode, at);
     }
     outcome.commit?.(sqlite);
     const insertSignal = statement(

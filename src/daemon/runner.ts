@@ -290,9 +290,9 @@ function record(story: Story, claimed: Claimed, outcome: FinalStatus, outcomeFie
   try {
     finished = writeOutcome(story, claimed, status, fields);
   } catch (error) {
-    // The full outcome could not be written (an order or signal the database refuses, say): record at least
-    // that the run ended, so no row stays `running`. Its state, orders and signals are not kept.
-    log.error('run outcome could not be written', { ...base, run_id: runId, error: errorText(error) });
+    // The full outcome could not be written (a signal the database refuses, say): record at least that the run
+    // ended, so no row stays `running`. Its state and signals are not kept; its orders are already written.
+    log.error('run outcome could not be written', { ...base, run_id: runId, outcome, outcome_error: fields.error ? firstLine(fields.error) : null, error: errorText(error) });
     status = 'failed';
     fields = { exitCode: fields.exitCode ?? null, signal: fields.signal ?? null, error: `botd could not record the outcome (${outcome}): ${errorText(error)}`, ...(fields.tail ? { tail: fields.tail } : {}) };
     finished = writeOutcome(story, claimed, status, fields);
@@ -315,7 +315,6 @@ function writeOutcome(story: Story, claimed: Claimed, status: FinalStatus, field
     error: fields.error ?? null,
     logTail: fields.tail ? fields.tail.text() : null,
     state: fields.state,
-    orders: fields.session?.orders() ?? [],
     commit: fields.session?.commit?.bind(fields.session),
     signals: fields.signals ?? [],
     maxConsecutiveFailures: story.options.maxConsecutiveFailures ?? defaultMaxConsecutiveFailures,

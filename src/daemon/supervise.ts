@@ -190,6 +190,9 @@ class SupervisedChild {
     }
     // Let the pipes drain; nothing of the group is left to hold them open, but never wait on them forever.
     await Promise.race([this.spawned.drained, new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
+    // Last, so no later output pushes it out of the tail the run row keeps.
+    const capped = this.#channel.capNote();
+    if (capped) s.tail.line(capped);
     end.result = this.#channel.result;
     if (this.#channel.violation !== undefined) end.violation = this.#channel.violation;
   }

@@ -5,9 +5,10 @@ import type { SignalInput } from '../sdk/types.js';
 import type { FinalStatus } from './ledger.js';
 import type { LogTail } from './log-tail.js';
 import type { GroupEnd } from './process-group.js';
+import { cappedError, maxStateBytes } from './run-caps.js';
 import type { NotStarted } from './start-message.js';
 
-export const maxStateBytes = 1024 * 1024;
+export { maxStateBytes } from './run-caps.js';
 
 export interface ChildEnd {
   spawnError?: string;
@@ -49,8 +50,8 @@ export function judge(end: ChildEnd, heapMb: number): Verdict {
   }
   if (end.result && !end.result.ok) {
     const { stack } = end.result.error;
-    if (stack) end.tail.line(stack);
-    return { status: 'failed', error: end.result.kind === 'config' ? end.result.error.message : errorRecord(end.result.error) };
+    if (stack) end.tail.line(cappedError(stack));
+    return { status: 'failed', error: cappedError(end.result.kind === 'config' ? end.result.error.message : errorRecord(end.result.error)) };
   }
   if (end.cancelled) return { status: 'abandoned', error: `botd stopped before the run finished${how}` };
   const output = end.tail.text();

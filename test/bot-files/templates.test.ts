@@ -50,7 +50,7 @@ afterEach(async () => {
 async function paper(template: string, candles: Row[], input: { pair: string; risk?: Record<string, unknown> }): Promise<{ bot: Bot; sub: Subscription; open(): Promise<ExchangeSession> }> {
   const n = candles.length;
   vi.setSystemTime((1_000_000 * n + n - 1) * minute + 30_000);
-  const broker = createBroker({ db: world.db, home: world.home, marketData: 'recorded', recordedDir: recordedDir(candles) });
+  const broker = createBroker({ db: world.db, sqlite: world.connection.sqlite, home: world.home, marketData: 'recorded', recordedDir: recordedDir(candles) });
   const bot = await templateBot(world.db, template, 'binanceusdm', `${template}-${++bots}`);
   const sub = await subscribe(world.db, bot, { pair: input.pair, ...(input.risk ? { risk: input.risk } : {}) });
   return { bot, sub, open: async () => broker.factory({ runId: await claim(world.db, sub), subscription: sub, bot }) };

@@ -28,7 +28,7 @@ beforeEach(async () => {
   world = await openWorld();
   bot = await templateBot(world.db, 'binance_futures_bot', 'binanceusdm');
   clock = t0;
-  broker = createBroker({ db: world.db, home: world.home, marketData: 'recorded', recordedDir: recordedDir(candles), now: () => clock });
+  broker = createBroker({ db: world.db, sqlite: world.connection.sqlite, home: world.home, marketData: 'recorded', recordedDir: recordedDir(candles), now: () => clock });
 });
 
 afterEach(async () => {
@@ -107,6 +107,9 @@ describe('paper futures', () => {
     expect(await second.exchange.fetchOpenOrders(undefined, undefined, undefined, { trigger: true })).toEqual([]);
     // Stop filled at 49000 − 10 bps = 48951: PnL 0.1 × (48951 − 50050) = −109.9, fee 2.44755.
     expect((await second.exchange.fetchBalance())['USDT']?.total).toBeCloseTo(9885.14995, 8);
+    // The stop's row says so too, written with the account that booked the fill.
+    const rows = await world.db.selectFrom('orders').select(['type', 'status', 'price']).where('subscription_id', '=', sub.id).orderBy('id').execute();
+    expect(rows).toEqual([{ type: 'market', status: 'closed', price: 50_050 }, { type: 'stop_market', status: 'closed', price: 48_951 }]);
   });
 
   it('caps the position, not each order: entries that each fit cannot add up past max_position_size, in a run or across runs', async () => {
@@ -135,9 +138,12 @@ describe('paper futures', () => {
     expect(resting).toMatchObject({ status: 'open' });
     const more = await rejection(exchange.createOrder('BTC/USDT:USDT', 'limit', 'buy', 0.02, 48_000));
     expect(more).toBeInstanceOf(RiskRejected);
-    expect(more.message).toContain('from 1440.00 to 2400.00 (resting orders counted as filled)');
+    // Valued at the market (50000), not at their lower limits: the market may fall through them.
+    expect(more.message).toContain('from 1500.00 to 2500.00 (resting orders counted as filled)');
     // Once the resting entry is cancelled, the same order fits.
     await exchange.cancelOrder(String(resting.id), 'BTC/USDT:USDT');
+    expect(await world.db.selectFrom('orders').select('status').where('exchange_order_id', '=', String(resting.id)).where('subscription_id', '=', sub.id).execute())
+      .toEqual([{ status: 'canceled' }]);
     await expect(exchange.createOrder('BTC/USDT:USDT', 'limit', 'buy', 0.02, 48_000)).resolves.toMatchObject({ status: 'open' });
   });
 

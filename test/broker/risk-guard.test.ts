@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { clientOrderId } from '../../src/broker/client-order-id.js';
-import { RiskRejected, checkLeverage, checkOrder, checkSymbol, riskLimits, type OrderFacts, type RiskLimits } from '../../src/broker/risk-guard.js';
+import { RiskRejected, checkLeverage, checkOrder, checkSymbol, riskLimits, valuationPrice, type OrderFacts, type RiskLimits } from '../../src/broker/risk-guard.js';
 
 const limits: RiskLimits = { pair: 'BTC/USDT:USDT', maxLeverage: 5, maxOrdersPerRun: 3, maxPositionPct: 50, maxOrderNotional: undefined };
 const flat = { position: 0, restingBuys: 0, restingSells: 0 };
 const holding = (position: number, resting: { buys?: number; sells?: number } = {}) => async () => ({ position, restingBuys: resting.buys ?? 0, restingSells: resting.sells ?? 0 });
 const order = (over: Partial<OrderFacts> = {}): OrderFacts => ({
-  symbol: 'BTC/USDT:USDT', type: 'market', side: 'buy', amount: 0.05, price: undefined, params: {}, marketPrice: 60_000, contractSize: 1,
+  symbol: 'BTC/USDT:USDT', type: 'market', side: 'buy', amount: 0.05, price: undefined, trigger: undefined, reduceOnly: false, params: {}, marketPrice: 60_000, contractSize: 1,
   counted: 0, equity: async () => 10_000, holding: async () => flat, ...over,
 });
 
@@ -32,7 +32,7 @@ describe('riskLimits', () => {
 
 describe('risk guard', () => {
   it('allows an order within every limit and reports its notional', async () => {
-    await expect(checkOrder(limits, order())).resolves.toEqual({ notional: 3000, counts: true });
+    await expect(checkOrder(limits, order())).resolves.toEqual({ notional: 3000 });
   });
 
   it('refuses another symbol, too much leverage and a non-number leverage', async () => {
@@ -42,10 +42,15 @@ describe('risk guard', () => {
     expect(await refusal(checkOrder(limits, order({ params: { leverage: 20 } })))).toBe('leverage 20 refused: risk_config.max_leverage is 5.');
   });
 
-  it('caps the notional at max_position_size percent of equity, priced at the limit or trigger price when given', async () => {
+  it('caps the notional at max_position_size percent of equity, valued at the market price or a higher price the order names', async () => {
     expect(await refusal(checkOrder(limits, order({ amount: 0.1 })))).toBe('order notional 6000.00 refused: max_position_size is 50% of equity 10000.00 = 5000.00.');
-    await expect(checkOrder(limits, order({ amount: 0.1, type: 'limit', price: 50_000 }))).resolves.toMatchObject({ notional: 5000 });
-    expect(await refusal(checkOrder(limits, order({ amount: 0.1, params: { triggerPrice: 70_000 } })))).toContain('7000.00');
+    // A limit below the market, or a sell limit of 0.01 that the market fills at 60000: valued at the market.
+    expect(await refusal(checkOrder(limits, order({ amount: 0.1, type: 'limit', price: 50_000 })))).toContain('6000.00');
+    expect(await refusal(checkOrder(limits, order({ amount: 0.1, side: 'sell', type: 'limit', price: 0.01 })))).toContain('6000.00');
+    // A limit or trigger above the market: valued at it.
+    expect(await refusal(checkOrder(limits, order({ amount: 0.08, type: 'limit', price: 70_000 })))).toContain('5600.00');
+    expect(await refusal(checkOrder(limits, order({ amount: 0.1, trigger: 70_000 })))).toContain('7000.00');
+    expect(valuationPrice({ marketPrice: 60_000, price: 0.01, trigger: undefined })).toBe(60_000);
     expect(await refusal(checkOrder({ ...limits, maxOrderNotional: 1000 }, order()))).toBe('order notional 3000.00 refused: risk_config.max_order_notional is 1000.');
   });
 
@@ -74,16 +79,28 @@ describe('risk guard', () => {
     await expect(checkOrder(limits, order({ side: 'sell', amount: 0.03, holding: holding(0, { buys: 0.06 }) }))).resolves.toMatchObject({ notional: 1800 });
   });
 
-  it('lets reduce-only orders past the size caps, and a plain reduce-only close past the order count', async () => {
-    await expect(checkOrder(limits, order({ amount: 1, side: 'sell', params: { reduceOnly: true, stopLossPrice: 55_000 } }))).resolves.toMatchObject({ counts: true });
-    await expect(checkOrder(limits, order({ amount: 1, side: 'sell', counted: 3, params: { reduceOnly: true } }))).resolves.toMatchObject({ counts: false });
-    expect(await refusal(checkOrder(limits, order({ side: 'sell', counted: 3, params: { reduceOnly: true, stopLossPrice: 55_000 } }))))
+  it('lets reduce-only orders past the size caps only when they reduce the position, read afresh', async () => {
+    await expect(checkOrder(limits, order({ amount: 1, side: 'sell', reduceOnly: true, trigger: 55_000, holding: holding(1) }))).resolves.toMatchObject({ notional: 60_000 });
+    expect(await refusal(checkOrder(limits, order({ amount: 1, side: 'sell', reduceOnly: true })))).toBe(
+      'reduce-only sell refused: there is no long BTC/USDT:USDT position to reduce (position 0).',
+    );
+    // The same side as the position adds to it; more than the position would flip it.
+    expect(await refusal(checkOrder(limits, order({ side: 'buy', reduceOnly: true, holding: holding(1) })))).toContain('there is no short BTC/USDT:USDT position');
+    expect(await refusal(checkOrder(limits, order({ amount: 2, side: 'sell', reduceOnly: true, holding: holding(1) })))).toBe(
+      'reduce-only sell of 2 refused: the BTC/USDT:USDT position is 1.',
+    );
+  });
+
+  it('counts every order against max_orders_per_run, a reduce-only close included', async () => {
+    expect(await refusal(checkOrder(limits, order({ side: 'sell', counted: 3, reduceOnly: true, holding: holding(1) }))))
       .toBe('order refused: this run already placed 3 orders, risk_config.max_orders_per_run is 3.');
   });
 
   it('refuses nonsense sides and amounts', async () => {
-    expect(await refusal(checkOrder(limits, order({ side: 'long' })))).toBe('order side must be buy or sell, got long.');
-    expect(await refusal(checkOrder(limits, order({ amount: -1 })))).toBe('order amount must be positive, got -1.');
+    expect(await refusal(checkOrder(limits, order({ side: 'long' as 'buy' })))).toBe('order side must be buy or sell, got long.');
+    expect(await refusal(checkOrder(limits, order({ amount: -1 })))).toBe('order amount must be a finite number above 0, got -1.');
+    expect(await refusal(checkOrder(limits, order({ amount: Number.NaN })))).toBe('order amount must be a finite number above 0, got NaN.');
+    expect(await refusal(checkOrder(limits, order({ marketPrice: Number.NaN })))).toBe('order refused: no market price for BTC/USDT:USDT (the exchange answered NaN).');
   });
 });
 

@@ -36,11 +36,11 @@ export function claim(db: Kysely<Database>, subscription: Subscription): Promise
   return makeRun(db, subscription, 'running', at);
 }
 
-/** Finishes a claimed run as succeeded, writing its session's orders (and paper account) as the runner does. */
+/** Finishes a claimed run as succeeded, as the runner does (the session has written its orders already). */
 export function finishSucceeded(world: World, runId: number, subscription: Subscription, session: ExchangeSession): void {
   finishRun(world.connection.sqlite, {
     runId, subscriptionId: subscription.id, status: 'succeeded', exitCode: 0, signal: null, error: null, logTail: null, state: {},
-    orders: session.orders(), commit: session.commit?.bind(session), signals: [], maxConsecutiveFailures: 5,
+    commit: session.commit?.bind(session), signals: [], maxConsecutiveFailures: 5,
   });
 }
 

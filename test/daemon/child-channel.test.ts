@@ -170,7 +170,7 @@ describe('child channel limits', () => {
     await settle();
     expect(h.channel.signals).toHaveLength(maxSignalsPerRun);
     expect(h.tail.text().match(/a malformed signal was ignored/g)).toHaveLength(2);
-    expect(h.tail.text()).toContain(`[botd] more than ${maxSignalsPerRun} signals; the rest are dropped`);
+    expect(h.channel.capNote()).toBe(`[botd] cap hit: 5 signals dropped (a run keeps at most ${maxSignalsPerRun} signals and 256 KiB of them)`);
   });
 
   it('keeps the first result, made safe, and writes nothing to a bot that has reported', async () => {

@@ -1,8 +1,9 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { jsonLogger } from '../../src/daemon/log.js';
 import { runExecution, type RunnerOptions } from '../../src/daemon/runner.js';
 import { useTemporaryDatabase } from '../support/database.js';
-import type { ExchangeSessionFactory, OrderRecord } from '../../src/broker/session.js';
+import type { ExchangeSessionFactory } from '../../src/broker/session.js';
 import { alive, addBot, addSubscription, fixtureBots, runsOf, until } from './helpers.js';
 
 process.env.BOTCTL_BOT_FILES = fixtureBots;
@@ -111,28 +112,21 @@ describe('runner', () => {
     expect(report.error).toMatch(/^ExchangeNotAvailable: .*fetchTicker.*no exchange broker configured/);
   });
 
-  it("serves exchange calls through the session and writes its orders with the run's outcome", async () => {
+  it('serves exchange calls through the session and hands the bot its answers', async () => {
     const { db } = temp;
     const sub = await addSubscription(db, await addBot(db, 'exchange'));
     const calls: string[] = [];
-    const sessions: ExchangeSessionFactory = async ({ runId, subscription }) => {
-      const orders: OrderRecord[] = [];
-      return {
-        async call(method, args) {
-          calls.push(`${method}(${JSON.stringify(args)})`);
-          if (method === 'fetchTicker') return { symbol: args[0], last: 101.5 };
-          const order = { exchange_order_id: 'x1', client_order_id: `botctl-${runId}-1`, symbol: String(args[0]), side: String(args[2]), type: String(args[1]), amount: Number(args[3]), price: 101.5, status: 'closed', mode: subscription.mode };
-          orders.push(order);
-          return { id: 'x1', status: 'closed' };
-        },
-        orders: () => orders,
-      };
-    };
+    const sessions: ExchangeSessionFactory = async () => ({
+      async call(method, args) {
+        calls.push(`${method}(${JSON.stringify(args)})`);
+        if (method === 'fetchTicker') return { symbol: args[0], last: 101.5 };
+        return { id: 'x1', status: 'closed' };
+      },
+      orders: () => [],
+    });
     const report = await runExecution({ ...options, exchangeSessions: sessions }, { subscriptionId: sub, scheduledFor: slot(), requireEnabled: true });
     expect(report.status).toBe('succeeded');
     expect(calls).toEqual(['fetchTicker(["BTC/USDT:USDT"])', 'createOrder(["BTC/USDT:USDT","market","buy",0.01])']);
-    const orders = await db.selectFrom('orders').selectAll().where('subscription_id', '=', sub).execute();
-    expect(orders).toMatchObject([{ run_id: report.runId, client_order_id: `botctl-${report.runId}-1`, side: 'buy', amount: 0.01, mode: 'paper' }]);
     const [run] = await runsOf(db, sub);
     expect(run?.log_tail).toContain('last price 101.5');
   });
@@ -226,14 +220,24 @@ describe('runner', () => {
   it('still closes the run when its outcome cannot be written in full', async () => {
     const { db } = temp;
     const sub = await addSubscription(db, await addBot(db, 'exchange'));
-    // Two orders with one client order id: the UNIQUE constraint rejects the finish transaction.
-    const order: OrderRecord = { exchange_order_id: null, client_order_id: `dup-${sub}`, symbol: 'BTC/USDT:USDT', side: 'buy', type: 'market', amount: 1, price: null, status: 'open', mode: 'paper' };
-    const sessions: ExchangeSessionFactory = async () => ({ call: async () => ({ last: 1 }), orders: () => [order, order] });
-    const report = await runExecution({ ...options, exchangeSessions: sessions }, { subscriptionId: sub, scheduledFor: slot(), requireEnabled: true });
+    // A session whose last write inside the finish transaction fails: the transaction is rolled back.
+    const sessions: ExchangeSessionFactory = async () => ({
+      call: async () => ({ last: 1 }),
+      orders: () => [],
+      commit: () => {
+        throw new Error('SQLITE_FULL: database or disk is full');
+      },
+    });
+    const lines: string[] = [];
+    const log = jsonLogger((line) => void lines.push(line));
+    const report = await runExecution({ ...options, exchangeSessions: sessions, log }, { subscriptionId: sub, scheduledFor: slot(), requireEnabled: true });
     expect(report.status).toBe('failed');
-    expect(report.error).toMatch(/^botd could not record the outcome \(succeeded\): UNIQUE constraint failed/);
+    expect(report.error).toBe('botd could not record the outcome (succeeded): SQLITE_FULL: database or disk is full');
+    // Never dropped silently: the outcome that could not be written is logged at error level.
+    expect(lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l['level'] === 'error')).toMatchObject([
+      { msg: 'run outcome could not be written', run_id: report.runId, outcome: 'succeeded', error: 'SQLITE_FULL: database or disk is full' },
+    ]);
     const [run] = await runsOf(db, sub);
     expect(run?.status).toBe('failed');
-    expect(await db.selectFrom('orders').selectAll().where('subscription_id', '=', sub).execute()).toEqual([]);
   });
 });

@@ -19,7 +19,7 @@ describe('verdict', () => {
   it(`fails a run whose state is over ${maxStateBytes} bytes, keeping none of it`, () => {
     const verdict = judge(end({ result: ok({ big: 'x'.repeat(maxStateBytes) }) }), 64);
     expect(verdict.status).toBe('failed');
-    expect(verdict.error).toMatch(/^the bot's state is \d+ bytes, more than the 1048576 a run may keep$/);
+    expect(verdict.error).toMatch(/^the bot's state is \d+ bytes, more than the 524288 a run may keep$/);
     expect(verdict.state).toBeUndefined();
   });
 
