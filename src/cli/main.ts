@@ -136,6 +136,37 @@ export function buildProgram(): Command {
     .argument('<name>', 'key name')
     .action(handle(() => import('./commands/keys-rm.js')));
 
+  const notify = program
+    .command('notify')
+    .description('list notification channels (Telegram chats, webhooks) botd tells about fills, refusals, failures, pauses')
+    .action(handle(() => import('./commands/notify.js')));
+  notify
+    .command('add')
+    .description('add a channel: --webhook URL (signing secret on stdin) or --telegram (bot token and chat id on stdin), stored encrypted')
+    .argument('<name>', 'channel name')
+    .option('--webhook <url>', 'POST signed JSON to this http(s) URL')
+    .option('--telegram', 'send to a Telegram chat through the Bot API')
+    .option('--on <kinds>', 'only these events: fill,reject,failure,paused,daemon,backlog (default: all)')
+    .action(handle(() => import('./commands/notify-add.js')));
+  notify.command('rm').description('remove a channel').argument('<name>', 'channel name').action(handle(() => import('./commands/notify-rm.js')));
+  notify
+    .command('test')
+    .description('send a test message now and show what the receiver answered (exit 1 unless delivered)')
+    .argument('<name>', 'channel name')
+    .action(handle(() => import('./commands/notify-test.js')));
+  notify
+    .command('mute')
+    .description("stop telling a channel about one subscription")
+    .argument('<name>', 'channel name')
+    .argument('<sub>', 'subscription id or name')
+    .action(handle(() => import('./commands/notify-mute.js')));
+  notify
+    .command('unmute')
+    .description('tell a channel about a muted subscription again')
+    .argument('<name>', 'channel name')
+    .argument('<sub>', 'subscription id or name')
+    .action(handle(() => import('./commands/notify-unmute.js')));
+
   program
     .command('usage')
     .description('which code file serves how many bots and subscriptions, and the bytes sharing saves')

@@ -25,7 +25,7 @@ export async function readSecretInput(stdin: NodeJS.ReadStream = process.stdin, 
 }
 
 // readline writes what it echoes through `output`; a muted stream swallows it once the prompt is out.
-function promptHidden(prompt: string, input: NodeJS.ReadStream, stderr: NodeJS.WriteStream): Promise<string> {
+export function promptHidden(prompt: string, input: NodeJS.ReadStream, stderr: NodeJS.WriteStream): Promise<string> {
   let muted = false;
   const output = new Writable({
     write(chunk: Buffer, _encoding, callback) {

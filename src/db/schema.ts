@@ -125,6 +125,8 @@ export interface Database {
   orders: OrdersTable;
   api_keys: ApiKeysTable;
   paper_accounts: PaperAccountsTable;
+  notify_channels: NotifyChannelsTable;
+  notify_mutes: NotifyMutesTable;
 }
 
 export type Bot = Selectable<BotsTable>;
@@ -146,4 +148,24 @@ export interface PaperAccountsTable {
   /** JSON: resting orders, leverage per symbol, next order id, checked-until time (migration 2026-11-24T00). */
   state: Generated<string>;
   updated_at: Timestamp;
+}
+
+/** A notification channel (migration 2026-11-29T10). */
+export interface NotifyChannelsTable {
+  id: Generated<number>;
+  name: string;
+  kind: 'webhook' | 'telegram';
+  /** What listings show: a webhook's origin, or `telegram`. Never a secret. */
+  target: string;
+  /** AES-256-GCM: base64 of iv ‖ tag ‖ ciphertext of the channel's secrets (URL and HMAC secret, or bot token and chat id). */
+  encrypted_payload: string;
+  /** Comma list of event kinds the channel receives. */
+  events: string;
+  created_at: ColumnType<Timestamp, Timestamp | undefined, never>;
+}
+
+export interface NotifyMutesTable {
+  channel_id: number;
+  subscription_id: number;
+  created_at: ColumnType<Timestamp, Timestamp | undefined, never>;
 }

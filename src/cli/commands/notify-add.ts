@@ -1,0 +1,24 @@
+import { invalid } from '../../errors.js';
+import { parseTelegramSecrets, parseWebhookSecret, parseWebhookUrl } from '../../notify/channel-secrets.js';
+import { addChannel, type ChannelListing } from '../../notify/channels.js';
+import { parseEventKinds } from '../../notify/event-kinds.js';
+import type { CommandContext } from '../context.js';
+import { success } from '../output.js';
+import { readChannelSecrets } from '../read-channel-secrets.js';
+
+export async function run(context: CommandContext, [name]: string[], options: { webhook?: string; telegram?: boolean; on?: string }): Promise<ChannelListing> {
+  if (Boolean(options.webhook) === Boolean(options.telegram)) throw invalid('Expected exactly one of --webhook URL or --telegram.');
+  const events = parseEventKinds(options.on);
+  const { db } = await context.database();
+  if (options.webhook !== undefined) {
+    const url = parseWebhookUrl(options.webhook);
+    const secret = parseWebhookSecret(await readChannelSecrets('webhook'));
+    return addChannel(db, context.home, { name: name ?? '', kind: 'webhook', events, secrets: { url: url.href, secret } });
+  }
+  const secrets = parseTelegramSecrets(await readChannelSecrets('telegram'));
+  return addChannel(db, context.home, { name: name ?? '', kind: 'telegram', events, secrets });
+}
+
+export function render(channel: ChannelListing): string {
+  return success(`Stored ${channel.kind} channel ${channel.name} (${channel.events.join(',')}), encrypted\n  next: botctl notify test ${channel.name}`);
+}
