@@ -6,6 +6,7 @@ import { invalid } from '../errors.js';
 import { ownModule, packageRoot } from '../package-root.js';
 import { markUsed } from './bundle-cache.js';
 import { sha256 } from './digest.js';
+import { daemonEvents } from '../events/daemon-events.js';
 
 /** What a bot file may import: the SDK, zod and the indicator library the SDK names. */
 export const allowedImports = ['botctl/sdk', 'zod', 'zod/v4', 'zod/mini', 'trading-signals'];
@@ -25,8 +26,10 @@ export async function bundleBot(sourcePath: string, cacheDir: string): Promise<B
   const source = readFileSync(sourcePath);
   const sourceSha256 = sha256(source);
   const path = join(cacheDir, `${sha256(`${sourceSha256}:${runtimeIdentity()}:${executableFormat}`)}.mjs`);
-  if (existsSync(path)) markUsed(path);
+  const hit = existsSync(path);
+  if (hit) markUsed(path);
   else await buildOnce(path, () => buildExecutable(sourcePath));
+  daemonEvents.emit({ type: 'bundle-cache', hit });
   return { path, sourceSha256, sourcePath };
 }
 

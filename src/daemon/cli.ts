@@ -2,8 +2,9 @@
 // prints a systemd unit. Only this file decides exit codes.
 import { userInfo } from 'node:os';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { BotctlError } from '../errors.js';
+import { BotctlError, invalid } from '../errors.js';
 import { resolveHome } from '../home.js';
+import { parseListenAddress, type ListenAddress } from '../metrics/listen-address.js';
 
 function positiveInteger(name: string, min = 1) {
   return (value: string): number => {
@@ -25,6 +26,9 @@ interface StartOptions {
   catchUpDeadline: number;
   prewarm: number;
   allowUnsandboxedCustomBots?: boolean;
+  metrics?: ListenAddress;
+  metricsPerSubscription?: boolean;
+  backlogWarn: number;
 }
 
 async function start(options: StartOptions): Promise<number> {
@@ -43,6 +47,11 @@ async function start(options: StartOptions): Promise<number> {
     catchUpDeadlineMs: options.catchUpDeadline,
     warmLeadMs: options.prewarm,
     log,
+    observe: {
+      ...(options.metrics ? { metrics: options.metrics } : {}),
+      metricsPerSubscription: options.metricsPerSubscription ?? false,
+      backlogWarnMs: options.backlogWarn,
+    },
   });
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
@@ -68,6 +77,14 @@ async function start(options: StartOptions): Promise<number> {
   return 0;
 }
 
+function listenAddress(value: string): ListenAddress {
+  try {
+    return parseListenAddress(value);
+  } catch (error) {
+    throw new InvalidArgumentError(error instanceof Error ? error.message : String(error));
+  }
+}
+
 export function buildProgram(setExitCode: (code: number) => void): Command {
   const program = new Command('botd')
     .description('Runs botctl subscriptions on their schedules, one sandboxed Node child per execution.')
@@ -86,8 +103,13 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--catch-up-deadline <ms>', 'longest delay at which a slot missed during downtime still runs (capped by its period)', positiveInteger('--catch-up-deadline', 0), 3_600_000)
     .option('--prewarm <ms>', "how long before its slot a run's child is spawned, to be started at the slot (0: spawn at the slot)", positiveInteger('--prewarm', 0), 500)
     .option('--allow-unsandboxed-custom-bots', 'where the OS sandbox cannot be had, run uploaded bots anyway, with only Node\'s permission model around them (DANGEROUS)')
+    .option('--metrics <host:port>', 'serve Prometheus metrics at /metrics and health at /healthz, e.g. 127.0.0.1:9464', listenAddress)
+    .option('--metrics-per-subscription', 'also label run counts by subscription id (one series per subscription and status)')
+    .option('--backlog-warn <ms>', 'warn (log, notify) when a due run has waited this long for a free slot', positiveInteger('--backlog-warn', 1), 60_000)
     .action(async (_options: unknown, command: Command) => {
-      setExitCode(await start(command.optsWithGlobals<StartOptions>()));
+      const options = command.optsWithGlobals<StartOptions>();
+      if (options.metricsPerSubscription && !options.metrics) throw invalid('Expected --metrics HOST:PORT with --metrics-per-subscription, got no --metrics.');
+      setExitCode(await start(options));
     });
 
   program

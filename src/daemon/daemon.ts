@@ -16,6 +16,9 @@ import { commandLine, isOrphanedExecution, processAlive, terminateGroup } from '
 import { defaultKillGraceMs, runExecution, type RunnerOptions } from './runner.js';
 import type { Calendar } from './calendar.js';
 import { Scheduler, type ScheduledRow } from './scheduler.js';
+import { daemonEvents } from '../events/daemon-events.js';
+import { observedSessions } from './observed-sessions.js';
+import { startObservability, type ObservabilityOptions } from './observability.js';
 
 export interface DaemonOptions {
   home: string;
@@ -31,10 +34,14 @@ export interface DaemonOptions {
   warmLeadMs?: number;
   exchangeSessions?: ExchangeSessionFactory;
   log?: Logger;
+  /** Notifications, metrics, health (src/daemon/observability.ts). */
+  observe?: Pick<ObservabilityOptions, 'metrics' | 'metricsPerSubscription' | 'notify' | 'backlogWarnMs'>;
 }
 
 export const defaultStopGraceMs = 10_000;
 const cachePruneEveryMs = 24 * 60 * 60 * 1000;
+/** At stop, how long queued notifications (`botd stopped` among them) get to go out. */
+const notifyGraceMs = 5_000;
 
 /**
  * How long before its slot a run's child is spawned (pre-warm, see runner.ts). A burst of due runs spawns
@@ -94,7 +101,7 @@ async function run(options: DaemonOptions, log: Logger, lock: DaemonLock, connec
     killGraceMs,
     maxConsecutiveFailures: options.maxConsecutiveFailures ?? defaultMaxConsecutiveFailures,
     log,
-    exchangeSessions: broker.sessions,
+    exchangeSessions: observedSessions(broker.sessions, daemonEvents),
     ...(options.heapMb ? { heapMb: options.heapMb } : {}),
   };
   // Assigned below; the dispatcher only calls back into it once runs finish.
@@ -104,6 +111,8 @@ async function run(options: DaemonOptions, log: Logger, lock: DaemonLock, connec
     log,
     async execute(job, cancel, prewarm) {
       const report = await runExecution(runner, { ...job, requireEnabled: true, cancel, ...(prewarm ? { prewarm } : {}) });
+      if (report.status !== 'not_run') daemonEvents.emit({ type: 'run-finished', runId: report.runId, subscriptionId: report.subscriptionId, status: report.status, durationMs: report.durationMs, error: report.error });
+      if (report.pausedReason) daemonEvents.emit({ type: 'subscription-paused', subscriptionId: report.subscriptionId, runId: report.runId, reason: report.pausedReason });
       // This process paused it (failure streak): our own writes do not change data_version, so reload now.
       if (report.pausedReason) scheduler?.reload();
       return report;
@@ -125,6 +134,7 @@ async function run(options: DaemonOptions, log: Logger, lock: DaemonLock, connec
   const missed = missedRunPolicy(connection, dispatcher, log, options.catchUpDeadlineMs ?? maxCatchUpDeadlineMs);
   scheduler.start(missed.apply);
   missed.report();
+  const observability = await startObservability({ home: options.home, connection, log, dispatcher, scheduler, concurrency, ...options.observe });
   const pruning = setInterval(pruneCache, cachePruneEveryMs).unref();
   const memory = process.memoryUsage();
   log.info('botd started', {
@@ -135,6 +145,8 @@ async function run(options: DaemonOptions, log: Logger, lock: DaemonLock, connec
     rss_mb: Math.round(memory.rss / 1048576),
     heap_used_mb: Math.round(memory.heapUsed / 1048576),
   });
+  daemonEvents.emit({ type: 'daemon-started', pid: process.pid, subscriptions: scheduler.size, concurrency });
+  observability.ready();
 
   let resolveStopped: () => void = () => {};
   const stopped = new Promise<void>((resolve) => (resolveStopped = resolve));
@@ -153,6 +165,8 @@ async function run(options: DaemonOptions, log: Logger, lock: DaemonLock, connec
         try {
           await dispatcher.stop(stopGraceMs);
         } finally {
+          daemonEvents.emit({ type: 'daemon-stopped', reason });
+          await observability.stop(notifyGraceMs).catch((error: unknown) => log.warn('notifications or metrics did not stop cleanly', { error: errorText(error) }));
           await broker.close().catch((error: unknown) => log.warn('exchange broker did not close', { error: errorText(error) }));
           closeSharedObjectStores();
           await connection.close();

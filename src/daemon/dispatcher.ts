@@ -54,6 +54,11 @@ export class Dispatcher {
     return this.#queue.length;
   }
 
+  /** The slot of the run that has waited longest in the queue (backlog metrics and warning). */
+  get oldestQueuedFor(): string | undefined {
+    return this.#queue[0]?.scheduledFor;
+  }
+
   /** A slot is near: runs it now as a pre-warmed execution if that is possible; else `due` will. */
   warm(job: Job): boolean {
     if (this.#closed || this.#active.has(job.subscriptionId) || this.#queue.length > 0 || this.#running >= this.#options.concurrency) return false;

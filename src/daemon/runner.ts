@@ -9,6 +9,7 @@ import { resolveCode } from '../bots/resolve-code.js';
 import { noExchange, type ExchangeSession, type ExchangeSessionFactory } from '../broker/session.js';
 import type { Connection } from '../db/open.js';
 import type { Bot, Subscription } from '../db/schema.js';
+import { daemonEvents } from '../events/daemon-events.js';
 import { homePaths } from '../home.js';
 import type { SignalInput } from '../sdk/types.js';
 import { childStart } from './child-start.js';
@@ -229,12 +230,14 @@ async function superviseChild(story: Story, claimed: Claimed, bundle: BundledBot
   // From the runtime snapshot when it and this bot's module are ready, else from the bundle (child-start.ts).
   const launch = childStart(bundle, { cacheDir: homePaths(options.home).bundleCache, heapMb, log });
   const logStarted = (pid: number, prewarmed: boolean) => {
+    const lag = Date.now() - Date.parse(execution.scheduledFor);
+    daemonEvents.emit({ type: 'run-started', runId, subscriptionId: claimed.subscription.id, dispatchLagMs: lag, childStart: launch.snapshot ? 'snapshot' : 'bundle' });
     log.info('run started', {
       ...base,
       run_id: runId,
       pid,
       code_sha256: codeSha256,
-      dispatch_lag_ms: Date.now() - Date.parse(execution.scheduledFor),
+      dispatch_lag_ms: lag,
       child_start: launch.snapshot ? 'snapshot' : 'bundle',
       ...(prewarmed ? { prewarmed: true } : {}),
       ...(execution.catchUp ? { catch_up: true } : {}),

@@ -62,9 +62,19 @@ export class Scheduler {
   #poll: NodeJS.Timeout | undefined;
   #dataVersion = -1;
   #running = false;
+  #lastTick = Date.now();
 
   constructor(options: SchedulerOptions) {
     this.#options = options;
+  }
+
+  /** When the scheduler last checked its slots (ms since epoch): health and the systemd watchdog. */
+  get lastTick(): number {
+    return this.#lastTick;
+  }
+
+  get running(): boolean {
+    return this.#running;
   }
 
   /** Subscriptions currently scheduled. */
@@ -185,6 +195,7 @@ export class Scheduler {
 
   #fireDue(): void {
     const now = Date.now();
+    this.#lastTick = now;
     for (let top = this.#heap.peek(); top && top.at <= now; top = this.#heap.peek()) {
       this.#heap.pop();
       const entry = this.#entries.get(top.id);
