@@ -37,7 +37,23 @@ async function start(options: StartOptions): Promise<number> {
   const home = resolveHome(options.home);
   const { announceSandbox } = await import('../sandbox/announce.js');
   announceSandbox(log, Boolean(options.allowUnsandboxedCustomBots));
-  const daemon = await startDaemon({
+  // Handlers first: until one is installed a SIGTERM kills the process outright, and one sent just as
+  // 'botd started' is logged used to do that (seen in tests). A signal during start-up stops botd once started.
+  let signals = 0;
+  let daemon: Awaited<ReturnType<typeof startDaemon>> | undefined;
+  let early: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals++;
+    if (!daemon) early ??= signal;
+    else if (signals === 1) void daemon.stop(signal);
+    else {
+      log.warn('second stop signal: stopping runs now', { signal });
+      daemon.hurry();
+    }
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  daemon = await startDaemon({
     home,
     concurrency: options.concurrency,
     stopGraceMs: options.stopGrace,
@@ -53,17 +69,7 @@ async function start(options: StartOptions): Promise<number> {
       backlogWarnMs: options.backlogWarn,
     },
   });
-  let signals = 0;
-  const onSignal = (signal: NodeJS.Signals) => {
-    signals++;
-    if (signals === 1) void daemon.stop(signal);
-    else {
-      log.warn('second stop signal: stopping runs now', { signal });
-      daemon.hurry();
-    }
-  };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
+  if (early) void daemon.stop(early);
   const crash = (error: unknown) => {
     // Runs under way are found `abandoned` and their children stopped by the next start (systemd restarts it).
     log.error('botd crashed', { error: errorText(error), stack: error instanceof Error ? error.stack : undefined });

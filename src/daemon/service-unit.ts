@@ -11,6 +11,8 @@
 // (Debian 11+ and Fedora do; Ubuntu 23.10+ needs an AppArmor profile for bwrap). NoNewPrivileges= is fine (bwrap
 // is not setuid). Under ProtectKernelTunables= /proc/sys is read-only, so children get no /proc of their own
 // (found and said at start). No Delegate=: the memory cap is RLIMIT_AS per child, not a cgroup (memory-limit.ts).
+// Type=notify: botd sends READY=1 once its schedule is loaded and WATCHDOG=1 every WatchdogSec/2 while healthy
+// (src/metrics/watchdog.ts), through systemd-notify, hence NotifyAccess=all (the sender is botd's child).
 import { dirname, join, resolve } from 'node:path';
 import { packageRoot } from '../package-root.js';
 import { disableFlag } from '../sandbox/inspector-guard.js';
@@ -25,6 +27,9 @@ export interface ServiceUnitOptions {
   nodePath?: string;
   botdPath?: string;
 }
+
+/** systemd restarts a botd that has not reported healthy for this long (it pings every 15 s). */
+export const watchdogSec = 30;
 
 /** Where StateDirectory= puts `botctl`: the default home of a service install. */
 export const serviceHome = '/var/lib/botctl';
@@ -52,7 +57,9 @@ export function serviceUnit(options: ServiceUnitOptions): string {
     'Wants=network-online.target',
     '',
     '[Service]',
-    'Type=exec',
+    'Type=notify',
+    'NotifyAccess=all',
+    `WatchdogSec=${watchdogSec}`,
     `User=${options.user}`,
     `ExecStart=${quote(node)}${nodeFlags} ${quote(botd)} start --home ${quote(home)}`,
     'Environment=NODE_ENV=production',

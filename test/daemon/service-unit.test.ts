@@ -27,7 +27,10 @@ const setting = (unit: string, key: string) => unit.split('\n').filter((l) => l.
 describe('botd service', () => {
   it('prints a unit for this installation that passes systemd-analyze verify', async () => {
     const unit = await printUnit(['--user', 'botctl']);
-    expect(setting(unit, 'Type')).toEqual(['exec']);
+    expect(setting(unit, 'Type')).toEqual(['notify']);
+    // READY/WATCHDOG come from systemd-notify, botd's child (src/metrics/systemd-notify.ts).
+    expect(setting(unit, 'NotifyAccess')).toEqual(['all']);
+    expect(setting(unit, 'WatchdogSec')).toEqual(['30']);
     expect(setting(unit, 'User')).toEqual(['botctl']);
     // Where this Node has it (22.14+), --disable-sigusr1: no inspector on SIGUSR1 (Node 24 ignores the shim's listener).
     const flag = process.allowedNodeEnvironmentFlags.has('--disable-sigusr1') ? ' --disable-sigusr1' : '';
