@@ -32,6 +32,8 @@ export interface PaperOrder {
   filled: number;
   average: number | undefined;
   fee: number;
+  /** Contracts: P&L this fill realized on the position it reduced (fees aside); notifications report it. */
+  realizedPnl?: number;
   timestamp: number;
 }
 
@@ -250,6 +252,7 @@ export class PaperExchange {
       }
       order.fee = round8(cost);
       order.filled = qty;
+      if (closing > 0) order.realizedPnl = round8(pnl);
     } else {
       const cost = order.amount * fill;
       const feeCost = cost * fee;
@@ -390,7 +393,7 @@ export class PaperExchange {
     const cost = o.average !== undefined ? round8(o.filled * o.average * (market.contractSize ?? 1)) : 0;
     const triggerType = o.trigger === 'stop' ? 'stop_market' : o.trigger === 'take_profit' ? 'take_profit_market' : o.type;
     return {
-      info: {}, id: o.id, clientOrderId: o.clientOrderId, timestamp: o.timestamp, datetime: new Date(o.timestamp).toISOString(),
+      info: o.realizedPnl === undefined ? {} : { realizedPnl: o.realizedPnl }, id: o.id, clientOrderId: o.clientOrderId, timestamp: o.timestamp, datetime: new Date(o.timestamp).toISOString(),
       lastTradeTimestamp: o.status === 'closed' ? this.now() : undefined, lastUpdateTimestamp: this.now(), symbol: o.symbol,
       type: o.triggerPrice !== undefined && o.type === 'market' ? triggerType : o.type, timeInForce: o.type === 'market' ? 'IOC' : 'GTC',
       postOnly: false, reduceOnly: o.reduceOnly, side: o.side, price: o.price ?? o.average ?? 0, triggerPrice: o.triggerPrice,
