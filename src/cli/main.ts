@@ -144,7 +144,7 @@ export function buildProgram(): Command {
     .command('add')
     .description('add a channel: --webhook URL (signing secret on stdin) or --telegram (bot token and chat id on stdin), stored encrypted')
     .argument('<name>', 'channel name')
-    .option('--webhook <url>', 'POST signed JSON to this http(s) URL')
+    .option('--webhook <url>', 'POST signed JSON to this http(s) URL (- : read it from stdin, before the secret)')
     .option('--telegram', 'send to a Telegram chat through the Bot API')
     .option('--on <kinds>', 'only these events: fill,reject,failure,paused,daemon,backlog (default: all)')
     .action(handle(() => import('./commands/notify-add.js')));

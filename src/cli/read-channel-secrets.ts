@@ -5,8 +5,12 @@ import { promptHidden } from './read-secret-input.js';
 
 const maxStdinBytes = 16 * 1024;
 
-export async function readChannelSecrets(kind: 'webhook' | 'telegram', stdin: NodeJS.ReadStream = process.stdin, stderr: NodeJS.WriteStream = process.stderr): Promise<string> {
+export async function readChannelSecrets(kind: 'webhook' | 'webhook-url' | 'telegram', stdin: NodeJS.ReadStream = process.stdin, stderr: NodeJS.WriteStream = process.stderr): Promise<string> {
   if (stdin.isTTY) {
+    if (kind === 'webhook-url') {
+      const url = await promptHidden('Webhook URL: ', stdin, stderr);
+      return `${url}\n${await promptHidden('Signing secret (the receiver verifies requests with it): ', stdin, stderr)}`;
+    }
     if (kind === 'webhook') return promptHidden('Signing secret (the receiver verifies requests with it): ', stdin, stderr);
     const token = await promptHidden('Telegram bot token: ', stdin, stderr);
     const chatId = await promptHidden('Chat id: ', stdin, stderr);

@@ -21,7 +21,7 @@ export function parseWebhookUrl(text: string): URL {
   try {
     url = new URL(text);
   } catch {
-    throw invalid(`Expected --webhook to be an http:// or https:// URL, got something that does not parse as a URL.`);
+    throw invalid(`Expected --webhook to be an http:// or https:// URL (or - to read it from stdin), got something that does not parse as a URL.`);
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     throw invalid(`Expected --webhook to be an http:// or https:// URL, got a ${url.protocol} URL.`);

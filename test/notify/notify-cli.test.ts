@@ -49,6 +49,16 @@ describe('botctl notify', () => {
     for (const clear of [secret, token, '1234567890', 'token=abc']) expect(db.includes(Buffer.from(clear))).toBe(false);
   });
 
+  it('takes the webhook URL from stdin with --webhook - (a URL with a token stays out of argv)', async () => {
+    const r = await botctl(home, ['notify', 'add', 'quiet', '--webhook', '-', '--on', 'backlog', '--json'], { input: `${receiver.url}\n${secret}\n` });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.json).toMatchObject({ name: 'quiet', kind: 'webhook', target: new URL(receiver.url).origin, events: ['backlog'] });
+    const bad = await botctl(home, ['notify', 'add', 'x', '--webhook', '-'], { input: `not a url\n${secret}\n` });
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toContain('Expected --webhook to be an http:// or https:// URL (or - to read it from stdin)');
+    expect((await botctl(home, ['notify', 'rm', 'quiet'])).exitCode).toBe(0);
+  });
+
   it('refuses bad input with exit 2, naming the field, and writes nothing', async () => {
     const both = await botctl(home, ['notify', 'add', 'x', '--webhook', receiver.url, '--telegram'], { input: `${secret}\n` });
     expect(both.exitCode).toBe(2);

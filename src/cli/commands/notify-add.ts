@@ -11,8 +11,12 @@ export async function run(context: CommandContext, [name]: string[], options: { 
   const events = parseEventKinds(options.on);
   const { db } = await context.database();
   if (options.webhook !== undefined) {
-    const url = parseWebhookUrl(options.webhook);
-    const secret = parseWebhookSecret(await readChannelSecrets('webhook'));
+    // `--webhook -`: the URL is the first line on stdin, for URLs that carry a token (argv shows in ps).
+    const fromStdin = options.webhook === '-';
+    const input = await readChannelSecrets(fromStdin ? 'webhook-url' : 'webhook');
+    const [first = '', ...rest] = input.replace(/^\uFEFF/, '').trimStart().split(/\r?\n/);
+    const url = parseWebhookUrl(fromStdin ? first.trim() : options.webhook);
+    const secret = parseWebhookSecret(fromStdin ? rest.join('\n') : input);
     return addChannel(db, context.home, { name: name ?? '', kind: 'webhook', events, secrets: { url: url.href, secret } });
   }
   const secrets = parseTelegramSecrets(await readChannelSecrets('telegram'));
