@@ -78,6 +78,7 @@ export class DeliveryQueue {
       if (gate) await gate.rate.wait(gate.key, signal);
       if (signal.aborted) return undefined;
       answer = await this.#options.send(message);
+      gate?.rate.sent(gate.key);
       this.#options.onAttempt?.(message, answer, attempt);
       if (answer.ok || !answer.retryable || attempt === maxAttempts) return answer;
       const wait = answer.retryAfterMs !== undefined ? Math.min(answer.retryAfterMs, maxRetryAfterMs) : this.backoff(attempt);

@@ -13,6 +13,14 @@ export class RateGate {
     if (at > now) await sleep(at - now, signal);
   }
 
+  /**
+   * A send to `key` has been answered: the next one waits a full interval from now, so the receiver sees
+   * them at least that far apart however long this one took on the way.
+   */
+  sent(key: string): void {
+    this.holdUntil(key, Date.now() + this.intervalMs);
+  }
+
   /** The receiver asked for a pause (429 retry_after): nothing goes to `key` before then. */
   holdUntil(key: string, at: number): void {
     this.#nextAt.set(key, Math.max(this.#nextAt.get(key) ?? 0, at));
