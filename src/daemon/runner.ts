@@ -4,6 +4,7 @@
 //   channel and limits child-channel.ts) → judge how it ended (verdict.ts) → record the outcome in one
 //   transaction (ledger.ts).
 // botd's scheduler and `botctl run` both come through here.
+import { botFrames } from '../bots/bot-stack.js';
 import { bundleBot, type BundledBot } from '../bots/bundle.js';
 import { resolveCode } from '../bots/resolve-code.js';
 import { noExchange, type ExchangeSession, type ExchangeSessionFactory } from '../broker/session.js';
@@ -129,6 +130,11 @@ export async function runExecution(options: RunnerOptions, execution: Execution)
   try {
     const end = await superviseChild(story, claimed, code.bundle, begin.begin, session);
     if (end.notStarted?.forget && !end.spawnError) return forget(story, claimed, end.notStarted.error);
+    // The stack the tail keeps: the frames in the bot's own file and lines (the message is the run's error).
+    if (end.result && !end.result.ok && end.result.error.stack !== undefined) {
+      const frames = botFrames(end.result.error.stack, code.bundle, code.codePath ?? claimed.bot.code_path);
+      end.result.error.stack = frames.length ? frames.join('\n') : undefined;
+    }
     const verdict = judge(end, options.heapMb ?? defaultHeapMb);
     return record(story, claimed, verdict.status, { ...end, error: verdict.error, session, ...(verdict.state ? { state: verdict.state } : {}) });
   } finally {
@@ -176,11 +182,11 @@ function readSubscription(story: Story, id: number): Subscription | undefined {
   return story.options.connection.sqlite.prepare(`SELECT * FROM subscriptions WHERE id = ?`).get(id) as Subscription | undefined;
 }
 
-async function resolveBundle(story: Story, subscription: Subscription, bot: Bot): Promise<{ bundle?: BundledBot; error?: string }> {
+async function resolveBundle(story: Story, subscription: Subscription, bot: Bot): Promise<{ bundle?: BundledBot; codePath?: string; error?: string }> {
   const { home, connection } = story.options;
   try {
     const code = await resolveCode(connection.db, home, bot, subscription.pinned_version, { sharedStore: true });
-    return { bundle: await bundleBot(code.sourcePath, homePaths(home).bundleCache) };
+    return { bundle: await bundleBot(code.sourcePath, homePaths(home).bundleCache), codePath: code.codePath };
   } catch (error) {
     return { error: errorText(error) };
   }
