@@ -3,6 +3,7 @@ import type { Database, Bot } from '../db/schema.js';
 import { conflict, invalid, shown } from '../errors.js';
 import { findTemplate } from './templates.js';
 import { validateName } from './names.js';
+import { hasControlChars } from '../text/control-chars.js';
 
 export interface CreateTemplateBotInput {
   template: string;
@@ -49,8 +50,7 @@ export function validateExchangeId(value: string): string {
 }
 
 function validateDescription(value: string): string {
-  // eslint-disable-next-line no-control-regex
-  if (value.length > 500 || /[\u0000-\u001f\u007f]/.test(value)) {
+  if (value.length > 500 || hasControlChars(value)) {
     throw invalid(`Expected \`--description\` to be one line of at most 500 characters, got ${shown(value)}.`);
   }
   return value;

@@ -15,6 +15,7 @@ import { findBot } from './find-bot.js';
 import { validateName } from './names.js';
 import { sourceCachePath } from './source-cache.js';
 import { versionKeys } from './versions.js';
+import { hasControlChars } from '../text/control-chars.js';
 
 /** The largest bot source accepted: 1 MiB. */
 export const maxSourceBytes = 1024 * 1024;
@@ -321,8 +322,7 @@ function explainBundleFailure(error: unknown, displayName: string): unknown {
 }
 
 function validateDescription(value: string): string {
-  // eslint-disable-next-line no-control-regex
-  if (value.length > 500 || /[\u0000-\u001f\u007f]/.test(value)) {
+  if (value.length > 500 || hasControlChars(value)) {
     throw invalid(`Expected \`--description\` to be one line of at most 500 characters, got ${shown(value)}.`);
   }
   return value;
