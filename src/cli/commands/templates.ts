@@ -3,7 +3,7 @@ import { listTemplateFiles } from '../../bots/templates.js';
 import { bundleBot } from '../../bots/bundle.js';
 import { describeBot } from '../../bots/describe-bot.js';
 import type { CommandContext } from '../context.js';
-import { table } from '../output.js';
+import { described } from '../output.js';
 
 export interface TemplateRow {
   name: string;
@@ -39,9 +39,16 @@ export async function run(context: CommandContext): Promise<TemplateRow[]> {
   );
 }
 
+// A list rather than a table: at 80 columns a description and a dozen config fields only read one under another.
 export function render(rows: TemplateRow[]): string {
-  return table(
-    ['template', 'description', 'config fields', 'bots'],
-    rows.map((r) => [r.name, r.description, r.config_fields.join(', '), r.bots]),
+  return described(
+    rows.map((r) => ({
+      title: r.name,
+      note: `${r.bots} bot${r.bots === 1 ? '' : 's'}`,
+      fields: [
+        ['', r.description],
+        ['config', r.config_fields.join(', ') || '(none)'],
+      ],
+    })),
   );
 }
