@@ -12,6 +12,7 @@ import { abandonStaleRuns, defaultMaxConsecutiveFailures, lastScheduledFor, reco
 import { acquireDaemonLock, type DaemonLock } from './lock.js';
 import { errorText, jsonLogger, type Logger } from './log.js';
 import { maxCatchUpDeadlineMs, missedRun, missedRunError } from './missed-runs.js';
+import { withSubscriptionNames } from './named-log.js';
 import { commandLine, isOrphanedExecution, processAlive, terminateGroup } from './process-group.js';
 import { defaultKillGraceMs, runExecution, type RunnerOptions } from './runner.js';
 import type { Calendar } from './calendar.js';
@@ -79,8 +80,9 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   }
 }
 
-async function run(options: DaemonOptions, log: Logger, lock: DaemonLock, connection: Connection): Promise<RunningDaemon> {
+async function run(options: DaemonOptions, baseLog: Logger, lock: DaemonLock, connection: Connection): Promise<RunningDaemon> {
   const { sqlite } = connection;
+  const log = withSubscriptionNames(baseLog, sqlite);
   const killGraceMs = options.killGraceMs ?? defaultKillGraceMs;
   const concurrency = options.concurrency ?? defaultConcurrency;
 
