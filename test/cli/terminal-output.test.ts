@@ -69,7 +69,7 @@ describe.skipIf(!hasScript)('on an 80-column terminal', () => {
   });
 
   it('shows no colour with NO_COLOR or FORCE_COLOR=0, and none in --json', async () => {
-    for (const extra of [{ NO_COLOR: '1' }, { FORCE_COLOR: '0' }]) {
+    for (const extra of [{ NO_COLOR: '1' }, { FORCE_COLOR: '0' }] as Record<string, string>[]) {
       for (const args of commands) {
         const { output } = await screen(args, extra);
         expect(output, `${args[0]} with ${JSON.stringify(extra)}`).not.toContain('\u001b');
