@@ -20,7 +20,7 @@ async function subscribeUploaded(file: string, name: string): Promise<void> {
 const count = (text: string, part: string) => text.split(part).length - 1;
 
 describe('a failed run points at the bot author’s code', () => {
-  beforeAll(() => subscribeUploaded('fails_at_line.ts', 'liner'));
+  beforeAll(() => subscribeUploaded('fails_at_line.ts', 'liner'), 120_000);
 
   it('botctl run shows the error once, with frames in the uploaded file and no host frames', async () => {
     for (let attempt = 1; attempt <= 2; attempt++) {
@@ -31,7 +31,7 @@ describe('a failed run points at the bot author’s code', () => {
       expect(r.stdout).not.toMatch(/cache\/bundles|\.mjs|\.cjs|node:internal|src\/runtime|child\.ts/);
       expect(r.stdout).toContain('INFO about to fail');
     }
-  });
+  }, 180_000);
 
   it('botctl logs shows the same, and --json keeps the message and the mapped frames apart', async () => {
     const runs = (await botctl(home, ['runs', '--subscription', 'liner', '--json'])).json as { id: number }[];
@@ -44,11 +44,11 @@ describe('a failed run points at the bot author’s code', () => {
     const json = (await botctl(home, ['logs', String(id), '--json'])).json as { error: string; log_tail: string };
     expect(json.error).toBe('no edge on BTC/USDT');
     expect(json.log_tail).toMatch(/^INFO about to fail\n {4}at giveUp \(bots\/default\/\d+\/v1\/fails_at_line\.ts:16:9\)\n {4}at Object\.execute/);
-  });
+  }, 180_000);
 });
 
 describe('escape sequences from a bot are shown, not interpreted', () => {
-  beforeAll(() => subscribeUploaded('writes_escapes.ts', 'escaper'));
+  beforeAll(() => subscribeUploaded('writes_escapes.ts', 'escaper'), 120_000);
   const raw = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e]/;
 
   it('in botctl run, logs, runs and signals: OSC 52, CSI, C1, bidi and \\r are printed as their escapes', async () => {
@@ -67,7 +67,7 @@ describe('escape sequences from a bot are shown, not interpreted', () => {
       expect(out).toContain('stdout \\u009b31m red \\u202e reversed \\u000d overwritten');
     }
     expect(signals.stdout).toContain('buy\\u001b[2J');
-  });
+  }, 180_000);
 
   it('in --json the same text is JSON-escaped, byte for byte what the bot wrote', async () => {
     const runs = (await botctl(home, ['runs', '--subscription', 'escaper', '--json'])).json as { id: number; error: string }[];
@@ -80,5 +80,5 @@ describe('escape sequences from a bot are shown, not interpreted', () => {
     expect(tail).toContain('stdout \u009b31m red \u202e reversed \r overwritten');
     const signals = (await botctl(home, ['signals', '--json'])).json as { action: string; reason: string }[];
     expect(signals[0]).toMatchObject({ action: 'buy\u001b[2J', reason: 'reason \u001b]52;c;ZWNobyBwd25lZA==\u0007' });
-  });
+  }, 180_000);
 });

@@ -28,7 +28,7 @@ beforeAll(async () => {
   await ok(['subscribe', 'signals-bot', '--name', 'ethereum-signals', '--pair', 'ETH/USDT:USDT', '--schedule', '0 0 1 1 *', '--config', '{"emit":"every_run"}']);
   await ok(['run', 'rules']);
   await ok(['run', 'ethereum-signals']);
-});
+}, 180_000);
 
 const commands = [['templates'], ['runs'], ['signals'], ['orders'], ['subscriptions'], ['bots']];
 // Each command once per terminal setting: `templates` alone starts five sandboxed children.
@@ -48,13 +48,13 @@ describe.skipIf(!hasScript)('on an 80-column terminal', () => {
       expect(widest(output), `${args[0]}:\n${output}`).toBeLessThanOrEqual(80);
       expect(output, args[0]).toContain(escape);
     }
-  });
+  }, 180_000);
 
   it('templates lists each template with its description and its config fields under it', async () => {
     const text = plain((await screen(['templates'])).output);
     expect(text).toMatch(/^binance_futures_rpa_bot {2}1 bot\n {2}Rule-driven automation[^\n]*\n(?: {2}[^\n]*\n)* {2}config {2}timeframe, leverage, capital_management, rules$/m);
     expect(text).toMatch(/^universal_futures_bot {2}0 bots\n(?: {2}.*\n)* {2}config {2}exchange_type, leverage,[^\n]*\n {10}\S/m);
-  });
+  }, 180_000);
 
   it('runs, orders and signals name the subscription beside its id, and colour statuses', async () => {
     const runs = (await screen(['runs'])).output;
@@ -66,7 +66,7 @@ describe.skipIf(!hasScript)('on an 80-column terminal', () => {
     expect(orders).toMatch(/\u001b\[32mclosed\u001b\[39m/);
     expect(orders).toMatch(/\u001b\[36mopen\u001b\[39m/);
     expect(plain((await screen(['signals'])).output)).toMatch(/rules \(1\)/);
-  });
+  }, 180_000);
 
   it('shows no colour with NO_COLOR or FORCE_COLOR=0, and none in --json', async () => {
     for (const extra of [{ NO_COLOR: '1' }, { FORCE_COLOR: '0' }] as Record<string, string>[]) {
@@ -79,14 +79,14 @@ describe.skipIf(!hasScript)('on an 80-column terminal', () => {
     const json = (await screen(['runs', '--json'])).output;
     expect(json).not.toContain('\u001b');
     expect(JSON.parse(json)).toEqual(expect.arrayContaining([expect.objectContaining({ subscription_name: 'rules', subscription_id: 1 })]));
-  });
+  }, 180_000);
 
   it('follows a wider terminal: at 160 columns runs shows the code column too', async () => {
     const wide = plain((await screen(['runs'], {}, 160)).output);
     expect(wide.split('\n')[0]).toMatch(/\bcode$/);
     const narrow = plain((await screen(['runs'])).output);
     expect(narrow.split('\n')[0]).not.toMatch(/\bcode\b/);
-  });
+  }, 180_000);
 });
 
 describe('through a pipe', () => {
@@ -107,7 +107,7 @@ describe('through a pipe', () => {
     const json = (await botctl(home, ['orders', '--json'])).json as unknown[];
     expect(lines).toHaveLength(json.length + 1);
     expect(whole.stdout).toContain('take_profit_market');
-  });
+  }, 180_000);
 
   it('rounds prices and amounts to the market precision (BTC/USDT:USDT: tick 0.1, step 0.001); --json keeps the recorded values', async () => {
     const json = (await botctl(home, ['orders', '--json'])).json as { id: number; price: number | null; amount: number; type: string }[];
@@ -118,5 +118,5 @@ describe('through a pipe', () => {
     expect(row).toContain(` ${(Math.round((market?.price ?? 0) / 0.1) * 0.1).toFixed(1)} `);
     expect(row).toContain(` ${(market?.amount ?? 0).toFixed(3)} `);
     for (const line of text.split('\n').slice(1)) expect(line).not.toMatch(/\d+\.\d{2,}\s+(open|closed|canceled|rejected)/);
-  });
+  }, 180_000);
 });
