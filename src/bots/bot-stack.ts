@@ -2,7 +2,8 @@
 // file they wrote, instead of positions in a cached bundle (`cache/bundles/90b1….mjs:12827`). The child reports
 // the stack it saw; the parent maps each frame through the source map esbuild wrote beside the build
 // (sourceMapPath), and leaves out every frame that is not the bot's: the SDK, the child runtime, zod, Node's
-// internals. The stack is the bot's to write, so only the two builds of this bot are ever looked up.
+// internals (but for the one Node API the bot itself called, which says what failed). The stack is the bot's to
+// write, so only the two builds of this bot are ever looked up.
 import { readFileSync } from 'node:fs';
 import { SourceMap } from 'node:module';
 import { dirname, resolve } from 'node:path';
@@ -24,22 +25,38 @@ export function botFrames(stack: string, bundle: BundledBot, shownAs: string): s
     [botModulePath(bundle), null],
   ]);
   const frames: string[] = [];
+  // The Node API the bot called (`at Object.readFileSync (node:fs:441:20)`, `at new Worker (node:internal/worker…)`,
+  // the frame right above one of the bot's) says what failed, so it stays; Node's frames deeper in, and Node APIs
+  // reached through host code, do not.
+  let nodeApi: string | undefined;
   for (const line of stack.split('\n')) {
+    if (nodeFrame.test(line)) {
+      nodeApi = `    ${line.trim()}`;
+      continue;
+    }
     const match = framePattern.exec(line);
-    if (!match) continue;
-    const [, fn, where = '', lineText = '0', columnText = '0'] = match;
-    const file = where.startsWith('file://') ? safePath(where) : where;
-    if (!file || !builds.has(file)) continue;
-    const map = builds.get(file) ?? loadMap(file);
-    if (!map) continue;
-    builds.set(file, map);
-    const entry = map.findEntry(Number(lineText) - 1, Number(columnText) - 1) as { originalSource?: string; originalLine?: number; originalColumn?: number };
-    if (!entry.originalSource || resolve(dirname(file), entry.originalSource) !== resolve(bundle.sourcePath)) continue;
-    const at = `${shownAs}:${(entry.originalLine ?? 0) + 1}:${(entry.originalColumn ?? 0) + 1}`;
-    frames.push(fn ? `    at ${fn} (${at})` : `    at ${at}`);
-    if (frames.length === maxFrames) break;
+    const mapped = match ? botFrame(match, builds, bundle, shownAs) : undefined;
+    if (mapped) frames.push(...(nodeApi ? [nodeApi] : []), mapped);
+    nodeApi = undefined;
+    if (frames.length >= maxFrames) break;
   }
-  return frames;
+  return frames.slice(0, maxFrames);
+}
+
+const nodeFrame = /^\s*at (?:async )?(?:.+? \()?node:[\w/]+:\d+:\d+\)?\s*$/;
+
+/** `    at fn (shownAs:line:column)` for a frame in one of this bot's builds that maps into its source. */
+function botFrame(match: RegExpExecArray, builds: Map<string, SourceMap | null>, bundle: BundledBot, shownAs: string): string | undefined {
+  const [, fn, where = '', lineText = '0', columnText = '0'] = match;
+  const file = where.startsWith('file://') ? safePath(where) : where;
+  if (!file || !builds.has(file)) return undefined;
+  const map = builds.get(file) ?? loadMap(file);
+  if (!map) return undefined;
+  builds.set(file, map);
+  const entry = map.findEntry(Number(lineText) - 1, Number(columnText) - 1) as { originalSource?: string; originalLine?: number; originalColumn?: number };
+  if (!entry.originalSource || resolve(dirname(file), entry.originalSource) !== resolve(bundle.sourcePath)) return undefined;
+  const at = `${shownAs}:${(entry.originalLine ?? 0) + 1}:${(entry.originalColumn ?? 0) + 1}`;
+  return fn ? `    at ${fn} (${at})` : `    at ${at}`;
 }
 
 function safePath(url: string): string | undefined {
