@@ -3,7 +3,7 @@ import { defaultHeapMb } from '../../daemon/sandbox.js';
 import { sandboxLayers, type SandboxLayers } from '../../sandbox/layers.js';
 import { openObjectStore } from '../../store/open-store.js';
 import type { CommandContext } from '../context.js';
-import { keyValues, paint, success, table } from '../output.js';
+import { keyValues, success, table, type Cell } from '../output.js';
 
 /** The store's consistency, and which walls around bot code are in force on this host. */
 export type DoctorReport = StoreReport & { sandbox: SandboxLayers };
@@ -46,7 +46,7 @@ export function render(r: DoctorReport): string {
 }
 
 function renderLayers(s: SandboxLayers): string {
-  const os = s.os_sandbox.in_force ? s.os_sandbox.detail : paint.red(`NOT IN FORCE: ${s.os_sandbox.reason}; fix: ${s.os_sandbox.fix}`);
+  const os: Cell = s.os_sandbox.in_force ? s.os_sandbox.detail : { text: `NOT IN FORCE: ${s.os_sandbox.reason}; fix: ${s.os_sandbox.fix}`, tone: 'bad' };
   return [
     'Walls around bot code on this host:',
     keyValues([
