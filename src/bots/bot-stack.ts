@@ -30,6 +30,8 @@ export function botFrames(stack: string, bundle: BundledBot, shownAs: string): s
   // reached through host code, do not.
   let nodeApi: string | undefined;
   for (const line of stack.split('\n')) {
+    // A real frame is short; a line the bot made long is no frame, and is not worth a regular expression's time.
+    if (line.length > 2000) continue;
     if (nodeFrame.test(line)) {
       nodeApi = `    ${line.trim()}`;
       continue;
