@@ -167,6 +167,10 @@ export function success(text: string): string {
   return `${paint.green('✓')} ${visible(text, { multiline: true })}`;
 }
 
+export function failure(text: string): string {
+  return `${paint.red('✗')} ${visible(text, { multiline: true })}`;
+}
+
 /** A subscription (or bot) by name with its id beside it: `sma (1)`. */
 export function named(name: string | null | undefined, id: number): string {
   return name ? `${name} (${id})` : String(id);
