@@ -1,7 +1,9 @@
 // botctl's entry point: parses argv, lazy-loads one command handler, prints its result, sets the exit code.
 // Only this file calls process.exit; handlers return data and throw BotctlError.
 import { Command, CommanderError, Option } from 'commander';
+import { databaseError } from '../db/database-error.js';
 import { BotctlError } from '../errors.js';
+import { homePaths } from '../home.js';
 import { createContext, type CommandContext } from './context.js';
 import { printError, printJson } from './output.js';
 
@@ -32,6 +34,9 @@ function handle(load: () => Promise<CommandModule>) {
         if (text) process.stdout.write(`${text}\n`);
       }
       resultExitCode = module.exitCode?.(result) ?? 0;
+    } catch (error) {
+      // SQLite's own message names neither the file nor what to do next.
+      throw databaseError(error, homePaths(context.home).database);
     } finally {
       await context.close();
     }

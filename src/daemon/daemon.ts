@@ -2,6 +2,7 @@
 // schedule every enabled subscription until asked to stop.
 import { maxIdleDays, pruneBundleCache } from '../bots/bundle-cache.js';
 import { openDatabase, type Connection } from '../db/open.js';
+import { databaseErrorText } from '../db/database-error.js';
 import { homePaths } from '../home.js';
 import { stopChildStartBuilds } from './child-start.js';
 import { Dispatcher, defaultConcurrency, type Job } from './dispatcher.js';
@@ -102,6 +103,8 @@ async function run(options: DaemonOptions, log: Logger, lock: DaemonLock, connec
     maxConsecutiveFailures: options.maxConsecutiveFailures ?? defaultMaxConsecutiveFailures,
     log,
     exchangeSessions: observedSessions(broker.sessions, daemonEvents),
+    // A finished run's outcome is kept and retried until the database takes it (disk full): see record-outcome.ts.
+    outcomeRetryMs: Infinity,
     ...(options.heapMb ? { heapMb: options.heapMb } : {}),
   };
   // Assigned below; the dispatcher only calls back into it once runs finish.
@@ -118,8 +121,13 @@ async function run(options: DaemonOptions, log: Logger, lock: DaemonLock, connec
       return report;
     },
     skip(job, reason) {
-      const runId = recordSkipped(sqlite, job.subscriptionId, job.scheduledFor, reason);
-      log.info('run skipped', { run_id: runId ?? null, subscription_id: job.subscriptionId, scheduled_for: job.scheduledFor, status: 'skipped', reason });
+      const fields = { subscription_id: job.subscriptionId, scheduled_for: job.scheduledFor };
+      try {
+        const runId = recordSkipped(sqlite, job.subscriptionId, job.scheduledFor, reason);
+        log.info('run skipped', { ...fields, run_id: runId ?? null, status: 'skipped', reason });
+      } catch (error) {
+        log.error('skipped run could not be recorded', { ...fields, reason, error: databaseErrorText(error, homePaths(options.home).database) });
+      }
     },
   });
 

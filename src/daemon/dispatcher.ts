@@ -6,6 +6,7 @@
 // slot, see runner.ts) if a concurrency slot is free, nothing is queued and the subscription has no run under
 // way; it holds its concurrency slot from then on. Otherwise nothing happens and the slot's `due` dispatches
 // it as usual. `due` for a slot already warmed is the warm run's business and ignored here.
+import { BotctlError } from '../errors.js';
 import type { RunReport } from './runner.js';
 import { errorText, type Logger } from './log.js';
 
@@ -96,7 +97,13 @@ export class Dispatcher {
     void this.#options
       .execute(job, this.#cancel.signal, prewarm)
       .catch((error: unknown) => {
-        this.#options.log.error('run failed inside botd', { subscription_id: job.subscriptionId, scheduled_for: job.scheduledFor, error: errorText(error) });
+        const next = error instanceof BotctlError ? error.hint : undefined;
+        this.#options.log.error('run failed inside botd', {
+          subscription_id: job.subscriptionId,
+          scheduled_for: job.scheduledFor,
+          error: errorText(error),
+          ...(next ? { next } : {}),
+        });
       })
       .finally(() => {
         this.#running--;

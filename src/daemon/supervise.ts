@@ -54,11 +54,17 @@ export async function supervise(s: Supervision): Promise<ChildEnd> {
     return { ...end, spawnError: spawned.spawnError() ?? 'spawn failed' };
   }
   lowerPriority(pid);
-  s.onSpawn(pid);
+  let unrecorded: string | undefined;
+  try {
+    s.onSpawn(pid);
+  } catch (error) {
+    // Its pid could not be stored (disk full): a child botd could not find again after a crash never starts.
+    unrecorded = `botd could not record the child's pid: ${errorText(error)}`;
+  }
   spawned.child.stdout?.on('data', (chunk: Buffer) => s.tail.write(chunk));
   spawned.child.stderr?.on('data', (chunk: Buffer) => s.tail.write(chunk));
   const child = new SupervisedChild(s, end, spawned, pid);
-  await child.startWhenReady();
+  await child.startWhenReady(unrecorded);
   await child.ended();
   return end;
 }
@@ -149,10 +155,10 @@ class SupervisedChild {
   }
 
   /** Waits for begin(), then sends the start message and starts the timeout; or stops a child never started. */
-  async startWhenReady(): Promise<void> {
+  async startWhenReady(refused?: string): Promise<void> {
     let begin: Begin;
     try {
-      begin = await this.s.begin();
+      begin = refused ? { status: 'failed', error: refused } : await this.s.begin();
     } catch (error) {
       begin = { status: 'failed', error: `botd could not start the run: ${errorText(error)}` };
     }
