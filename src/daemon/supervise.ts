@@ -14,6 +14,7 @@ import { sandboxEnv, sandboxNodeArgs } from './sandbox.js';
 import { childCommand, type ChildCommand } from '../sandbox/child-command.js';
 import type { Begin } from './start-message.js';
 import type { ChildEnd } from './verdict.js';
+import { startDeadline } from './deadline.js';
 
 /** Added to botd's own niceness for each bot child. */
 const childNiceness = 5;
@@ -127,7 +128,7 @@ class SupervisedChild {
   readonly #channel: ChildChannel;
   #exited = false;
   #stopping: Promise<void> | undefined;
-  #timer: NodeJS.Timeout | undefined;
+  #cancelDeadline = (): void => {};
 
   constructor(
     private readonly s: Supervision,
@@ -171,11 +172,15 @@ class SupervisedChild {
     }
     this.end.timeoutMs = begin.timeoutMs;
     // The timeout counts from the start message, not from a pre-warmed spawn.
-    this.#timer = setTimeout(() => {
-      if (this.#channel.result) return;
-      this.end.timedOut = true;
-      void this.#stop(true);
-    }, begin.timeoutMs);
+    // A child that reported (or exited) before its deadline is judged by that, however late botd sees it.
+    this.#cancelDeadline = startDeadline(
+      begin.timeoutMs,
+      () => Boolean(this.#channel.result) || this.#exited,
+      () => {
+        this.end.timedOut = true;
+        void this.#stop(true);
+      },
+    );
     if (this.s.cancel?.aborted) this.#onCancel();
     else this.s.cancel?.addEventListener('abort', this.#onCancel, { once: true });
     this.#channel.send(begin.start);
@@ -186,7 +191,7 @@ class SupervisedChild {
   async ended(): Promise<void> {
     const { s, end } = this;
     await this.spawned.exited;
-    clearTimeout(this.#timer);
+    this.#cancelDeadline();
     s.cancel?.removeEventListener('abort', this.#onCancel);
     if (this.#stopping) await this.#stopping;
     // The child is gone; whatever it started (outside the sandbox) must not outlive it.
