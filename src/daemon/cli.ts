@@ -80,6 +80,10 @@ async function start(options: StartOptions): Promise<number> {
   await daemon.stopped;
   process.off('SIGTERM', onSignal);
   process.off('SIGINT', onSignal);
+  if (daemon.fault) {
+    process.stderr.write(`error: botd stopped: ${daemon.fault}\nnext:  restart botd (systemd does, with Restart=on-failure) so that it opens the file that is there now\n`);
+    return 1;
+  }
   return 0;
 }
 

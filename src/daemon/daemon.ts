@@ -2,8 +2,10 @@
 // schedule every enabled subscription until asked to stop.
 import { maxIdleDays, pruneBundleCache } from '../bots/bundle-cache.js';
 import { openDatabase, type Connection } from '../db/open.js';
-import { databaseErrorText } from '../db/database-error.js';
-import { homePaths } from '../home.js';
+import { databaseError, databaseErrorText } from '../db/database-error.js';
+import { assertWritableDatabase, assertWritableHome, damagedDatabase, quickCheck, startupQuickCheckMs } from '../db/health.js';
+import { ensureHome, homePaths } from '../home.js';
+import { watchDatabaseFile } from './database-watch.js';
 import { stopChildStartBuilds } from './child-start.js';
 import { Dispatcher, defaultConcurrency, type Job } from './dispatcher.js';
 import { openBroker } from '../broker/open-broker.js';
@@ -43,6 +45,7 @@ export const defaultStopGraceMs = 10_000;
 const cachePruneEveryMs = 24 * 60 * 60 * 1000;
 /** At stop, how long queued notifications (`botd stopped` among them) get to go out. */
 const notifyGraceMs = 5_000;
+const walCheckpointEveryMs = 60_000;
 
 /**
  * How long before its slot a run's child is spawned (pre-warm, see runner.ts). A burst of due runs spawns
@@ -59,24 +62,37 @@ export interface RunningDaemon {
   hurry(): void;
   readonly stopped: Promise<void>;
   readonly scheduler: Scheduler;
+  /** Why botd stopped on its own (its database file was deleted or replaced): it then exits 1. */
+  readonly fault: string | undefined;
 }
 
 export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon> {
   const log = options.log ?? jsonLogger();
+  const file = homePaths(options.home).database;
+  assertWritableHome(ensureHome(options.home));
   const lock = acquireDaemonLock(options.home);
-  let connection: Connection;
+  let connection: Connection | undefined;
   try {
     connection = await openDatabase(options.home);
-  } catch (error) {
-    lock.release();
-    throw error;
-  }
-  try {
+    assertWritableDatabase(connection.sqlite, file);
+    await checkDatabase(file, log);
     return await run(options, log, lock, connection);
   } catch (error) {
-    await connection.close();
+    await connection?.close();
     lock.release();
-    throw error;
+    throw databaseError(error, file, 'botd cannot use its database');
+  }
+}
+
+// PRAGMA quick_check, bounded in time (health.ts): damage found stops botd before it runs anything.
+async function checkDatabase(file: string, log: Logger): Promise<void> {
+  const started = Date.now();
+  const check = await quickCheck(file, startupQuickCheckMs);
+  if (check.status === 'damaged') throw damagedDatabase(file, check.problems);
+  if (check.status === 'timed_out') {
+    log.warn('database check did not finish in time; botd starts without it', { file, after_ms: check.afterMs, next: 'botctl doctor' });
+  } else {
+    log.info('database checked', { file, quick_check: 'ok', duration_ms: Date.now() - started });
   }
 }
 
@@ -144,6 +160,23 @@ async function run(options: DaemonOptions, log: Logger, lock: DaemonLock, connec
   missed.report();
   const observability = await startObservability({ home: options.home, connection, log, dispatcher, scheduler, concurrency, ...options.observe });
   const pruning = setInterval(pruneCache, cachePruneEveryMs).unref();
+  // journal_size_limit (open.ts) trims the WAL only when a checkpoint has reset it; the automatic one runs
+  // only at 1,000 pages and never completes while readers hold old snapshots. A passive one every minute
+  // keeps it small (the WAL grew to 12 MB and never shrank without it).
+  const checkpoints = setInterval(() => {
+    try {
+      sqlite.pragma('wal_checkpoint(PASSIVE)');
+    } catch (error) {
+      log.warn('WAL checkpoint failed; retrying in a minute', { error: databaseErrorText(error, sqlite.name) });
+    }
+  }, walCheckpointEveryMs).unref();
+  let fault: string | undefined;
+  let stopDaemon: (reason: string) => Promise<void> = async () => {};
+  const unwatch = watchDatabaseFile(sqlite.name, (why) => {
+    fault = why;
+    log.error('database file deleted or replaced: botd stops so that it is restarted on the file that is there now', { reason: why });
+    void stopDaemon('database file deleted or replaced');
+  });
   const memory = process.memoryUsage();
   log.info('botd started', {
     home: options.home,
@@ -160,7 +193,10 @@ async function run(options: DaemonOptions, log: Logger, lock: DaemonLock, connec
   const stopped = new Promise<void>((resolve) => (resolveStopped = resolve));
   let stopping: Promise<void> | undefined;
   const activeScheduler = scheduler;
-  return {
+  const daemon: RunningDaemon = {
+    get fault() {
+      return fault;
+    },
     scheduler: activeScheduler,
     stopped,
     hurry: () => dispatcher.hurry(),
@@ -170,6 +206,8 @@ async function run(options: DaemonOptions, log: Logger, lock: DaemonLock, connec
         log.info('botd stopping', { reason, running: dispatcher.running, queued: dispatcher.queued, grace_ms: stopGraceMs });
         activeScheduler.stop();
         clearInterval(pruning);
+        clearInterval(checkpoints);
+        unwatch();
         try {
           await dispatcher.stop(stopGraceMs);
         } finally {
@@ -188,6 +226,8 @@ async function run(options: DaemonOptions, log: Logger, lock: DaemonLock, connec
       return stopping;
     },
   };
+  stopDaemon = (reason) => daemon.stop(reason);
+  return daemon;
 }
 
 // Runs left `running` by a botd (or `botctl run`) that is gone are `abandoned`; their children, which lead

@@ -13,6 +13,7 @@
 // A warm-up event whose time has already passed when its slot is scheduled fires at once; one whose slot
 // is already due is not fired (the slot is dispatched as usual).
 import type SQLite from 'better-sqlite3';
+import { databaseErrorText } from '../db/database-error.js';
 import { Calendar } from './calendar.js';
 import { errorText, type Logger } from './log.js';
 
@@ -185,7 +186,7 @@ export class Scheduler {
     } catch (error) {
       // A database that cannot be read right now (locked, disk trouble): try again at the next poll.
       this.#dataVersion = -1;
-      this.#options.log.error('schedule reload failed; retrying', { error: errorText(error) });
+      this.#options.log.error('schedule reload failed; retrying', { error: databaseErrorText(error, this.#options.sqlite.name) });
     }
   }
 
