@@ -208,6 +208,18 @@ export function buildProgram(): Command {
     .action(handle(() => import('./commands/doctor.js')));
 
   program
+    .command('backup')
+    .description('write a consistent copy of the database to FILE (safe while botd runs)')
+    .argument('<file>', 'the backup file to create')
+    .action(handle(() => import('./commands/backup.js')));
+
+  program
+    .command('restore')
+    .description('replace the database with a backup made by `botctl backup` (refused while botd runs)')
+    .argument('<file>', 'the backup file')
+    .action(handle(() => import('./commands/restore.js')));
+
+  program
     .command('run')
     .description('execute a subscription once now, in the foreground, through the runner botd uses (exit 1 unless it succeeded)')
     .argument('<sub>', 'subscription id or name')
