@@ -1,13 +1,12 @@
 import { findRun, type RunDetail } from '../../daemon/run-history.js';
-import { invalid, shown } from '../../errors.js';
+import { parseRunId } from '../run-id.js';
 import type { CommandContext } from '../context.js';
 import { paint } from '../output.js';
 
 export async function run(context: CommandContext, [ref]: string[]): Promise<RunDetail> {
-  const text = (ref ?? '').trim();
-  if (!/^\d+$/.test(text)) throw invalid(`Expected RUN to be a run id (a number, see \`botctl runs\`), got ${shown(ref)}.`);
+  const id = parseRunId('RUN', ref);
   const { db } = await context.database();
-  return findRun(db, Number(text));
+  return findRun(db, id);
 }
 
 export function render(run: RunDetail): string {

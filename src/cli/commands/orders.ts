@@ -1,19 +1,20 @@
 import { listOrders, type OrderListing } from '../../broker/trade-history.js';
 import { findSubscription } from '../../subscriptions/find-subscription.js';
 import { invalid, shown } from '../../errors.js';
+import { parseRunId } from '../run-id.js';
 import type { CommandContext } from '../context.js';
 import { table } from '../output.js';
 import { parseLimit } from './runs.js';
 
 export async function run(context: CommandContext, _args: string[], options: { subscription?: string; run?: string; limit?: string }): Promise<OrderListing[]> {
   const limit = parseLimit(options.limit);
-  if (options.run !== undefined && !/^\d+$/.test(options.run.trim())) throw invalid(`Expected \`--run\` to be a run id (a number, see \`botctl runs\`), got ${shown(options.run)}.`);
+  const runId = options.run === undefined ? undefined : parseRunId('`--run`', options.run);
   const { db } = await context.database();
   const subscriptionId = options.subscription === undefined ? undefined : (await findSubscription(db, options.subscription)).id;
   return listOrders(db, {
     limit,
     ...(subscriptionId === undefined ? {} : { subscriptionId }),
-    ...(options.run === undefined ? {} : { runId: Number(options.run) }),
+    ...(runId === undefined ? {} : { runId }),
   });
 }
 
