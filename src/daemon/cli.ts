@@ -5,6 +5,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { BotctlError, invalid } from '../errors.js';
 import { resolveHome } from '../home.js';
 import { parseListenAddress, type ListenAddress } from '../metrics/listen-address.js';
+import { defaultConcurrency } from './dispatcher.js';
 
 function positiveInteger(name: string, min = 1) {
   return (value: string): number => {
@@ -105,7 +106,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
   program
     .command('start')
     .description('run in the foreground until SIGTERM/SIGINT; logs one JSON object per line on stdout')
-    .option('--concurrency <n>', 'executions running at once; more due runs wait their turn', positiveInteger('--concurrency'), 4)
+    .option('--concurrency <n>', `executions running at once; more due runs wait their turn (default: 2 per core, ${defaultConcurrency} here)`, positiveInteger('--concurrency'), defaultConcurrency)
     .option('--stop-grace <ms>', 'on SIGTERM/SIGINT, how long to wait for running bots before stopping them', positiveInteger('--stop-grace', 0), 10_000)
     .option('--kill-grace <ms>', 'after the abort message, and again after SIGTERM, how long a bot gets to exit', positiveInteger('--kill-grace', 0), 3_000)
     .option('--max-failures <n>', 'consecutive failed runs after which a subscription is paused', positiveInteger('--max-failures'), 5)
