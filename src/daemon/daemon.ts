@@ -6,7 +6,11 @@ import { databaseError, databaseErrorText } from '../db/database-error.js';
 import { assertWritableDatabase, assertWritableHome, damagedDatabase, quickCheck, startupQuickCheckMs } from '../db/health.js';
 import { ensureHome, homePaths } from '../home.js';
 import { watchDatabaseFile } from './database-watch.js';
-import { stopChildStartBuilds } from './child-start.js';
+import { bundleBot } from '../bots/bundle.js';
+import { resolveCode } from '../bots/resolve-code.js';
+import type { Bot, Subscription } from '../db/schema.js';
+import { childStart, childStartBuilds, prepareRuntimeSnapshot, stopChildStartBuilds } from './child-start.js';
+import { defaultHeapMb } from './sandbox.js';
 import { Dispatcher, defaultConcurrency, type Job } from './dispatcher.js';
 import { openBroker } from '../broker/open-broker.js';
 import { closeSharedObjectStores } from '../store/shared-stores.js';
@@ -155,6 +159,7 @@ async function run(options: DaemonOptions, log: Logger, lock: DaemonLock, connec
     onWarm: (subscriptionId, slot) => dispatcher.warm({ subscriptionId, scheduledFor: new Date(slot).toISOString() }),
     warmLeadMs: options.warmLeadMs ?? defaultWarmLeadMs,
   });
+  await prepareChildStarts(options, connection, log);
   const missed = missedRunPolicy(connection, dispatcher, log, options.catchUpDeadlineMs ?? maxCatchUpDeadlineMs);
   scheduler.start(missed.apply);
   missed.report();
@@ -228,6 +233,43 @@ async function run(options: DaemonOptions, log: Logger, lock: DaemonLock, connec
   };
   stopDaemon = (reason) => daemon.stop(reason);
   return daemon;
+}
+
+// The runtime snapshot and the module of each scheduled bot, ready before the first slot: on a fresh home the
+// first seconds' children otherwise start from their bundles (30 of 100 runs at 10 due runs/s, dispatch-lag p99
+// 328 ms against < 100 ms warm). Slots that come due meanwhile are not lost: the missed-run policy, applied
+// once this returns, catches them up. Bounded: a build that hangs delays scheduling by at most this long.
+const prepareChildStartsMs = 30_000;
+
+async function prepareChildStarts(options: DaemonOptions, connection: Connection, log: Logger): Promise<void> {
+  const started = Date.now();
+  const cacheDir = homePaths(options.home).bundleCache;
+  const childOptions = { cacheDir, heapMb: options.heapMb ?? defaultHeapMb, log };
+  const snapshot = prepareRuntimeSnapshot(childOptions);
+  // One subscription per bot: its code, bundle and bot module (a bot that cannot be resolved now fails at its run).
+  const rows = connection.sqlite
+    .prepare(`SELECT * FROM subscriptions WHERE id IN (SELECT MIN(id) FROM subscriptions WHERE enabled = 1 GROUP BY bot_id, pinned_version)`)
+    .all() as Subscription[];
+  // Nothing scheduled yet: the build goes on in the background, start-up does not wait for it.
+  if (rows.length === 0) return;
+  const modules = (async () => {
+    for (const subscription of rows) {
+      try {
+        const bot = connection.sqlite.prepare(`SELECT * FROM bots WHERE id = ?`).get(subscription.bot_id) as Bot;
+        const code = await resolveCode(connection.db, options.home, subscription, bot);
+        childStart(await bundleBot(code.sourcePath, cacheDir), childOptions);
+      } catch {
+        // Its run reports why.
+      }
+    }
+    await childStartBuilds();
+  })();
+  const timeout = new Promise<'timeout'>((resolve) => setTimeout(resolve, prepareChildStartsMs, 'timeout').unref());
+  const outcome = await Promise.race([Promise.all([snapshot, modules]).then(([ready]) => ready), timeout]);
+  const fields = { bots: rows.length, duration_ms: Date.now() - started };
+  if (outcome === true) log.info('runtime snapshot ready', fields);
+  else if (outcome === 'timeout') log.warn('runtime snapshot not ready in time: the first runs start from their bundles', fields);
+  // outcome false: child-start.ts has logged why the snapshot could not be built.
 }
 
 // Runs left `running` by a botd (or `botctl run`) that is gone are `abandoned`; their children, which lead
