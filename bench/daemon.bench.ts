@@ -25,7 +25,7 @@ const idleWindowMs = 10_000;
 
 // A no-op bot that reports its own peak RSS as it exits. The baseline does exactly the same, so the hook
 // costs both sides alike. fs is taken with process.getBuiltinModule: the bundler's allow-list is for bot authors.
-const noopBot = (topLevelAwait: boolean) => `import { defineBot } from 'botctl/sdk';
+export const noopBot = (topLevelAwait: boolean) => `import { defineBot } from 'botctl/sdk';
 import { z } from 'zod';
 ${topLevelAwait ? 'await 0;\n' : ''}process.once('exit', () => process.getBuiltinModule('fs').writeSync(2, 'maxrss_kb=' + process.resourceUsage().maxRSS + '\\n'));
 export default defineBot({ name: 'noop', description: 'does nothing', config: z.object({}), async execute() {} });
@@ -54,7 +54,7 @@ export async function run(): Promise<BenchRow[]> {
   }
 }
 
-async function seed(connection: Connection, count: number, schedule: (i: number) => string, template = 'bench_noop'): Promise<number[]> {
+export async function seed(connection: Connection, count: number, schedule: (i: number) => string, template = 'bench_noop'): Promise<number[]> {
   const { sqlite } = connection;
   const bot = sqlite
     .prepare(`INSERT INTO bots (name, developer_id, kind, template, code_path, exchange_type) VALUES (?, 'bench', 'template', ?, ?, 'binanceusdm') RETURNING id`)
@@ -128,14 +128,14 @@ interface Sample {
   rssKb: number;
 }
 
-interface Botd {
+export interface Botd {
   pid: number;
   lines: Record<string, unknown>[];
   stop(): Promise<void>;
   waitFor(msg: string, timeoutMs?: number): Promise<Record<string, unknown>>;
 }
 
-function startBotd(home: string, templates: string, args: string[] = []): Botd {
+export function startBotd(home: string, templates: string, args: string[] = []): Botd {
   const child = spawn(process.execPath, [join(packageRoot, 'bin', 'botd.js'), 'start', '--home', home, ...args], {
     env: { ...process.env, BOTCTL_BOT_FILES: templates },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -267,14 +267,14 @@ function maxRss(text: string): number {
   return Number(match[1]);
 }
 
-function cpuTicks(pid: number): number {
+export function cpuTicks(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // utime and stime are fields 14 and 15 of /proc/PID/stat, i.e. 11 and 12 after the command name.
   return Number(fields[11]) + Number(fields[12]);
 }
 
-function clockTicks(): number {
+export function clockTicks(): number {
   try {
     return Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
   } catch {
@@ -282,19 +282,19 @@ function clockTicks(): number {
   }
 }
 
-function rssKb(pid: number): number {
+export function rssKb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'latin1');
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN);
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const round = (value: number) => Math.round(value * 100) / 100;
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+export const round = (value: number) => Math.round(value * 100) / 100;
 
 function median(values: number[]): number {
   return percentile(values, 0.5);
 }
 
-function percentile(values: number[], p: number): number {
+export function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? Number.NaN;
 }
