@@ -256,7 +256,7 @@ async function prepareChildStarts(options: DaemonOptions, connection: Connection
     for (const subscription of rows) {
       try {
         const bot = connection.sqlite.prepare(`SELECT * FROM bots WHERE id = ?`).get(subscription.bot_id) as Bot;
-        const code = await resolveCode(connection.db, options.home, subscription, bot);
+        const code = await resolveCode(connection.db, options.home, bot, subscription.pinned_version, { sharedStore: true });
         childStart(await bundleBot(code.sourcePath, cacheDir), childOptions);
       } catch {
         // Its run reports why.
