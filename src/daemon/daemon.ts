@@ -155,7 +155,8 @@ async function run(options: DaemonOptions, log: Logger, lock: DaemonLock, connec
     sqlite,
     log,
     ...(options.pollMs ? { pollMs: options.pollMs } : {}),
-    onDue: (subscriptionId, slot) => dispatcher.due({ subscriptionId, scheduledFor: new Date(slot).toISOString() }),
+    onDue: (subscriptionId, slot, next) =>
+      dispatcher.due({ subscriptionId, scheduledFor: new Date(slot).toISOString(), ...(next === null ? {} : { nextSlot: new Date(next).toISOString() }) }),
     onWarm: (subscriptionId, slot) => dispatcher.warm({ subscriptionId, scheduledFor: new Date(slot).toISOString() }),
     warmLeadMs: options.warmLeadMs ?? defaultWarmLeadMs,
   });

@@ -24,6 +24,8 @@ export interface Job {
   /** ISO-8601 slot. */
   scheduledFor: string;
   catchUp?: boolean;
+  /** The subscription's next slot: once it has come, this job is stale and never starts. */
+  nextSlot?: string;
 }
 
 export interface DispatcherOptions {
@@ -139,7 +141,17 @@ export class Dispatcher {
 
   #pump(): void {
     while (!this.#closed && this.#running < this.#options.concurrency && this.#queue.length > 0) {
-      this.#launch(this.#queue.shift() as Job);
+      const job = this.#queue.shift() as Job;
+      if (job.nextSlot !== undefined && Date.now() >= Date.parse(job.nextSlot)) {
+        // Its next slot has come (the scheduler may not have fired it yet, the event loop being busy): this one
+        // is more than a period late and never starts; the fresh slot's due queues it anew.
+        this.#active.delete(job.subscriptionId);
+        this.#backlog.superseded++;
+        this.#reportBacklog();
+        this.#options.skip(job, supersededReason);
+        continue;
+      }
+      this.#launch(job);
     }
   }
 

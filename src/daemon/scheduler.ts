@@ -28,7 +28,7 @@ export interface ScheduledRow {
 export interface SchedulerOptions {
   sqlite: SQLite.Database;
   /** A slot is due. `slot` is its exact scheduled time (ms since epoch). */
-  onDue(subscriptionId: number, slot: number): void;
+  onDue(subscriptionId: number, slot: number, next: number | null): void;
   /** A slot is `warmLeadMs` away (optional): its child may be spawned ahead of time. */
   onWarm?(subscriptionId: number, slot: number): void;
   warmLeadMs?: number;
@@ -223,7 +223,7 @@ export class Scheduler {
       entry.next = next;
       if (next !== null) this.#push(top.id, next, entry.generation);
       try {
-        this.#options.onDue(top.id, slot);
+        this.#options.onDue(top.id, slot, next);
       } catch (error) {
         this.#options.log.error('dispatch failed', { subscription_id: top.id, error: errorText(error) });
       }

@@ -56,4 +56,20 @@ describe('dispatcher under overload', () => {
     expect(warnings).toHaveLength(1);
   });
 
+
+  it('never starts a queued run once its next slot has come, even before that slot is dispatched', async () => {
+    const { dispatcher, started, skipped } = harness(1);
+    const past = new Date(Date.now() - 1_000).toISOString();
+    const future = new Date(Date.now() + 60_000).toISOString();
+    dispatcher.due({ subscriptionId: 1, scheduledFor: minute(0) });
+    dispatcher.due({ subscriptionId: 2, scheduledFor: minute(0), nextSlot: past });
+    dispatcher.due({ subscriptionId: 3, scheduledFor: minute(0), nextSlot: future });
+    started[0]?.finish();
+    await tick();
+    expect(skipped).toEqual([{ job: { subscriptionId: 2, scheduledFor: minute(0), nextSlot: past }, reason: supersededReason }]);
+    expect(started.map((s) => s.job.subscriptionId)).toEqual([1, 3]);
+    // Its fresh slot is queued anew.
+    dispatcher.due({ subscriptionId: 2, scheduledFor: minute(1) });
+    expect(dispatcher.queued).toBe(1);
+  });
 });
