@@ -1,7 +1,9 @@
 // botctl's entry point: parses argv, lazy-loads one command handler, prints its result, sets the exit code.
 // Only this file calls process.exit; handlers return data and throw BotctlError.
 import { Command, CommanderError, Option } from 'commander';
+import { databaseError } from '../db/database-error.js';
 import { BotctlError } from '../errors.js';
+import { homePaths } from '../home.js';
 import { createContext, type CommandContext } from './context.js';
 import { printError, printJson } from './output.js';
 
@@ -32,6 +34,9 @@ function handle(load: () => Promise<CommandModule>) {
         if (text) process.stdout.write(`${text}\n`);
       }
       resultExitCode = module.exitCode?.(result) ?? 0;
+    } catch (error) {
+      // SQLite's own message names neither the file nor what to do next.
+      throw databaseError(error, homePaths(context.home).database);
     } finally {
       await context.close();
     }
@@ -201,6 +206,18 @@ export function buildProgram(): Command {
     .description('compare the object store with the database: orphaned, missing and damaged objects')
     .option('--verify', 'also download every object and check its sha256')
     .action(handle(() => import('./commands/doctor.js')));
+
+  program
+    .command('backup')
+    .description('write a consistent copy of the database to FILE (safe while botd runs)')
+    .argument('<file>', 'the backup file to create')
+    .action(handle(() => import('./commands/backup.js')));
+
+  program
+    .command('restore')
+    .description('replace the database with a backup made by `botctl backup` (refused while botd runs)')
+    .argument('<file>', 'the backup file')
+    .action(handle(() => import('./commands/restore.js')));
 
   program
     .command('run')

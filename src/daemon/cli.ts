@@ -7,6 +7,7 @@ import { resolveHome } from '../home.js';
 import { parseListenAddress, type ListenAddress } from '../metrics/listen-address.js';
 import { colourLevel } from '../text/terminal.js';
 import { logLevels, type LogLevel } from './log.js';
+import { defaultConcurrency } from './dispatcher.js';
 
 function positiveInteger(name: string, min = 1) {
   return (value: string): number => {
@@ -90,6 +91,10 @@ async function start(options: StartOptions): Promise<number> {
   await daemon.stopped;
   process.off('SIGTERM', onSignal);
   process.off('SIGINT', onSignal);
+  if (daemon.fault) {
+    process.stderr.write(`error: botd stopped: ${daemon.fault}\nnext:  restart botd (systemd does, with Restart=on-failure) so that it opens the file that is there now\n`);
+    return 1;
+  }
   return 0;
 }
 
@@ -111,7 +116,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
   program
     .command('start')
     .description('run in the foreground until SIGTERM/SIGINT; logs one readable line per event on a terminal, else one JSON object per line on stdout')
-    .option('--concurrency <n>', 'executions running at once; more due runs wait their turn', positiveInteger('--concurrency'), 4)
+    .option('--concurrency <n>', `executions running at once; more due runs wait their turn (default: 2 per core, ${defaultConcurrency} here)`, positiveInteger('--concurrency'), defaultConcurrency)
     .option('--stop-grace <ms>', 'on SIGTERM/SIGINT, how long to wait for running bots before stopping them', positiveInteger('--stop-grace', 0), 10_000)
     .option('--kill-grace <ms>', 'after the abort message, and again after SIGTERM, how long a bot gets to exit', positiveInteger('--kill-grace', 0), 3_000)
     .option('--max-failures <n>', 'consecutive failed runs after which a subscription is paused', positiveInteger('--max-failures'), 5)

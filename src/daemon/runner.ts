@@ -10,6 +10,8 @@ import { resolveCode } from '../bots/resolve-code.js';
 import { noExchange, type ExchangeSession, type ExchangeSessionFactory } from '../broker/session.js';
 import type { Connection } from '../db/open.js';
 import type { Bot, Subscription } from '../db/schema.js';
+import { databaseError } from '../db/database-error.js';
+import { BotctlError } from '../errors.js';
 import { daemonEvents } from '../events/daemon-events.js';
 import { homePaths } from '../home.js';
 import type { SignalInput } from '../sdk/types.js';
@@ -29,6 +31,7 @@ import { LogTail, defaultLogTailBytes } from './log-tail.js';
 import { errorText, silentLogger, type Logger } from './log.js';
 import { beginAtSlot } from './prewarm.js';
 import { processAlive } from './process-group.js';
+import { defaultOutcomeRetryMs, writeDurably } from './record-outcome.js';
 import { defaultHeapMb } from './sandbox.js';
 import { startMessage, type Begin } from './start-message.js';
 import { supervise } from './supervise.js';
@@ -52,6 +55,8 @@ export interface RunnerOptions {
   log?: Logger;
   /** Recorded in runs.daemon_pid, so a later botd can tell live runs from abandoned ones. */
   ownerPid?: number;
+  /** How long a refused outcome write (disk full) is retried: botd until it commits, `botctl run` briefly. */
+  outcomeRetryMs?: number;
 }
 
 export interface Execution {
@@ -136,7 +141,8 @@ export async function runExecution(options: RunnerOptions, execution: Execution)
       end.result.error.stack = frames.length ? frames.join('\n') : undefined;
     }
     const verdict = judge(end, options.heapMb ?? defaultHeapMb);
-    return record(story, claimed, verdict.status, { ...end, error: verdict.error, session, ...(verdict.state ? { state: verdict.state } : {}) });
+    // Awaited inside the try: the session stays open while a refused outcome write is retried.
+    return await record(story, claimed, verdict.status, { ...end, error: verdict.error, session, ...(verdict.state ? { state: verdict.state } : {}) });
   } finally {
     await session.close?.().catch((error: unknown) => story.log.warn('exchange session did not close', { run_id: claimed.runId, error: errorText(error) }));
   }
@@ -194,12 +200,18 @@ async function resolveBundle(story: Story, subscription: Subscription, bot: Bot)
 
 function claimSlot(story: Story, subscription: Subscription, bot: Bot, bundle: BundledBot | undefined): Claimed | { report: RunReport } {
   const codeSha256 = bundle?.sourceSha256 ?? null;
-  const runId = claimRun(story.options.connection.sqlite, {
-    subscriptionId: subscription.id,
-    scheduledFor: story.execution.scheduledFor,
-    codeSha256,
-    daemonPid: story.ownerPid,
-  });
+  let runId: number | undefined;
+  try {
+    runId = claimRun(story.options.connection.sqlite, {
+      subscriptionId: subscription.id,
+      scheduledFor: story.execution.scheduledFor,
+      codeSha256,
+      daemonPid: story.ownerPid,
+    });
+  } catch (error) {
+    // Not stored, so not started: no child ever runs under a claim the ledger does not hold.
+    throw databaseError(error, databaseFile(story), `Run not started: its claim on slot ${story.execution.scheduledFor} could not be recorded`);
+  }
   if (runId === undefined) {
     story.log.info('run not started', { ...story.base, run_id: null, reason: 'slot already has a run' });
     return { report: report(story, 'not_run', { error: 'slot already has a run' }) };
@@ -289,22 +301,44 @@ interface OutcomeFields {
   session?: ExchangeSession;
 }
 
-/** Writes the outcome (or, if the database refuses it, at least that the run ended), logs it and reports it. */
-function record(story: Story, claimed: Claimed, outcome: FinalStatus, outcomeFields: OutcomeFields): RunReport {
+function databaseFile(story: Story): string {
+  return homePaths(story.options.home).database;
+}
+
+/**
+ * Writes the outcome (or, if the database refuses it, at least that the run ended), logs it and reports it.
+ * A write refused for a while (disk full) is retried (record-outcome.ts); one that never lands throws, and a
+ * row no longer `running` is an error: a run is never reported that the ledger does not hold.
+ */
+async function record(story: Story, claimed: Claimed, outcome: FinalStatus, outcomeFields: OutcomeFields): Promise<RunReport> {
   const { log, base } = story;
   const { runId, codeSha256 } = claimed;
   let status = outcome;
   let fields = outcomeFields;
   let finished;
+  const retry = {
+    log,
+    file: databaseFile(story),
+    retryForMs: story.options.outcomeRetryMs ?? defaultOutcomeRetryMs,
+    cancel: story.execution.cancel,
+    fields: { ...base, run_id: runId, status: outcome },
+  };
   try {
-    finished = writeOutcome(story, claimed, status, fields);
+    finished = await writeDurably(() => writeOutcome(story, claimed, status, fields), retry);
   } catch (error) {
+    if (error instanceof BotctlError) throw error;
     // The full outcome could not be written (a signal the database refuses, say): record at least that the run
     // ended, so no row stays `running`. Its state and signals are not kept; its orders are already written.
     log.error('run outcome could not be written', { ...base, run_id: runId, outcome, outcome_error: fields.error ? firstLine(fields.error) : null, error: errorText(error) });
     status = 'failed';
     fields = { exitCode: fields.exitCode ?? null, signal: fields.signal ?? null, error: `botd could not record the outcome (${outcome}): ${errorText(error)}`, ...(fields.tail ? { tail: fields.tail } : {}) };
-    finished = writeOutcome(story, claimed, status, fields);
+    finished = await writeDurably(() => writeOutcome(story, claimed, status, fields), retry);
+  }
+  if (!finished.written) {
+    // Its row was removed (unsubscribed meanwhile) or recorded by someone else: say so, never report it as done.
+    const reason = `run ${runId} ended ${status}, but its row was no longer running (removed with its subscription, or recorded abandoned by another botd)`;
+    log.error('run outcome not recorded', { ...base, run_id: runId, status, reason });
+    throw new BotctlError('runtime_failure', `The run's outcome was not recorded: ${reason}.`, { hint: 'botctl runs' });
   }
   const durationMs = Date.now() - story.started;
   const line = { ...base, run_id: runId, status, duration_ms: durationMs, code_sha256: codeSha256, ...(fields.error ? { error: firstLine(fields.error) } : {}) };

@@ -5,7 +5,7 @@ import { validateName } from '../bots/names.js';
 import type { Bot, Database, Mode, Subscription } from '../db/schema.js';
 import { BotctlError, conflict, invalid, shown } from '../errors.js';
 import { findKey } from '../secrets/keys.js';
-import { validateRiskConfig } from './risk-config.js';
+import { assertLeverageWithinRisk, validateRiskConfig } from './risk-config.js';
 import { droppedKeys } from './unknown-keys.js';
 import { validatePair } from './validate-pair.js';
 import { validateSchedule } from './validate-schedule.js';
@@ -53,6 +53,7 @@ export async function createSubscription(
   const risk = validateRiskConfig(input.risk);
   const pinned_version = await validatePinnedVersion(db, bot, input.version);
   const config = await validateConfig(db, home, bot, pinned_version, input.config ?? {});
+  assertLeverageWithinRisk(config, risk);
 
   const values = {
     bot_id: bot.id,

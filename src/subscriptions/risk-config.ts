@@ -36,3 +36,17 @@ export function validateRiskConfig(input: unknown): RiskConfig {
   const issues = configIssues(parsed.error.issues, input).map((line) => line.replace(/^(\s*)config\b/, '$1risk'));
   throw invalid(`\`--risk\` does not match the risk limits schema:\n${issues.join('\n')}`);
 }
+
+/**
+ * A bot config whose `leverage` exceeds the subscription's own max_leverage would have every order refused
+ * by the risk guard at run time: refused at subscribe instead, where it can still be fixed.
+ */
+export function assertLeverageWithinRisk(config: unknown, risk: RiskConfig): void {
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) return;
+  const leverage = (config as Record<string, unknown>).leverage;
+  if (typeof leverage !== 'number' || leverage <= risk.max_leverage) return;
+  throw invalid(
+    `Expected \`--config\` leverage to be at most the subscription's max_leverage ${risk.max_leverage}, got ${leverage}: every order would be refused.`,
+    `lower leverage in --config, or raise the limit: --risk '{"max_leverage": ${leverage}}'`,
+  );
+}

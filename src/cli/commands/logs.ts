@@ -1,6 +1,6 @@
 import { findRun, type RunDetail } from '../../daemon/run-history.js';
-import { invalid, shown } from '../../errors.js';
 import { subscriptionLabels } from '../../subscriptions/subscription-labels.js';
+import { parseRunId } from '../run-id.js';
 import type { CommandContext } from '../context.js';
 import { block, duration, errorLine, named, quiet, toned, status, when } from '../output.js';
 import { runErrorView } from '../output/run-error.js';
@@ -8,10 +8,9 @@ import { runErrorView } from '../output/run-error.js';
 export type LogsResult = RunDetail & { subscription_name: string | null };
 
 export async function run(context: CommandContext, [ref]: string[]): Promise<LogsResult> {
-  const text = (ref ?? '').trim();
-  if (!/^\d+$/.test(text)) throw invalid(`Expected RUN to be a run id (a number, see \`botctl runs\`), got ${shown(ref)}.`);
+  const id = parseRunId('RUN', ref);
   const { db } = await context.database();
-  const found = await findRun(db, Number(text));
+  const found = await findRun(db, id);
   const labels = await subscriptionLabels(db, [found.subscription_id]);
   return { ...found, subscription_name: labels.get(found.subscription_id)?.name ?? null };
 }

@@ -2,6 +2,7 @@ import { listOrders, type OrderListing } from '../../broker/trade-history.js';
 import { findSubscription } from '../../subscriptions/find-subscription.js';
 import { subscriptionLabels } from '../../subscriptions/subscription-labels.js';
 import { invalid, shown } from '../../errors.js';
+import { parseRunId } from '../run-id.js';
 import type { CommandContext } from '../context.js';
 import { named, status, table } from '../output.js';
 import { marketPrecision } from '../output/market-precision.js';
@@ -12,13 +13,13 @@ export type OrderRow = OrderListing & { subscription_name: string | null; exchan
 
 export async function run(context: CommandContext, _args: string[], options: { subscription?: string; run?: string; limit?: string }): Promise<OrderRow[]> {
   const limit = parseLimit(options.limit);
-  if (options.run !== undefined && !/^\d+$/.test(options.run.trim())) throw invalid(`Expected \`--run\` to be a run id (a number, see \`botctl runs\`), got ${shown(options.run)}.`);
+  const runId = options.run === undefined ? undefined : parseRunId('`--run`', options.run);
   const { db } = await context.database();
   const subscriptionId = options.subscription === undefined ? undefined : (await findSubscription(db, options.subscription)).id;
   const orders = await listOrders(db, {
     limit,
     ...(subscriptionId === undefined ? {} : { subscriptionId }),
-    ...(options.run === undefined ? {} : { runId: Number(options.run) }),
+    ...(runId === undefined ? {} : { runId }),
   });
   const labels = await subscriptionLabels(db, orders.map((o) => o.subscription_id));
   return orders.map((o) => {

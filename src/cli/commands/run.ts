@@ -3,7 +3,9 @@ import { openBroker } from '../../broker/open-broker.js';
 import { closeSharedObjectStores } from '../../store/shared-stores.js';
 import { findRun, type RunDetail } from '../../daemon/run-history.js';
 import { runExecution } from '../../daemon/runner.js';
+import { databaseError, sqliteCode } from '../../db/database-error.js';
 import { BotctlError, conflict } from '../../errors.js';
+import { homePaths } from '../../home.js';
 import type { CommandContext } from '../context.js';
 import { subscriptionLabels } from '../../subscriptions/subscription-labels.js';
 import { block, type Cell, duration, keyValues, named, quiet, status, when } from '../output.js';
@@ -33,6 +35,7 @@ export async function run(context: CommandContext, [ref]: string[]): Promise<Run
     return { ...(await findRun(connection.db, report.runId)), subscription_name: subscription.name };
   } catch (error) {
     if (error instanceof BotctlError) throw error;
+    if (sqliteCode(error)) throw databaseError(error, homePaths(context.home).database, `Subscription ${subscription.id} could not be run`);
     throw new BotctlError('runtime_failure', `Subscription ${subscription.id} could not be run: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   } finally {
     process.off('SIGINT', stop);
