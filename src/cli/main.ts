@@ -91,7 +91,7 @@ export function buildProgram(): Command {
     .option('--key <name>', 'API key for testnet and live, see `botctl keys`')
     .option('--user <id>', 'user the subscription belongs to', 'default')
     .option('--timezone <tz>', 'IANA time zone the schedule is read in', 'UTC')
-    .option('--name <name>', 'subscription name (default: <bot>.<pair>)')
+    .option('--name <name>', 'subscription name (default: <bot>.<BASE>-<QUOTE>[-<SETTLE>], e.g. btc-trend.BTC-USDT-USDT; commands also accept it as <bot>.<pair>)')
     .option('--version <n>', 'custom bots: pin to this uploaded version (default: follow the newest)')
     .action(handle(() => import('./commands/subscribe.js')));
 
