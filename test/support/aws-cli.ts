@@ -33,6 +33,6 @@ export async function aws(access: S3Access, args: string[], encoding: 'utf8' | '
     stripFinalNewline: false,
     stdin: 'ignore',
     reject: false,
-    timeout: 60_000,
+    timeout: 150_000,
   });
 }
