@@ -7,8 +7,9 @@ import { listTemplateFiles } from './templates.js';
 //   { files: [{code_path, kind, bots, subscriptions, bytes}], totals: {bots, subscriptions, files,
 //     bytes_on_disk, bytes_if_copied, bytes_saved} }
 // bytes_on_disk counts each listed file once. bytes_if_copied is what a copy-per-bot design would hold:
-// the same files (the template library ships either way) plus one copy of its template per template bot.
-// A custom bot's code is its own in both designs, so custom files add the same bytes to both sides.
+// the same files, plus a copy of a template for each bot beyond the first that uses it. Only real sharing
+// saves bytes: a template with one bot saves nothing (its bot could have had the file itself). A custom
+// bot's code is its own in both designs, so custom files add the same bytes to both sides.
 
 export interface UsageRow {
   code_path: string;
@@ -38,7 +39,7 @@ export interface UsageReport {
 
 export async function usageReport(db: Kysely<Database>, templatesDir?: string): Promise<UsageReport> {
   const files = [...(await templateRows(db, templatesDir)), ...(await customRows(db))];
-  const copies = files.filter((f) => f.kind === 'template').reduce((sum, f) => sum + f.bytes * f.bots, 0);
+  const copies = files.filter((f) => f.kind === 'template').reduce((sum, f) => sum + f.bytes * Math.max(f.bots - 1, 0), 0);
   const bytesOnDisk = files.reduce((sum, f) => sum + f.bytes, 0);
   const totals: UsageTotals = {
     bots: files.reduce((sum, f) => sum + f.bots, 0),
