@@ -4,7 +4,7 @@ import { listTemplateFiles } from './templates.js';
 
 // The file-usage report behind `botctl usage`: which code file serves how many bots and subscriptions,
 // and what sharing saves. `--json` prints a UsageReport:
-//   { files: [{code_path, kind, bots, subscriptions, bytes}], totals: {bots, subscriptions, files,
+//   { files: [{code_path, kind, bots, subscriptions, bytes, bundle_bytes?}], totals: {bots, subscriptions, files,
 //     bytes_on_disk, bytes_if_copied, bytes_saved} }
 // bytes_on_disk counts each listed file once. bytes_if_copied is what a copy-per-bot design would hold:
 // the same files, plus a copy of a template for each bot beyond the first that uses it. Only real sharing
@@ -16,8 +16,10 @@ export interface UsageRow {
   kind: BotKind;
   bots: number;
   subscriptions: number;
-  /** Size of the source file on disk (templates), or of a version's source and bundle in the object store (custom). */
+  /** Size of the source: the file on disk (templates), or a version's source in the object store (custom). */
   bytes: number;
+  /** Custom rows: the version's stored bundle, beside its source (templates store none; botd's cache is rebuilt at will). */
+  bundle_bytes?: number;
   /** Custom rows: the bot and which of its versions this row is. */
   bot_id?: number;
   version?: number;
@@ -40,7 +42,8 @@ export interface UsageReport {
 export async function usageReport(db: Kysely<Database>, templatesDir?: string): Promise<UsageReport> {
   const files = [...(await templateRows(db, templatesDir)), ...(await customRows(db))];
   const copies = files.filter((f) => f.kind === 'template').reduce((sum, f) => sum + f.bytes * Math.max(f.bots - 1, 0), 0);
-  const bytesOnDisk = files.reduce((sum, f) => sum + f.bytes, 0);
+  // Everything stored: sources, and custom versions' bundles.
+  const bytesOnDisk = files.reduce((sum, f) => sum + f.bytes + (f.bundle_bytes ?? 0), 0);
   const totals: UsageTotals = {
     bots: files.reduce((sum, f) => sum + f.bots, 0),
     subscriptions: files.reduce((sum, f) => sum + f.subscriptions, 0),
@@ -100,7 +103,8 @@ async function customRows(db: Kysely<Database>): Promise<UsageRow[]> {
     // A version belongs to its one bot; counted once, on the latest version, so totals.bots is the bot count.
     bots: latest.get(v.bot_id) === v.version ? 1 : 0,
     subscriptions: subscriptions.filter((s) => s.bot_id === v.bot_id && (s.pinned_version ?? latest.get(v.bot_id)) === v.version).length,
-    bytes: v.size + v.bundle_size,
+    bytes: v.size,
+    bundle_bytes: v.bundle_size,
     bot_id: v.bot_id,
     version: v.version,
   }));

@@ -151,13 +151,18 @@ describe('botctl upload into S3', () => {
   it('counts custom versions in `usage`: bots, subscriptions and bytes in the store', async () => {
     const usage = ok(await botctl(['usage', '--json'])) as { files: { code_path: string; kind: string; bots: number; subscriptions: number; bytes: number; version?: number }[] };
     const rows = usage.files.filter((f) => f.kind === 'custom');
+    // Source and bundle apart, each as the bucket holds it.
     const sizes = await Promise.all(
-      [1, 2].map(async (v) => (await listBucket(`bots/alice/${first.id}/v${v}/`)).reduce((sum, o) => sum + o.size, 0)),
+      [1, 2].map(async (v) => {
+        const objects = await listBucket(`bots/alice/${first.id}/v${v}/`);
+        return { source: objects.find((o) => o.key.endsWith('.ts'))?.size, bundle: objects.find((o) => o.key.endsWith('/bundle.mjs'))?.size };
+      }),
     );
     expect(rows).toEqual([
-      { code_path: first.code_path, kind: 'custom', bots: 0, subscriptions: 0, bytes: sizes[0], bot_id: first.id, version: 1 },
-      { code_path: `bots/alice/${first.id}/v2/counter_bot_v2.ts`, kind: 'custom', bots: 1, subscriptions: 1, bytes: sizes[1], bot_id: first.id, version: 2 },
+      { code_path: first.code_path, kind: 'custom', bots: 0, subscriptions: 0, bytes: sizes[0]?.source, bundle_bytes: sizes[0]?.bundle, bot_id: first.id, version: 1 },
+      { code_path: `bots/alice/${first.id}/v2/counter_bot_v2.ts`, kind: 'custom', bots: 1, subscriptions: 1, bytes: sizes[1]?.source, bundle_bytes: sizes[1]?.bundle, bot_id: first.id, version: 2 },
     ]);
+    expect(rows[0]?.bytes).toBe(readFileSync(fixture('counter_bot.ts')).byteLength);
   });
 
   it('refuses bad files with exit 2 and a precise message', async () => {
