@@ -44,7 +44,8 @@ export function buildProgram(): Command {
     .description('Register trading bots and their subscriptions; botd runs them on schedule.')
     .addOption(new Option('--home <dir>', 'home folder (database, keys, caches)').env('BOTCTL_HOME'))
     .option('--json', 'machine-readable output on stdout')
-    .option('-V, --version', 'print the version ({"version": …} with --json)')
+    // Not a commander option: `subscribe --version N` is the subscription's; main() answers a leading --version.
+    .addHelpText('after', '\n`botctl --version` (or -V) prints the version, {"version": …} with --json.')
     .showHelpAfterError('(run `botctl --help` for usage)')
     .exitOverride();
 
