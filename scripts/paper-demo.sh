@@ -6,6 +6,10 @@
 #   npm run demo            (home: .botctl-demo/, recreated each time; BOTCTL_HOME=DIR to choose another)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# `npm install` has just built dist/ (prepare): build again only when a source is newer than the build.
+if [ ! -e dist/bin/botctl.js ] || [ -n "$(find src bot_files scripts migrations -name '*.ts' -newer dist/bin/botctl.js -print -quit)" ]; then
+  npm run build
+fi
 if [ -z "${BOTCTL_HOME:-}" ]; then
   export BOTCTL_HOME="$PWD/.botctl-demo"
   rm -rf "$BOTCTL_HOME"

@@ -21,6 +21,7 @@ import { OrderLedger } from './order-ledger.js';
 import { ohlcvRequest } from './ohlcv-request.js';
 import { parseOrder, type OrderRequest } from './order-request.js';
 import { checkLeverage, checkOrder, checkSymbol, riskLimits, valuationPrice, type Holding, type RiskLimits } from './risk-guard.js';
+import { hintedMarketData, withOfflineHint } from './offline-hint.js';
 import { marketDataSource, recordedDataDir, type MarketDataSource } from './settings.js';
 
 export interface BrokerOptions {
@@ -52,7 +53,7 @@ export function createBroker(options: BrokerOptions): Broker {
     if (subscription.mode === 'paper') {
       const data = source === 'recorded'
         ? recordedMarketData({ dir: options.recordedDir ?? recordedDataDir(), exchange: bot.exchange_type, now })
-        : exchangeMarketData(await clients.get({ exchange: bot.exchange_type, endpoints: 'live', keyName: null }));
+        : hintedMarketData(exchangeMarketData(await withOfflineHint(clients.get({ exchange: bot.exchange_type, endpoints: 'live', keyName: null }))));
       const paperConfig = riskConfigSchema.parse(JSON.parse(subscription.risk_config || '{}')).paper;
       const account = (await loadPaperAccount(options.db, subscription.id)) ??
         newPaperAccount(paperConfig?.starting_balance ?? { [settlementCurrency(subscription.trading_pair)]: 10_000 }, now());

@@ -28,7 +28,12 @@ export function readJsonOption(flag: string, raw: string | undefined, cwd = proc
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
-    throw invalid(`Expected \`${flag}\` to be JSON or @FILE${source}: ${error instanceof Error ? error.message : String(error)}`);
+    // `--config config.json`: a file name where JSON was expected. Say how to pass the file.
+    const looksLikeFile = !raw.startsWith('@') && /^[\w./~-]+\.json$/i.test(raw.trim());
+    throw invalid(
+      `Expected \`${flag}\` to be JSON or @FILE${source}: ${error instanceof Error ? error.message : String(error)}` +
+        (looksLikeFile ? `. To read the file, write \`${flag} @${raw.trim()}\`.` : ''),
+    );
   }
 }
 

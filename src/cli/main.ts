@@ -6,6 +6,7 @@ import { BotctlError } from '../errors.js';
 import { homePaths } from '../home.js';
 import { createContext, type CommandContext } from './context.js';
 import { printError, printJson } from './output.js';
+import { packageVersion } from '../package-version.js';
 
 export interface CommandModule {
   run(context: CommandContext, args: string[], options: Record<string, unknown>): Promise<unknown>;
@@ -48,6 +49,8 @@ export function buildProgram(): Command {
     .description('Register trading bots and their subscriptions; botd runs them on schedule.')
     .addOption(new Option('--home <dir>', 'home folder (database, keys, caches)').env('BOTCTL_HOME'))
     .option('--json', 'machine-readable output on stdout')
+    // Not a commander option: `subscribe --version N` is the subscription's; main() answers a leading --version.
+    .addHelpText('after', '\n`botctl --version` (or -V) prints the version, {"version": …} with --json.')
     .showHelpAfterError('(run `botctl --help` for usage)')
     .exitOverride();
 
@@ -96,7 +99,7 @@ export function buildProgram(): Command {
     .option('--key <name>', 'API key for testnet and live, see `botctl keys`')
     .option('--user <id>', 'user the subscription belongs to', 'default')
     .option('--timezone <tz>', 'IANA time zone the schedule is read in', 'UTC')
-    .option('--name <name>', 'subscription name (default: <bot>.<pair>)')
+    .option('--name <name>', 'subscription name (default: <bot>.<BASE>-<QUOTE>[-<SETTLE>], e.g. btc-trend.BTC-USDT-USDT; commands also accept it as <bot>.<pair>)')
     .option('--version <n>', 'custom bots: pin to this uploaded version (default: follow the newest)')
     .action(handle(() => import('./commands/subscribe.js')));
 
@@ -253,11 +256,30 @@ export function buildProgram(): Command {
     .argument('<run>', 'run id, see `botctl runs`')
     .action(handle(() => import('./commands/logs.js')));
 
-  return program;
+  return finishHelp(program);
+}
+
+// Every subcommand's errors point at its own --help, and its help marks the options it cannot do without
+// (commander lists them like any other).
+function finishHelp(command: Command, path = ''): Command {
+  for (const sub of command.commands) {
+    const name = `${path}${sub.name()}`;
+    sub.showHelpAfterError(`(run \`botctl ${name} --help\` for usage)`);
+    for (const option of sub.options) if (option.mandatory) option.description = `(required) ${option.description}`;
+    finishHelp(sub, `${name} `);
+  }
+  return command;
 }
 
 export async function main(argv = process.argv): Promise<number> {
   const program = buildProgram();
+  // `botctl --version` (or `-V`), before any subcommand: the version in package.json.
+  const first = argv.slice(2).filter((a) => a !== '--json')[0];
+  if (first === '--version' || first === '-V') {
+    const { version } = packageVersion();
+    process.stdout.write(argv.includes('--json') ? `${JSON.stringify({ version })}\n` : `${version}\n`);
+    return 0;
+  }
   try {
     await program.parseAsync(argv);
     return resultExitCode;

@@ -2,6 +2,7 @@
 // prints a systemd unit. Only this file decides exit codes.
 import { userInfo } from 'node:os';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { packageVersion } from '../package-version.js';
 import { BotctlError, invalid } from '../errors.js';
 import { resolveHome } from '../home.js';
 import { parseListenAddress, type ListenAddress } from '../metrics/listen-address.js';
@@ -110,6 +111,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
   const program = new Command('botd')
     .description('Runs botctl subscriptions on their schedules, one sandboxed Node child per execution.')
     .addOption(new Option('--home <dir>', 'home folder (database, keys, caches)').env('BOTCTL_HOME'))
+    .version(packageVersion().version, '-V, --version', 'print the version')
     .showHelpAfterError('(run `botd --help` for usage)')
     .exitOverride();
 

@@ -217,7 +217,11 @@ export class Scheduler {
       if (next !== null && next <= now) {
         // Behind by more than one slot (the process was suspended, or the event loop blocked): fire only
         // the latest due slot, never a burst.
-        slot = calendar.latestAtOrBefore(now) ?? slot;
+        const latest = calendar.latestAtOrBefore(now) ?? slot;
+        this.#options.log.warn('behind schedule: only the latest due slot runs', {
+          subscription_id: top.id, from: new Date(top.at).toISOString(), to: new Date(latest).toISOString(),
+        });
+        slot = latest;
         next = calendar.next(Math.max(slot, now));
       }
       entry.next = next;

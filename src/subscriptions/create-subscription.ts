@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { isUniqueViolation } from '../bots/create-template-bot.js';
 import { findBot } from '../bots/find-bot.js';
 import { validateName } from '../bots/names.js';
+import { defaultSubscriptionName } from './subscription-name.js';
 import type { Bot, Database, Mode, Subscription } from '../db/schema.js';
 import { BotctlError, conflict, invalid, shown } from '../errors.js';
 import { findKey } from '../secrets/keys.js';
@@ -79,7 +80,7 @@ export async function createSubscription(
     }
   }
   // Unnamed: <bot>.<BASE>-<QUOTE>[-<SETTLE>], with -2, -3, … when taken. The unique index settles races.
-  const base = `${bot.name}.${trading_pair.replace(/[/:]/g, '-')}`.slice(0, 60).replace(/[^A-Za-z0-9_.-]/g, '_');
+  const base = defaultSubscriptionName(bot.name, trading_pair);
   for (let n = 1; n < 1000; n++) {
     const candidate = n === 1 ? base : `${base}-${n}`;
     try {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { configIssues } from '../runtime/config-issues.js';
 import { invalid } from '../errors.js';
+import { nearMatches } from '../near-matches.js';
 
 // The limits the daemon's broker enforces on every exchange call a subscription's bot makes (see
 // architecture.md §2). Stored, with defaults applied, in subscriptions.risk_config. Unknown keys are
@@ -34,7 +35,15 @@ export function validateRiskConfig(input: unknown): RiskConfig {
   if (parsed.success) return parsed.data;
   // configIssues names paths from 'config'; here the root is the --risk document.
   const issues = configIssues(parsed.error.issues, input).map((line) => line.replace(/^(\s*)config\b/, '$1risk'));
-  throw invalid(`\`--risk\` does not match the risk limits schema:\n${issues.join('\n')}`);
+  // A misspelt key: say which keys there are, at the level where it was written.
+  const known = parsed.error.issues.flatMap((issue) => {
+    if (issue.code !== 'unrecognized_keys') return [];
+    const where = issue.path.length ? `risk.${issue.path.join('.')}` : 'risk';
+    const shape = issue.path[0] === 'paper' ? riskConfigSchema.shape.paper.unwrap().shape : riskConfigSchema.shape;
+    const near = issue.keys.flatMap((key) => nearMatches(key, Object.keys(shape), 1).map((n) => `did you mean "${n}" for "${key}"?`));
+    return [`  valid keys in ${where}: ${Object.keys(shape).join(', ')}${near.length ? ` (${near.join('; ')})` : ''}`];
+  });
+  throw invalid(`\`--risk\` does not match the risk limits schema:\n${[...issues, ...known].join('\n')}`);
 }
 
 /**
