@@ -236,6 +236,30 @@ export function buildProgram(): Command {
     .argument('<run>', 'run id, see `botctl runs`')
     .action(handle(() => import('./commands/logs.js')));
 
+  const data = program.command('data').description('the candle store in the home: fetch, import and list market data');
+  data
+    .command('fetch')
+    .description("download candles through the exchange's public API (paginated, rate-limited, resumable)")
+    .requiredOption('--exchange <id>', 'ccxt exchange id, e.g. binance or binanceusdm')
+    .requiredOption('--pair <symbol>', 'ccxt unified symbol, e.g. BTC/USDT')
+    .requiredOption('--timeframe <tf>', 'candle timeframe, e.g. 1m, 15m, 1h')
+    .requiredOption('--since <date>', 'first candle, e.g. 2024-01-01 (UTC)')
+    .option('--until <date>', 'end of the period (exclusive; default now)')
+    .action(handle(() => import('./commands/data-fetch.js')));
+  data
+    .command('list')
+    .description('stored series: pair, timeframe, first and last candle, count and gaps')
+    .action(handle(() => import('./commands/data-list.js')));
+  data
+    .command('import')
+    .description('load recorded-candle JSON or a CSV (time,open,high,low,close,volume) into the store')
+    .argument('<file>', 'the file')
+    .option('--exchange <id>', 'for a CSV: the exchange it is from')
+    .option('--pair <symbol>', 'for a CSV: the pair, e.g. BTC/USDT')
+    .option('--timeframe <tf>', 'for a CSV: the timeframe (default: read from the times)')
+    .option('--since <date>', "for JSON rows without times: the first candle's open time")
+    .action(handle(() => import('./commands/data-import.js')));
+
   return program;
 }
 
