@@ -260,6 +260,30 @@ export function buildProgram(): Command {
     .option('--since <date>', "for JSON rows without times: the first candle's open time")
     .action(handle(() => import('./commands/data-import.js')));
 
+  program
+    .command('backtest')
+    .description("replay a bot over a period on stored candles: its own code in one sandboxed child, through the risk guard and paper fills; `backtest show ID` prints a stored one")
+    .argument('<bot>', 'bot id, name or developer/name (or `show`)')
+    .argument('[id]', 'with `show`: the backtest id')
+    .option('--pair <symbol>', 'ccxt unified symbol, e.g. BTC/USDT')
+    .option('--from <date>', 'start of the period, e.g. 2021-02-19 (UTC)')
+    .option('--to <date>', 'end of the period (exclusive)')
+    .option('--every <tf>', "a slot at every TF boundary (default: the config's timeframe, else the candles')")
+    .option('--schedule <cron>', 'slots from a cron schedule, as a subscription fires')
+    .option('--config <json|@file>', "the bot's config, validated by its schema")
+    .option('--risk <json|@file>', 'risk limits, as for subscribe')
+    .option('--balance <amount>', 'starting balance, e.g. 10000USDT')
+    .option('--fee <pct>', 'fee per fill in percent of notional, e.g. 0.1 (default: the market taker fee)')
+    .option('--slippage <pct>', 'slippage of market and triggered fills in percent, e.g. 0.05 (default 0.05)')
+    .option('--version <n>', 'custom bots: the uploaded version (default: the newest)')
+    .option('--fail-fast', 'stop at the first slot whose execution throws')
+    .action(handle(() => import('./commands/backtest.js')));
+
+  program
+    .command('backtests')
+    .description('stored backtests, to compare configs side by side')
+    .action(handle(() => import('./commands/backtests.js')));
+
   return program;
 }
 
