@@ -30,8 +30,8 @@ export interface BacktestReport {
   log_tail: string[];
   signals: number;
   state: Record<string, unknown>;
-  /** Child wall time and slots per second, for comparing runs on one machine. */
-  timing: { wall_ms: number; slots_per_second: number };
+  /** Wall time (child start to result) and the child's own time over the slots, for comparing runs on one machine. */
+  timing: { wall_ms: number; loop_ms: number; slots_per_second: number };
 }
 
 /** At most `max` points, evenly picked, always keeping the first and the last. */

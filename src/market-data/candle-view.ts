@@ -22,53 +22,75 @@ function closedAt(series: CandleSeries, i: number, now: number): boolean {
 export function ohlcvAt(series: CandleSeries, timeframe: string, since: number | undefined, limit: number, now: number): OHLCV[] {
   const span = timeframeMs(timeframe);
   if (span % series.spanMs !== 0) throw new RangeError(`${timeframe} is not a multiple of the stored ${series.timeframe} candles`);
-  const top = lastVisible(series, now);
-  if (limit <= 0 || top < 0) return [];
-  if (since === undefined) {
-    // Backwards from now: the latest `limit` candles that exist, gaps skipped, as the exchange answers.
-    let start = top;
-    let groups = 0;
-    let group = NaN;
-    for (let i = top; i >= 0; i--) {
-      const g = Math.floor((series.time[i] ?? 0) / span);
-      if (g !== group) {
-        if (groups === limit) break;
-        groups++;
-        group = g;
-      }
-      start = i;
-    }
-    return aggregate(series, start, top, span, limit, now);
+  if (limit <= 0 || lastVisible(series, now) < 0) return [];
+  const whole = aggregated(series, span);
+  // The candle of `timeframe` forming at `now`, from the base candles that had opened by then.
+  const formingStart = Math.floor(now / span) * span;
+  const forming = formingCandle(series, formingStart, now);
+  // Whole candles: those that ended by now (whole.time + span <= now), i.e. that opened before formingStart.
+  const end = firstAtOrAfter(whole, formingStart);
+  let begin: number;
+  if (since === undefined) begin = Math.max(0, end - (forming ? limit - 1 : limit));
+  else begin = firstAtOrAfter(whole, Math.ceil(since / span) * span);
+  const rows: OHLCV[] = [];
+  for (let i = begin; i < end && rows.length < limit; i++) {
+    rows.push([whole.time[i] ?? 0, whole.open[i] ?? 0, whole.high[i] ?? 0, whole.low[i] ?? 0, whole.close[i] ?? 0, whole.volume[i] ?? 0]);
   }
-  const start = firstAtOrAfter(series, Math.ceil(since / span) * span);
-  return aggregate(series, start, top, span, limit, now);
+  if (forming && rows.length < limit && (since === undefined || forming[0] >= Math.ceil(since / span) * span)) rows.push(forming);
+  return rows;
 }
 
-function aggregate(series: CandleSeries, from: number, to: number, span: number, limit: number, now: number): OHLCV[] {
-  const rows: OHLCV[] = [];
+function formingCandle(series: CandleSeries, start: number, now: number): [number, number, number, number, number, number] | undefined {
+  const top = lastVisible(series, now);
   let row: [number, number, number, number, number, number] | undefined;
-  for (let i = from; i <= to; i++) {
-    const time = series.time[i] ?? 0;
+  for (let i = firstAtOrAfter(series, start); i <= top; i++) {
     const open = series.open[i] ?? 0;
-    const whole = closedAt(series, i, now);
-    const high = whole ? (series.high[i] ?? 0) : open;
-    const low = whole ? (series.low[i] ?? 0) : open;
-    const close = whole ? (series.close[i] ?? 0) : open;
-    const volume = whole ? (series.volume[i] ?? 0) : 0;
-    const start = Math.floor(time / span) * span;
-    if (row && row[0] === start) {
+    const full = closedAt(series, i, now);
+    const high = full ? (series.high[i] ?? 0) : open;
+    const low = full ? (series.low[i] ?? 0) : open;
+    const close = full ? (series.close[i] ?? 0) : open;
+    const volume = full ? (series.volume[i] ?? 0) : 0;
+    if (!row) row = [start, open, high, low, close, volume];
+    else {
       row[2] = Math.max(row[2], high);
       row[3] = Math.min(row[3], low);
       row[4] = close;
       row[5] += volume;
-      continue;
     }
-    if (rows.length === limit) break;
-    row = [start, open, high, low, close, volume];
-    rows.push(row);
   }
-  return rows;
+  return row;
 }
+
+// Candles of a larger timeframe from the base candles, each group as if whole (only read for groups that ended):
+// built once per series and timeframe, so a slot's fetchOHLCV reads rows instead of adding up thousands of them.
+const aggregates = new WeakMap<CandleSeries, Map<number, CandleSeries>>();
+
+function aggregated(series: CandleSeries, span: number): CandleSeries {
+  if (span === series.spanMs) return series;
+  let bySpan = aggregates.get(series);
+  if (!bySpan) aggregates.set(series, (bySpan = new Map()));
+  let out = bySpan.get(span);
+  if (out) return out;
+  const groups: number[][] = [];
+  let row: number[] | undefined;
+  for (let i = 0; i < series.length; i++) {
+    const start = Math.floor((series.time[i] ?? 0) / span) * span;
+    if (row && row[0] === start) {
+      row[2] = Math.max(row[2]!, series.high[i] ?? 0);
+      row[3] = Math.min(row[3]!, series.low[i] ?? 0);
+      row[4] = series.close[i] ?? 0;
+      row[5]! += series.volume[i] ?? 0;
+    } else {
+      row = [start, series.open[i] ?? 0, series.high[i] ?? 0, series.low[i] ?? 0, series.close[i] ?? 0, series.volume[i] ?? 0];
+      groups.push(row);
+    }
+  }
+  out = { timeframe: `${span}ms`, spanMs: span, length: groups.length, time: col(groups, 0), open: col(groups, 1), high: col(groups, 2), low: col(groups, 3), close: col(groups, 4), volume: col(groups, 5) };
+  bySpan.set(span, out);
+  return out;
+}
+
+const col = (rows: number[][], j: number) => Float64Array.from(rows, (r) => r[j] ?? 0);
 
 /** The last traded price known at `now`: the forming candle's open, else the last close (undefined before the data). */
 export function lastPriceAt(series: CandleSeries, now: number): number | undefined {

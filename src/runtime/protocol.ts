@@ -129,6 +129,8 @@ export interface BacktestResult {
   state: Record<string, unknown>;
   done: number;
   failed: number;
+  /** Real time the slots took in the child, ms (its performance.now(), which the simulated clock leaves alone). */
+  loopMs: number;
   /** Slots not run because the one before ran past them in simulated time (botd records those `skipped`). */
   skipped: number[];
   logTail: string[];
