@@ -45,9 +45,11 @@ export interface Broker {
 export function createBroker(options: BrokerOptions): Broker {
   const clients = options.clients ?? new ExchangeClients(clientOptionsFromEnv());
   const source = options.marketData ?? marketDataSource(options.home);
-  const now = options.now ?? Date.now;
+  const clockNow = options.now ?? Date.now;
   const factory: ExchangeSessionFactory = async (run) => {
     const { subscription, bot } = run;
+    // A run with a simulated time (parity tests) is priced at it; its mode is paper (runner.ts).
+    const now = run.clock === undefined ? clockNow : () => run.clock!;
     const limits = riskLimits(subscription.trading_pair, subscription.risk_config, subscription.execution_config);
     const ledger = new OrderLedger(options.sqlite, run.runId, subscription.id);
     if (subscription.mode === 'paper') {

@@ -13,6 +13,7 @@ import { configIssues } from './config-issues.js';
 import { channelFd, encodeMessage, LineDecoder } from './message-channel.js';
 import { runBacktest } from './backtest-loop.js';
 import { backtestArg } from './protocol.js';
+import { installSimClock, type SimClock } from './sim-clock.js';
 
 export function runChild(bot: unknown): void {
   if (!isDefinedBot(bot)) {
@@ -75,6 +76,8 @@ export function execute(bot: DefinedBot, channel: Duplex): void {
   const abort = new AbortController();
   const pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
   let nextCallId = 1;
+  /** Set when the start message carries a simulated time. */
+  let clock: SimClock | undefined;
   const decoder = new LineDecoder();
   // botd went away or closed the channel: there is no one left to report to.
   channel.on('error', () => {});
@@ -102,6 +105,7 @@ export function execute(bot: DefinedBot, channel: Duplex): void {
     const call = pending.get(reply.id);
     if (!call) return;
     pending.delete(reply.id);
+    clock?.busy(-1);
     if (reply.ok) call.resolve(reply.value);
     // Typed: the bot can test `instanceof RiskRejected`, `InsufficientFunds`, … from 'botctl/sdk'.
     else call.reject(exchangeErrorFrom(reply.error));
@@ -112,6 +116,7 @@ export function execute(bot: DefinedBot, channel: Duplex): void {
     const id = nextCallId++;
     return new Promise((resolve, reject) => {
       pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+      clock?.busy(1);
       send({ type: 'exchange-call', id, method, args: trimTrailingUndefined(args) });
     });
   }
@@ -123,6 +128,7 @@ export function execute(bot: DefinedBot, channel: Duplex): void {
       return finish({ type: 'result', ok: false, kind: 'config', error: { name: 'ConfigError', message } });
     }
     const state = new Map(Object.entries(start.state));
+    if (typeof start.clock === 'number') clock = installSimClock(start.clock);
     const ctx = botContext(start, parsed.data, state, call, send, abort.signal);
     try {
       await bot.execute(ctx);

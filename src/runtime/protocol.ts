@@ -16,6 +16,8 @@ export interface StartMessage {
   config: unknown;
   /** The state the last successful run left. */
   state: Record<string, unknown>;
+  /** Simulated time of the run (paper mode, parity tests): the child's clock starts there (runtime/sim-clock.ts). */
+  clock?: number;
 }
 
 /** Parent asks the bot to stop (timeout or shutdown): ctx.abortSignal fires. */
