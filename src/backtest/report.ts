@@ -31,7 +31,7 @@ export interface BacktestReport {
   signals: number;
   state: Record<string, unknown>;
   /** Wall time (child start to result) and the child's own time over the slots, for comparing runs on one machine. */
-  timing: { wall_ms: number; loop_ms: number; slots_per_second: number };
+  timing: { wall_ms: number; loop_ms: number; slots_per_second: number; child_peak_rss_mb: number };
 }
 
 /** At most `max` points, evenly picked, always keeping the first and the last. */

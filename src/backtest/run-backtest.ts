@@ -128,7 +128,7 @@ export async function runBacktest(home: string, connection: Connection, o: Backt
       equity: thinPoints(curve.map((p, i) => ({ time: p.time, price: p.price, equity: p.equity, drawdown_pct: Number((dd[i] ?? 0).toFixed(4)) }))),
       sparkline: sparkline(curve.map((p) => p.equity)),
       chart, log_tail: result.logTail, signals: result.signals.length, state: result.state,
-      timing: { wall_ms: wallMs, loop_ms: Math.round(result.loopMs), slots_per_second: Math.round((result.done / Math.max(1, result.loopMs)) * 1000) },
+      timing: { wall_ms: wallMs, loop_ms: Math.round(result.loopMs), slots_per_second: Math.round((result.done / Math.max(1, result.loopMs)) * 1000), child_peak_rss_mb: Math.round(result.maxRssKb / 1024) },
     };
     const title = `${bot.name} on ${o.pair} (${priced.label}), ${new Date(o.from).toISOString().slice(0, 16)} → ${new Date(o.to).toISOString().slice(0, 16)}: ${metrics.totalReturnPct.toFixed(2)} % (buy and hold ${metrics.buyAndHoldReturnPct.toFixed(2)} %)`;
     return { report, svg: equityChartSvg(title, curve, dd, trades) };

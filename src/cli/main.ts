@@ -277,6 +277,9 @@ export function buildProgram(): Command {
     .option('--slippage <pct>', 'slippage of market and triggered fills in percent, e.g. 0.05 (default 0.05)')
     .option('--version <n>', 'custom bots: the uploaded version (default: the newest)')
     .option('--fail-fast', 'stop at the first slot whose execution throws')
+    .option('--sweep <spec>', "grid of config values, e.g. 'fast=5..15:2,slow=20..60:10', run across all cores")
+    .option('--holdout <pct>', 'with --sweep: the last part of the period kept out of sample (default 30%)')
+    .option('--metric <name>', 'with --sweep: rank by sharpe, sortino, return, profit_factor, win_rate or drawdown (default sharpe)')
     .action(handle(() => import('./commands/backtest.js')));
 
   program

@@ -62,7 +62,7 @@ export function runBacktest(bot: DefinedBot, channel: Duplex): void {
   };
 
   async function loop(start: BacktestStart): Promise<void> {
-    const result: BacktestResult = { type: 'backtest-result', ok: true, state: {}, done: 0, failed: 0, loopMs: 0, skipped: [], logTail: [], signals: [] };
+    const result: BacktestResult = { type: 'backtest-result', ok: true, state: {}, done: 0, failed: 0, loopMs: 0, maxRssKb: 0, skipped: [], logTail: [], signals: [] };
     const began = performance.now();
     const parsed = bot.config.safeParse(start.config ?? {}, { jitless: true });
     if (!parsed.success) {
@@ -113,7 +113,7 @@ export function runBacktest(bot: DefinedBot, channel: Duplex): void {
       result.done = i + 1;
       if (result.done % progressEvery === 0) send({ type: 'progress', done: result.done });
     }
-    finish({ ...result, state: Object.fromEntries(state), logTail, loopMs: performance.now() - began });
+    finish({ ...result, state: Object.fromEntries(state), logTail, loopMs: performance.now() - began, maxRssKb: process.resourceUsage().maxRSS });
   }
 
   function finish(result: BacktestResult): void {

@@ -133,6 +133,8 @@ export interface BacktestResult {
   failed: number;
   /** Real time the slots took in the child, ms (its performance.now(), which the simulated clock leaves alone). */
   loopMs: number;
+  /** The child's peak resident set size, KiB (getrusage). */
+  maxRssKb: number;
   /** Slots not run because the one before ran past them in simulated time (botd records those `skipped`). */
   skipped: number[];
   logTail: string[];

@@ -98,6 +98,23 @@ describe.skipIf(!haveRealCandles)('botctl backtest on real BTC/USDT 1m candles',
     expect((await botctl(home, ['backtests'])).stdout).toContain('simple_sma_bot');
   });
 
+  it('sweeps a grid across the cores, ranks it in sample and runs the best out of sample', async () => {
+    const result = await botctl(home, ['backtest', 'simple_sma_bot', '--pair', 'BTC/USDT', '--from', '2021-02-19T06:00', '--to', '2021-02-23',
+      '--config', '{"timeframe":"15m"}', '--sweep', 'fast=5..13:8,slow=13..30:17', '--holdout', '25%', '--metric', 'return', '--json']);
+    expect(result.exitCode, result.stderr).toBe(0);
+    const sweep = result.json as { grid: number; metric: string; best: { config: Record<string, number>; inSample: { totalReturnPct: number }; outOfSample: { totalReturnPct: number } | null }[]; rejected: { config: Record<string, number>; error: string }[]; inSample: { to: number }; outOfSample: { from: number } };
+    expect(sweep.grid).toBe(4);
+    // fast=13, slow=13 breaks the bot's own rule (fast < slow): rejected by its schema, not run.
+    expect(sweep.rejected.map((r) => r.config)).toEqual([{ timeframe: '15m', fast: 13, slow: 13 }]);
+    expect(sweep.rejected[0]!.error).toContain('fast must be shorter than slow');
+    expect(sweep.best).toHaveLength(3);
+    const returns = sweep.best.map((b) => b.inSample.totalReturnPct);
+    expect(returns).toEqual([...returns].sort((a, b) => b - a));
+    expect(sweep.best.every((b) => b.outOfSample !== null)).toBe(true);
+    expect(sweep.outOfSample.from).toBe(sweep.inSample.to);
+    expect(sweep.inSample.to).toBe(Date.parse('2021-02-19T06:00Z') + 0.75 * (Date.parse('2021-02-23T00:00Z') - Date.parse('2021-02-19T06:00Z')));
+  });
+
   it('refuses bad input with exit 2, storing nothing', async () => {
     const before = ((await botctl(home, ['backtests', '--json'])).json as unknown[]).length;
     const cases: [string[], RegExp][] = [

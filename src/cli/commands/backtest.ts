@@ -1,4 +1,5 @@
 import type { BacktestReport } from '../../backtest/report.js';
+import type { SweepResult } from '../../backtest/sweep.js';
 import { invalid } from '../../errors.js';
 import { validateRiskConfig } from '../../subscriptions/risk-config.js';
 import type { CommandContext } from '../context.js';
@@ -8,20 +9,26 @@ import { isoMinute, parseTime } from '../parse-time.js';
 import { progressBar } from '../progress.js';
 
 // `botctl backtest BOT …` runs one; `botctl backtest show ID` prints a stored one.
-export async function run(context: CommandContext, [ref, id]: string[], options: Record<string, unknown>): Promise<BacktestReport> {
+export async function run(context: CommandContext, [ref, id]: string[], options: Record<string, unknown>): Promise<BacktestReport | SweepResult> {
   if (ref === 'show') {
     const { loadReport } = await import('../../backtest/report-store.js');
     return loadReport(context.home, id ?? '');
   }
   const parsed = backtestOptions(ref ?? '', options);
+  const sweep = typeof options['sweep'] === 'string' ? await import('../../backtest/sweep.js') : undefined;
+  const axes = sweep?.parseSweep(options['sweep'] as string);
+  const holdout = sweep?.parseHoldout(options['holdout'] as string | undefined);
+  const metric = sweep?.sweepMetric(options['metric'] as string | undefined);
   const connection = await context.database();
   const { runBacktest } = await import('../../backtest/run-backtest.js');
-  const bar = progressBar(`backtest ${ref}`);
+  const bar = progressBar(sweep ? `sweep ${ref}` : `backtest ${ref}`);
   const cancel = new AbortController();
   const stop = () => cancel.abort();
   process.once('SIGINT', stop);
   try {
-    return await runBacktest(context.home, connection, { ...parsed, onProgress: (done, total) => bar.update(done, total), cancel: cancel.signal });
+    const onProgress = (done: number, total: number) => bar.update(done, total);
+    if (sweep && axes && metric !== undefined && holdout !== undefined) return await sweep.runSweep(context.home, connection, { ...parsed, onProgress, cancel: cancel.signal }, axes, holdout, metric);
+    return await runBacktest(context.home, connection, { ...parsed, onProgress, cancel: cancel.signal });
   } finally {
     process.off('SIGINT', stop);
     bar.stop();
@@ -70,7 +77,9 @@ function positiveInt(flag: string, value: string): number {
 const pct = (x: number | null) => (x === null ? '—' : `${x.toFixed(2)} %`);
 const num = (x: number | null, digits = 2) => (x === null ? '—' : x.toFixed(digits));
 
-export function render(r: BacktestReport): string {
+export function render(result: BacktestReport | SweepResult): string {
+  if ('grid' in result) return renderSweep(result);
+  const r = result;
   const m = r.metrics;
   const days = (ms: number) => `${(ms / 86_400_000).toFixed(1)} days`;
   const colour = (x: number) => (x >= 0 ? paint.green(pct(x)) : paint.red(pct(x)));
@@ -93,4 +102,19 @@ export function render(r: BacktestReport): string {
     : '';
   const failures = r.failures.length ? `\n\n${paint.red('failed slots')}\n${r.failures.slice(0, 10).map((f) => `  ${isoMinute(f.time)}  ${f.error.split('\n')[0]}`).join('\n')}` : '';
   return `${head}${trades}${failures}`;
+}
+
+function renderSweep(s: SweepResult): string {
+  const head = keyValues([
+    ['grid', `${s.grid} configs on ${s.cores} cores, ranked by ${s.metric}`],
+    ['in sample', `${isoMinute(s.inSample.from)} .. ${isoMinute(s.inSample.to)}`],
+    ['out of sample', s.outOfSample ? `${isoMinute(s.outOfSample.from)} .. ${isoMinute(s.outOfSample.to)}` : 'none (--holdout 0)'],
+    ['rejected', s.rejected.length ? `${s.rejected.length} (${s.rejected[0]?.error?.split('\n')[0] ?? ''})` : 'none'],
+  ]);
+  const rows = s.best.map((r) => [
+    JSON.stringify(r.config), pct(r.inSample?.totalReturnPct ?? null), num(r.inSample?.sharpe ?? null), pct(r.inSample?.maxDrawdownPct ?? null), r.inSample?.trades ?? 0,
+    pct(r.outOfSample?.totalReturnPct ?? null), num(r.outOfSample?.sharpe ?? null), pct(r.outOfSample?.maxDrawdownPct ?? null),
+  ]);
+  const warnings = s.warnings.map((w) => `${paint.yellow('warning:')} ${w}`).join('\n');
+  return `${head}\n\n${table(['config', 'return', 'sharpe', 'max dd', 'trades', 'OOS return', 'OOS sharpe', 'OOS max dd'], rows)}${warnings ? `\n${warnings}` : ''}`;
 }
