@@ -139,10 +139,22 @@ async function sendCandles(channel: Socket, series: CandleSeries): Promise<void>
         type: 'backtest-candles', timeframe: series.timeframe, count: series.length, column, offset,
         data: Buffer.from(values.buffer, values.byteOffset, values.byteLength).toString('base64'),
       };
-      if (!channel.write(encodeMessage(message))) await new Promise<void>((resolve, reject) => {
-        channel.once('drain', resolve);
-        channel.once('close', () => reject(new Error('the child closed its channel')));
-      });
+      if (!channel.write(encodeMessage(message))) await drained(channel);
     }
   }
+}
+
+function drained(channel: Socket): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onDrain = () => {
+      channel.off('close', onClose);
+      resolve();
+    };
+    const onClose = () => {
+      channel.off('drain', onDrain);
+      reject(new Error('the child closed its channel'));
+    };
+    channel.once('drain', onDrain);
+    channel.once('close', onClose);
+  });
 }
