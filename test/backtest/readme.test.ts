@@ -27,7 +27,7 @@ describe('README: Backtest a strategy', () => {
     expect(result.exitCode, `${result.stdout}\n${result.stderr}`).toBe(0);
     expect(result.stdout).toMatch(/imported\s+2000 candles/);
     expect(result.stdout).toMatch(/return\s+-?\d+\.\d+ %\s+\(buy and hold/);
-    expect(result.stdout).toMatch(/grid\s+24 configs/);
+    expect(result.stdout).toMatch(/grid\s+30 configs/);
     expect(result.stdout).toContain('opened ');
     expect(result.stdout).toContain('Subscribed sma to BTC/USDT in paper mode');
   });
