@@ -53,9 +53,7 @@ interface Line {
 }
 
 function scaleOf(values: number[][]): (v: number, index: number) => number {
-  const all = values.flat().filter(Number.isFinite);
-  const lo = Math.min(...all);
-  const hi = Math.max(...all);
+  const [lo, hi] = extent(values.flat());
   const span = hi - lo || Math.abs(hi) || 1;
   return (v, index) => top + index * (paneHeight + gap) + paneHeight - ((v - lo) / span) * paneHeight;
 }
@@ -63,9 +61,7 @@ function scaleOf(values: number[][]): (v: number, index: number) => number {
 function pane(index: number, label: string, lines: Line[], x: (t: number) => number): string {
   const y = scaleOf(lines.map((l) => l.points.map((p) => p.value)));
   const y0 = top + index * (paneHeight + gap);
-  const all = lines.flatMap((l) => l.points.map((p) => p.value));
-  const lo = Math.min(...all);
-  const hi = Math.max(...all);
+  const [lo, hi] = extent(lines.flatMap((l) => l.points.map((p) => p.value)));
   const paths = lines.map((line) => {
     const d = thin(line.points, x).map((p, i) => `${i ? 'L' : 'M'}${x(p.time).toFixed(1)},${y(p.value, index).toFixed(1)}`).join('');
     const area = line.fill && line.points.length ? `${d}L${x(line.points[line.points.length - 1]!.time).toFixed(1)},${y(Math.max(lo, Math.min(hi, 0)), index).toFixed(1)}L${x(line.points[0]!.time).toFixed(1)},${y(Math.max(lo, Math.min(hi, 0)), index).toFixed(1)}Z` : '';
@@ -119,4 +115,16 @@ function format(v: number): string {
 
 function escape(text: string): string {
   return text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] ?? c);
+}
+
+// A loop, not Math.min(...values): a year of 1m slots is more arguments than a call may take.
+function extent(values: number[]): [number, number] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of values) {
+    if (!Number.isFinite(v)) continue;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  return Number.isFinite(lo) ? [lo, hi] : [0, 1];
 }
