@@ -112,6 +112,7 @@ export async function runBacktest(home: string, connection: Connection, o: Backt
   const fees = book.fills.reduce((sum, f) => sum + f.fee, 0);
   const metrics = metricsOf(curve, trades, book.orders.length, fees);
   const dd = drawdown(curve).series;
+  const filled = new Map(book.fills.map((f) => [f.orderId, f]));
   const build = (id: number, chart: string): { report: BacktestReport; svg: string } => {
     const report: BacktestReport = {
       id, created_at: new Date().toISOString(),
@@ -122,7 +123,11 @@ export async function runBacktest(home: string, connection: Connection, o: Backt
       slots: { every: every ?? null, schedule: o.schedule ?? null, count, run: result.done - result.skipped.length, failed: result.failed, skipped: result.skipped.length },
       config: o.config, risk: o.risk, starting_balance: startingBalance, fee_rate: feeRate ?? market.taker ?? null, slippage_bps: slippageBps,
       metrics, trades,
-      orders: book.orders.map((r) => ({ time: r.time, slot: r.slot, side: r.side, type: r.type, amount: r.amount, price: r.price, status: r.status, client_order_id: r.client_order_id })),
+      // A resting order filled later shows as filled at its fill price, as the orders table of a run does.
+      orders: book.orders.map((r) => {
+        const fill = r.status === 'open' && r.exchange_order_id !== null ? filled.get(r.exchange_order_id) : undefined;
+        return { time: r.time, slot: r.slot, side: r.side, type: r.type, amount: r.amount, price: fill ? fill.price : r.price, status: fill ? 'closed' : r.status, client_order_id: r.client_order_id };
+      }),
       failures,
       final: { balances: { ...book.account.balances }, positions: { ...book.account.positions }, open_orders: book.account.orders.length },
       equity: thinPoints(curve.map((p, i) => ({ time: p.time, price: p.price, equity: p.equity, drawdown_pct: Number((dd[i] ?? 0).toFixed(4)) }))),

@@ -61,7 +61,7 @@ describe.skipIf(!haveRealCandles)('a backtest and paper runs of the same bot ove
   it('a resting limit order: filled between slots from the same candle in both', async () => {
     process.env['BOTCTL_BOT_FILES'] = fixtureTemplates;
     const { report, runOrders, balances, openOrders, state } = await compare('buy_once', { amount: 0.01 }, '2021-02-19T10:00Z', 2 * 60_000, 10);
-    expect(runOrders.map((o) => [o.type, o.side, o.status])).toEqual([['market', 'buy', 'closed'], ['limit', 'sell', 'open']]);
+    expect(runOrders.map((o) => [o.type, o.side, o.status])).toEqual([['market', 'buy', 'closed'], ['limit', 'sell', 'closed']]);
     // The runs saw the limit sell fill (their last balances read 0 BTC), as the backtest did, at the same slot.
     const seen = state['balances'] as number[];
     expect(seen.at(-1)).toBe(0);
