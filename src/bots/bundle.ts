@@ -269,11 +269,12 @@ function formatMessage(message: Message, displayName: string): string {
 
 let identity: string | undefined;
 
-// Changes whenever the embedded runtime or SDK changes, so stale bundles are never reused.
+// Changes whenever the embedded runtime (with the candle view it carries, src/market-data) or SDK changes, so stale
+// bundles are never reused.
 export function runtimeIdentity(): string {
   if (identity === undefined) {
     const pkg = readFileSync(join(packageRoot, 'package.json'));
-    const parts = ['src/runtime', 'src/sdk'].flatMap((folder) => {
+    const parts = ['src/runtime', 'src/sdk', 'src/market-data'].flatMap((folder) => {
       const dir = dirname(ownModule(`${folder}/index`));
       // Recursive: the SDK has subfolders (src/sdk/strategy/) whose changes must also retire old bundles.
       return (readdirSync(dir, { recursive: true }) as string[])

@@ -256,6 +256,57 @@ export function buildProgram(): Command {
     .argument('<run>', 'run id, see `botctl runs`')
     .action(handle(() => import('./commands/logs.js')));
 
+  const data = program.command('data').description('the candle store in the home: fetch, import and list market data');
+  data
+    .command('fetch')
+    .description("download candles through the exchange's public API (paginated, rate-limited, resumable)")
+    .requiredOption('--exchange <id>', 'ccxt exchange id, e.g. binance or binanceusdm')
+    .requiredOption('--pair <symbol>', 'ccxt unified symbol, e.g. BTC/USDT')
+    .requiredOption('--timeframe <tf>', 'candle timeframe, e.g. 1m, 15m, 1h')
+    .requiredOption('--since <date>', 'first candle, e.g. 2024-01-01 (UTC)')
+    .option('--until <date>', 'end of the period (exclusive; default now)')
+    .action(handle(() => import('./commands/data-fetch.js')));
+  data
+    .command('list')
+    .description('stored series: pair, timeframe, first and last candle, count and gaps')
+    .action(handle(() => import('./commands/data-list.js')));
+  data
+    .command('import')
+    .description('load recorded-candle JSON or a CSV (time,open,high,low,close,volume) into the store')
+    .argument('<file>', 'the file')
+    .option('--exchange <id>', 'for a CSV: the exchange it is from')
+    .option('--pair <symbol>', 'for a CSV: the pair, e.g. BTC/USDT')
+    .option('--timeframe <tf>', 'for a CSV: the timeframe (default: read from the times)')
+    .option('--since <date>', "for JSON rows without times: the first candle's open time")
+    .action(handle(() => import('./commands/data-import.js')));
+
+  program
+    .command('backtest')
+    .description("replay a bot over a period on stored candles: its own code in one sandboxed child, through the risk guard and paper fills; `backtest show ID` prints a stored one")
+    .argument('<bot>', 'bot id, name or developer/name (or `show`)')
+    .argument('[id]', 'with `show`: the backtest id')
+    .option('--pair <symbol>', 'ccxt unified symbol, e.g. BTC/USDT')
+    .option('--from <date>', 'start of the period, e.g. 2021-02-19 (UTC)')
+    .option('--to <date>', 'end of the period (exclusive)')
+    .option('--every <tf>', "a slot at every TF boundary (default: the config's timeframe, else the candles')")
+    .option('--schedule <cron>', 'slots from a cron schedule, as a subscription fires')
+    .option('--config <json|@file>', "the bot's config, validated by its schema")
+    .option('--risk <json|@file>', 'risk limits, as for subscribe')
+    .option('--balance <amount>', 'starting balance, e.g. 10000USDT')
+    .option('--fee <pct>', 'fee per fill in percent of notional, e.g. 0.1 (default: the market taker fee)')
+    .option('--slippage <pct>', 'slippage of market and triggered fills in percent, e.g. 0.05 (default 0.05)')
+    .option('--version <n>', 'custom bots: the uploaded version (default: the newest)')
+    .option('--fail-fast', 'stop at the first slot whose execution throws')
+    .option('--sweep <spec>', "grid of config values, e.g. 'fast=5..15:2,slow=20..60:10', run across all cores")
+    .option('--holdout <pct>', 'with --sweep: the last part of the period kept out of sample (default 30%)')
+    .option('--metric <name>', 'with --sweep: rank by sharpe, sortino, return, profit_factor, win_rate or drawdown (default sharpe)')
+    .action(handle(() => import('./commands/backtest.js')));
+
+  program
+    .command('backtests')
+    .description('stored backtests, to compare configs side by side')
+    .action(handle(() => import('./commands/backtests.js')));
+
   return finishHelp(program);
 }
 

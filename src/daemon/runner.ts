@@ -69,6 +69,11 @@ export interface Execution {
   cancel?: AbortSignal;
   /** A catch-up run after downtime (logged as such). */
   catchUp?: boolean;
+  /**
+   * Simulated time of this run (ms): the child's clock (Date.now(), timers) and the paper venue's prices read it
+   * instead of the machine's. Paper mode only; the parity tests run a subscription slot by slot over recorded data.
+   */
+  clock?: number;
   /** Called when the child has been spawned: dispatch-lag measurement and tests. */
   onSpawn?(pid: number): void;
   /**
@@ -131,7 +136,8 @@ export async function runExecution(options: RunnerOptions, execution: Execution)
   let current = claimed.subscription;
   const begin = startWhen(story, claimed, (now) => (current = now));
   if ('status' in begin) return record(story, claimed, begin.status, { error: begin.error });
-  const session = lazySession(() => (options.exchangeSessions ?? noExchange)({ runId: claimed.runId, subscription: current, bot: claimed.bot }));
+  const clock = simulatedClock(execution, current);
+  const session = lazySession(() => (options.exchangeSessions ?? noExchange)({ runId: claimed.runId, subscription: current, bot: claimed.bot, ...clock }));
   try {
     const end = await superviseChild(story, claimed, code.bundle, begin.begin, session);
     if (end.notStarted?.forget && !end.spawnError) return forget(story, claimed, end.notStarted.error);
@@ -223,7 +229,7 @@ function claimSlot(story: Story, subscription: Subscription, bot: Bot, bundle: B
 function startWhen(story: Story, claimed: Claimed, reread: (now: Subscription) => void): { begin: () => Promise<Begin> } | Exclude<Begin, { start: unknown }> {
   const { sqlite } = story.options.connection;
   const { scheduledFor, prewarm } = story.execution;
-  const build = (subscription: Subscription) => startMessage(sqlite, { runId: claimed.runId, scheduledFor, bot: claimed.bot, subscription });
+  const build = (subscription: Subscription) => startMessage(sqlite, { runId: claimed.runId, scheduledFor, bot: claimed.bot, subscription, ...simulatedClock(story.execution, subscription) });
   if (prewarm) {
     const check = {
       scheduledFor,
@@ -366,4 +372,9 @@ function writeOutcome(story: Story, claimed: Claimed, status: FinalStatus, field
 
 function firstLine(text: string): string {
   return text.split('\n', 1)[0] ?? '';
+}
+
+/** A simulated time for a paper run (Execution.clock), as the start message and the broker session take it. */
+function simulatedClock(execution: Execution, subscription: Subscription): { clock?: number } {
+  return execution.clock !== undefined && subscription.mode === 'paper' ? { clock: execution.clock } : {};
 }
