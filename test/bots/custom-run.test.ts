@@ -196,7 +196,9 @@ describe('the sandbox around custom code', () => {
     const r = await attempt('reads_env.ts');
     expect(r.status).toBe('succeeded');
     const env = JSON.parse(/ENV (\{.*\})/.exec(r.log_tail ?? '')?.[1] ?? 'null') as Record<string, string>;
-    expect(Object.keys(env).sort()).toEqual(['LANG', 'NODE_ENV', 'TZ']);
+    // bwrap sets PWD (to /, its working directory inside the sandbox) whatever it is given.
+    expect(Object.keys(env).filter((name) => name !== 'PWD').sort()).toEqual(['LANG', 'NODE_ENV', 'TZ']);
+    expect(env.PWD ?? '/').toBe('/');
     for (const value of [...Object.values(secrets), server.accessKeyId, temp.home]) expect(r.log_tail).not.toContain(value);
   });
 

@@ -4,7 +4,7 @@ import { invalid } from '../../errors.js';
 import { validateRiskConfig } from '../../subscriptions/risk-config.js';
 import type { CommandContext } from '../context.js';
 import { readJsonOption } from '../json-option.js';
-import { keyValues, paint, table } from '../output.js';
+import { keyValues, line, table, toned } from '../output.js';
 import { isoMinute, parseTime } from '../parse-time.js';
 import { progressBar } from '../progress.js';
 
@@ -82,13 +82,12 @@ export function render(result: BacktestReport | SweepResult): string {
   const r = result;
   const m = r.metrics;
   const days = (ms: number) => `${(ms / 86_400_000).toFixed(1)} days`;
-  const colour = (x: number) => (x >= 0 ? paint.green(pct(x)) : paint.red(pct(x)));
   const head = keyValues([
     ['backtest', r.id],
     ['bot', `${r.bot.name}${r.bot.version ? ` v${r.bot.version}` : ''} (${r.bot.code_sha256.slice(0, 12)})`],
     ['pair', `${r.pair} on ${r.data.series}${r.data.gaps.length ? `, ${r.data.gaps.length} gaps in the data` : ''}`],
-    ['period', `${isoMinute(r.from)} .. ${isoMinute(r.to)}, ${r.slots.run} slots ${r.slots.schedule ? `(${r.slots.schedule})` : `every ${r.slots.every}`}${r.slots.failed ? paint.red(`, ${r.slots.failed} failed`) : ''}${r.slots.skipped ? `, ${r.slots.skipped} skipped` : ''}`],
-    ['return', `${colour(m.totalReturnPct)}  (buy and hold ${pct(m.buyAndHoldReturnPct)})  ${num(m.startEquity)} → ${num(m.endEquity)}`],
+    ['period', `${isoMinute(r.from)} .. ${isoMinute(r.to)}, ${r.slots.run} slots ${r.slots.schedule ? `(${r.slots.schedule})` : `every ${r.slots.every}`}${r.slots.failed ? `, ${r.slots.failed} failed` : ''}${r.slots.skipped ? `, ${r.slots.skipped} skipped` : ''}`],
+    ['return', { text: `${pct(m.totalReturnPct)}  (buy and hold ${pct(m.buyAndHoldReturnPct)})  ${num(m.startEquity)} → ${num(m.endEquity)}`, tone: m.totalReturnPct >= 0 ? 'good' : 'bad' }],
     ['max drawdown', `${pct(m.maxDrawdownPct)} over ${days(m.maxDrawdownDurationMs)}`],
     ['sharpe / sortino', `${num(m.sharpe)} / ${num(m.sortino)}`],
     ['trades', `${m.trades}, win rate ${pct(m.winRatePct)}, profit factor ${num(m.profitFactor)}`],
@@ -100,7 +99,7 @@ export function render(result: BacktestReport | SweepResult): string {
   const trades = r.trades.length
     ? `\n\n${table(['entry', 'exit', 'side', 'entry price', 'exit price', 'amount', 'fees', 'P&L'], r.trades.slice(-20).map((t) => [isoMinute(t.entryTime), t.exitTime === null ? 'open' : isoMinute(t.exitTime), t.side, num(t.entryPrice), num(t.exitPrice), t.amount, num(t.fees), num(t.pnl)]))}${r.trades.length > 20 ? `\n(last 20 of ${r.trades.length} trades; --json has them all)` : ''}`
     : '';
-  const failures = r.failures.length ? `\n\n${paint.red('failed slots')}\n${r.failures.slice(0, 10).map((f) => `  ${isoMinute(f.time)}  ${f.error.split('\n')[0]}`).join('\n')}` : '';
+  const failures = r.failures.length ? `\n\n${toned({ text: 'failed slots', tone: 'bad' })}\n${r.failures.slice(0, 10).map((f) => `  ${isoMinute(f.time)}  ${line(f.error.split('\n')[0] ?? '')}`).join('\n')}` : '';
   return `${head}${trades}${failures}`;
 }
 
@@ -115,6 +114,6 @@ function renderSweep(s: SweepResult): string {
     JSON.stringify(r.config), pct(r.inSample?.totalReturnPct ?? null), num(r.inSample?.sharpe ?? null), pct(r.inSample?.maxDrawdownPct ?? null), r.inSample?.trades ?? 0,
     pct(r.outOfSample?.totalReturnPct ?? null), num(r.outOfSample?.sharpe ?? null), pct(r.outOfSample?.maxDrawdownPct ?? null),
   ]);
-  const warnings = s.warnings.map((w) => `${paint.yellow('warning:')} ${w}`).join('\n');
+  const warnings = s.warnings.map((w) => `${toned({ text: 'warning:', tone: 'warn' })} ${line(w)}`).join('\n');
   return `${head}\n\n${table(['config', 'return', 'sharpe', 'max dd', 'trades', 'OOS return', 'OOS sharpe', 'OOS max dd'], rows)}${warnings ? `\n${warnings}` : ''}`;
 }
