@@ -5,8 +5,7 @@ export type ErrorCode =
   | 'not_found'
   | 'conflict'
   | 'runtime_failure'
-  | 'store_failure'
-  | 'exchange_failure';
+  | 'store_failure';
 
 export class BotctlError extends Error {
   readonly code: ErrorCode;

@@ -365,7 +365,7 @@ export class BrokerSession implements ExchangeSession {
     delete params['intent'];
     const request = parseOrder(args, params);
     const intent = named ?? `#${++this.unnamed}`;
-    const id = clientOrderId({ subscriptionId: this.run.subscription.id, scheduledFor: String(this.run.runId), intent });
+    const id = clientOrderId({ subscriptionId: this.run.subscription.id, runId: this.run.runId, intent });
     // The same intent twice in a run is one order: a retried call gets the first call's answer.
     const existing = this.intents.get(id);
     if (existing) return existing;

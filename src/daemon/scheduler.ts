@@ -82,11 +82,6 @@ export class Scheduler {
     return this.#entries.size;
   }
 
-  /** The next slot scheduled for a subscription (ms), if any: for tests and status output. */
-  nextSlot(subscriptionId: number): number | null {
-    return this.#entries.get(subscriptionId)?.next ?? null;
-  }
-
   /**
    * Loads every enabled subscription and starts the timers. `initial` sees each subscription of that first
    * load with its calendar, while it is at hand: botd applies its missed-run policy there.
