@@ -7,6 +7,7 @@
 import type { Duplex } from 'node:stream';
 import { isDefinedBot, type DefinedBot } from '../sdk/define-bot.js';
 import { exchangeErrorFrom } from '../sdk/errors.js';
+import { exchangeMethods } from '../sdk/exchange-methods.js';
 import type { BotContext, BotExchange, SignalInput } from '../sdk/types.js';
 import type { BotError, ChildMessage, ExchangeReply, ParentMessage, StartMessage } from './protocol.js';
 import { configIssues } from './config-issues.js';
@@ -120,19 +121,9 @@ export function execute(bot: DefinedBot, channel: Duplex): void {
       return finish({ type: 'result', ok: false, kind: 'config', error: { name: 'ConfigError', message } });
     }
     const state = new Map(Object.entries(start.state));
-    const exchange: BotExchange = {
-      id: start.exchangeId,
-      loadMarkets: () => call('loadMarkets', []),
-      market: (symbol) => call('market', [symbol]),
-      fetchOHLCV: (...args) => call('fetchOHLCV', args),
-      fetchTicker: (...args) => call('fetchTicker', args),
-      fetchBalance: (...args) => call('fetchBalance', args),
-      fetchPositions: (...args) => call('fetchPositions', args),
-      fetchOpenOrders: (...args) => call('fetchOpenOrders', args),
-      createOrder: (...args) => call('createOrder', args),
-      cancelOrder: (...args) => call('cancelOrder', args),
-      setLeverage: (...args) => call('setLeverage', args),
-    };
+    // One stub per method of the table; arguments past a method's arity are not sent (the broker drops them too).
+    const exchange = { id: start.exchangeId } as Record<string, unknown>;
+    for (const [method, spec] of Object.entries(exchangeMethods)) exchange[method] = (...args: unknown[]) => call(method, args.slice(0, spec.arity));
     const log = (level: 'debug' | 'info' | 'warn' | 'error') => (message: string, fields?: Record<string, unknown>) =>
       send({ type: 'log', level, message: String(message), ...(fields ? { fields } : {}) });
     const ctx: BotContext<unknown> = {
@@ -142,7 +133,7 @@ export function execute(bot: DefinedBot, channel: Duplex): void {
       subscriptionId: start.subscriptionId,
       runId: start.runId,
       scheduledFor: start.scheduledFor,
-      exchange,
+      exchange: exchange as unknown as BotExchange,
       abortSignal: abort.signal,
       log: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') },
       state: {
