@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Message, Plugin } from 'esbuild';
 import { invalid } from '../errors.js';
+import { writeFileAtomically } from '../atomic-write.js';
 import { ownModule, packageRoot } from '../package-root.js';
 import { markUsed } from './bundle-cache.js';
 import { sha256 } from './digest.js';
@@ -40,7 +40,7 @@ function buildOnce(path: string, make: () => Promise<Uint8Array>): Promise<void>
   let build = building.get(path);
   if (!build) {
     build = make()
-      .then((code) => writeAtomically(path, code))
+      .then((code) => writeFileAtomically(path, code))
       .finally(() => building.delete(path));
     building.set(path, build);
   }
@@ -149,13 +149,6 @@ function withoutExtension(path: string): string {
   return path.replace(/\.(js|ts)$/, '');
 }
 
-function writeAtomically(path: string, contents: Uint8Array): void {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  // Write then rename: a concurrent reader sees the whole file or none.
-  const temporary = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  writeFileSync(temporary, contents, { mode: 0o600 });
-  renameSync(temporary, path);
-}
 
 /** Part of the bundle cache key: bump when the executable's build options change. */
 const executableFormat = 2;

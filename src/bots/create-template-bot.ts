@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database, Bot } from '../db/schema.js';
 import { conflict, invalid, shown } from '../errors.js';
 import { findTemplate } from './templates.js';
-import { validateName } from './names.js';
+import { validateDescription, validateName } from './names.js';
 
 export interface CreateTemplateBotInput {
   template: string;
@@ -48,13 +48,6 @@ export function validateExchangeId(value: string): string {
   return value;
 }
 
-function validateDescription(value: string): string {
-  // eslint-disable-next-line no-control-regex
-  if (value.length > 500 || /[\u0000-\u001f\u007f]/.test(value)) {
-    throw invalid(`Expected \`--description\` to be one line of at most 500 characters, got ${shown(value)}.`);
-  }
-  return value;
-}
 
 export function isUniqueViolation(error: unknown): boolean {
   return (error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE';

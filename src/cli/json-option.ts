@@ -1,6 +1,6 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { invalid, shown } from '../errors.js';
+import { errorText, invalid, shown } from '../errors.js';
 
 /** A config or risk document larger than this is refused before it is parsed, let alone stored. */
 export const maxJsonOptionBytes = 64 * 1024;
@@ -24,7 +24,7 @@ export function readJsonOption(flag: string, raw: string | undefined, cwd = proc
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
-    throw invalid(`Expected \`${flag}\` to be JSON or @FILE${source}: ${error instanceof Error ? error.message : String(error)}`);
+    throw invalid(`Expected \`${flag}\` to be JSON or @FILE${source}: ${errorText(error)}`);
   }
 }
 

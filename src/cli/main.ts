@@ -1,7 +1,7 @@
 // botctl's entry point: parses argv, lazy-loads one command handler, prints its result, sets the exit code.
 // Only this file calls process.exit; handlers return data and throw BotctlError.
 import { Command, CommanderError, Option } from 'commander';
-import { BotctlError } from '../errors.js';
+import { BotctlError, errorText } from '../errors.js';
 import { createContext, type CommandContext } from './context.js';
 import { printError, printJson } from './output.js';
 
@@ -255,7 +255,7 @@ export async function main(argv = process.argv): Promise<number> {
       printError(error.code, error.message, error.hint, jsonRequested);
       return error.exitCode;
     }
-    printError('runtime_failure', error instanceof Error ? error.message : String(error), undefined, jsonRequested);
+    printError('runtime_failure', errorText(error), undefined, jsonRequested);
     if (process.env.BOTCTL_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
     return 1;
   }

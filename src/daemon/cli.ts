@@ -2,7 +2,7 @@
 // prints a systemd unit. Only this file decides exit codes.
 import { userInfo } from 'node:os';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { BotctlError, invalid } from '../errors.js';
+import { BotctlError, errorText, invalid } from '../errors.js';
 import { resolveHome } from '../home.js';
 import { parseListenAddress, type ListenAddress } from '../metrics/listen-address.js';
 
@@ -156,7 +156,7 @@ export async function main(argv = process.argv): Promise<number> {
       if (error.hint) process.stderr.write(`next:  ${error.hint}\n`);
       return error.exitCode;
     }
-    process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`error: ${errorText(error)}\n`);
     if (process.env.BOTCTL_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
     return 1;
   }

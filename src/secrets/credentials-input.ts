@@ -1,4 +1,5 @@
 import { invalid } from '../errors.js';
+import { hasControlCharacters } from '../text.js';
 
 export interface Credentials {
   apiKey: string;
@@ -59,7 +60,5 @@ function check(what: string, value: string, singleLine: boolean): void {
   if (!value.trim()) throw invalid(`Expected a non-empty ${what} on stdin.`);
   if (value.length > maxField) throw invalid(`Expected the ${what} to be at most ${maxField} characters, got ${value.length}.`);
   // Secrets may be PEM blocks (multi-line) in JSON form; nothing else may hold control characters.
-  // eslint-disable-next-line no-control-regex
-  const control = singleLine ? /[\u0000-\u001f\u007f]/ : /[\u0000-\u0009\u000b\u000c\u000e-\u001f\u007f]/;
-  if (control.test(value)) throw invalid(`Expected the ${what} to contain no control characters.`);
+  if (hasControlCharacters(value, { allowLineBreaks: !singleLine })) throw invalid(`Expected the ${what} to contain no control characters.`);
 }

@@ -3,6 +3,7 @@ import type { Database, Subscription } from '../db/schema.js';
 import { writeTransaction } from '../db/write-transaction.js';
 import { invalid, shown } from '../errors.js';
 import { findSubscription } from './find-subscription.js';
+import { hasControlCharacters } from '../text.js';
 
 export interface Changed {
   subscription: Subscription;
@@ -12,8 +13,7 @@ export interface Changed {
 
 /** Stops botd from scheduling it; runs already under way finish. */
 export async function pauseSubscription(db: Kysely<Database>, ref: string, reason = 'paused by operator'): Promise<Changed> {
-  // eslint-disable-next-line no-control-regex
-  if (reason.length > 500 || /[\u0000-\u001f\u007f]/.test(reason)) {
+  if (reason.length > 500 || hasControlCharacters(reason)) {
     throw invalid(`Expected \`--reason\` to be one line of at most 500 characters, got ${shown(reason)}.`);
   }
   return setEnabled(db, ref, false, reason);

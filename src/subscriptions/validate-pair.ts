@@ -1,4 +1,5 @@
 import { invalid, shown } from '../errors.js';
+import { hasControlCharacters } from '../text.js';
 
 // A ccxt unified symbol: BASE/QUOTE (spot), BASE/QUOTE:SETTLE (perpetual swap),
 // BASE/QUOTE:SETTLE-YYMMDD (future), BASE/QUOTE:SETTLE-YYMMDD-STRIKE-C|P (option).
@@ -9,8 +10,7 @@ const unifiedSymbol = new RegExp(`^${currency}/${currency}(?::${currency}(?:-\\d
 export function validatePair(value: string): string {
   const pair = value.trim();
   // Surrounding blanks are forgiven; control characters (a newline from $(cat …)) are not.
-  // eslint-disable-next-line no-control-regex
-  if (unifiedSymbol.test(pair) && !/[\u0000-\u001f\u007f]/.test(value)) return pair;
+  if (unifiedSymbol.test(pair) && !hasControlCharacters(value)) return pair;
   const upper = pair.toUpperCase();
   const suggestion = unifiedSymbol.test(upper)
     ? ` Did you mean ${upper}?`

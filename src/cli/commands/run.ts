@@ -3,7 +3,7 @@ import { openBroker } from '../../broker/open-broker.js';
 import { closeSharedObjectStores } from '../../store/shared-stores.js';
 import { findRun, type RunDetail } from '../../daemon/run-history.js';
 import { runExecution } from '../../daemon/runner.js';
-import { BotctlError, conflict } from '../../errors.js';
+import { BotctlError, conflict, errorText } from '../../errors.js';
 import type { CommandContext } from '../context.js';
 import { keyValues, paint } from '../output.js';
 
@@ -29,7 +29,7 @@ export async function run(context: CommandContext, [ref]: string[]): Promise<Run
     return await findRun(connection.db, report.runId);
   } catch (error) {
     if (error instanceof BotctlError) throw error;
-    throw new BotctlError('runtime_failure', `Subscription ${subscription.id} could not be run: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new BotctlError('runtime_failure', `Subscription ${subscription.id} could not be run: ${errorText(error)}`, { cause: error });
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
