@@ -3,7 +3,7 @@
 // whose previous run is still queued or running is recorded `skipped`.
 //
 // Pre-warming: `warm(job)` ahead of a slot starts that execution now (its child is spawned and waits for the
-// slot, see runner.ts) if a concurrency slot is free, nothing is queued and the subscription has no run under
+// slot, see prewarm.ts) if a concurrency slot is free, nothing is queued and the subscription has no run under
 // way; it holds its concurrency slot from then on. Otherwise nothing happens and the slot's `due` dispatches
 // it as usual. `due` for a slot already warmed is the warm run's business and ignored here.
 import type { RunReport } from './runner.js';
@@ -23,8 +23,6 @@ export interface DispatcherOptions {
   skip(job: Job, reason: string): void;
   log: Logger;
 }
-
-export const defaultConcurrency = 4;
 
 export class Dispatcher {
   readonly #options: DispatcherOptions;

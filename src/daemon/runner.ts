@@ -13,10 +13,10 @@ import { daemonEvents } from '../events/daemon-events.js';
 import { homePaths } from '../home.js';
 import type { SignalInput } from '../sdk/types.js';
 import { childStart } from './child-start.js';
+import { defaultHeapMb, defaultKillGraceMs, defaultMaxConsecutiveFailures } from './defaults.js';
 import { lazySession } from './lazy-session.js';
 import {
   claimRun,
-  defaultMaxConsecutiveFailures,
   finishRun,
   forgetUnstartedRun,
   recordChildPid,
@@ -28,7 +28,6 @@ import { LogTail, defaultLogTailBytes } from './log-tail.js';
 import { errorText, silentLogger, type Logger } from './log.js';
 import { beginAtSlot } from './prewarm.js';
 import { processAlive } from './process-group.js';
-import { defaultHeapMb } from './sandbox.js';
 import { startMessage, type Begin } from './start-message.js';
 import { supervise } from './supervise.js';
 import { judge, type ChildEnd } from './verdict.js';
@@ -84,8 +83,6 @@ export interface RunReport {
   /** Set when this run's failure paused the subscription. */
   pausedReason: string | null;
 }
-
-export const defaultKillGraceMs = 3_000;
 
 /** One execution in progress: its options, and how to report and log it. */
 interface Story {
