@@ -15,6 +15,7 @@ import { riskConfigSchema } from '../subscriptions/risk-config.js';
 import { clientOrderId } from './client-order-id.js';
 import { ExchangeClients, clientOptionsFromEnv, type ClientSpec } from './exchange-clients.js';
 import { exchangeMarketData, recordedMarketData, type MarketData } from './market-data.js';
+import { loadPaperAccount, savePaperAccount } from './paper-accounts.js';
 import { PaperExchange, newPaperAccount, type PaperAccount, type PaperOrder } from './paper-exchange.js';
 import { reconcileUnknownOrders } from './reconcile-orders.js';
 import { checkMarketLimits } from './market-limits.js';
@@ -93,32 +94,6 @@ async function keyedSpec(options: BrokerOptions, bot: Bot, subscription: Subscri
 export function settlementCurrency(pair: string): string {
   const [symbol = '', settle] = pair.split(':');
   return settle?.split('-')[0] || symbol.split('/')[1] || 'USDT';
-}
-
-async function loadPaperAccount(db: Kysely<Database>, subscriptionId: number): Promise<PaperAccount | undefined> {
-  const row = await db.selectFrom('paper_accounts').selectAll().where('subscription_id', '=', subscriptionId).executeTakeFirst();
-  if (!row) return undefined;
-  const rest = JSON.parse(row.state || '{}') as Partial<PaperAccount>;
-  return {
-    balances: JSON.parse(row.balances) as PaperAccount['balances'],
-    positions: JSON.parse(row.positions) as PaperAccount['positions'],
-    leverage: rest.leverage ?? {},
-    orders: rest.orders ?? [],
-    nextOrderId: rest.nextOrderId ?? 1,
-    checkedAt: rest.checkedAt ?? Date.parse(row.updated_at),
-  };
-}
-
-/** Writes a paper account; synchronous, so it shares a transaction with the order whose fill changed it. */
-export function savePaperAccount(sqlite: SQLite.Database, subscriptionId: number, account: PaperAccount): void {
-  const { balances, positions, ...rest } = account;
-  sqlite
-    .prepare(
-      `INSERT INTO paper_accounts (subscription_id, balances, positions, state, updated_at) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (subscription_id) DO UPDATE SET balances = excluded.balances, positions = excluded.positions,
-         state = excluded.state, updated_at = excluded.updated_at`,
-    )
-    .run(subscriptionId, JSON.stringify(balances), JSON.stringify(positions), JSON.stringify(rest), new Date().toISOString());
 }
 
 /** Where a session's calls go: the paper simulator or a ccxt client. */

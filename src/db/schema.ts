@@ -134,6 +134,7 @@ export type BotVersion = Selectable<BotVersionsTable>;
 export type Subscription = Selectable<SubscriptionsTable>;
 export type Run = Selectable<RunsTable>;
 export type Order = Selectable<OrdersTable>;
+export type PaperAccountRow = Selectable<PaperAccountsTable>;
 
 export interface PaperAccountsTable {
   subscription_id: number;
