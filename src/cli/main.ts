@@ -38,6 +38,7 @@ function handle(load: () => Promise<CommandModule>) {
   };
 }
 
+// Longer than 80 lines: one short registration per command, in the order `botctl --help` lists them.
 export function buildProgram(): Command {
   const program = new Command('botctl')
     .description('Register trading bots and their subscriptions; botd runs them on schedule.')

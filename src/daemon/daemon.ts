@@ -79,6 +79,8 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   }
 }
 
+// Longer than 80 lines: it wires the parts together (broker, runner options, dispatcher, scheduler, missed runs,
+// stop) in the order they must start, and the stop closure has to see them all.
 async function run(options: DaemonOptions, log: Logger, lock: DaemonLock, connection: Connection): Promise<RunningDaemon> {
   const { sqlite } = connection;
   const killGraceMs = options.killGraceMs ?? defaultKillGraceMs;

@@ -68,7 +68,11 @@ function jsonSchema(bot: DefinedBot): unknown {
   }
 }
 
-/** Serves one execution of `bot` over `channel`: the start message in, calls, logs and the result out. */
+/**
+ * Serves one execution of `bot` over `channel`: the start message in, calls, logs and the result out.
+ * Longer than 80 lines: the channel's state (pending calls, the abort signal) is shared by the small closures
+ * inside, which run in the bot's process where every module loaded costs start-up time.
+ */
 export function execute(bot: DefinedBot, channel: Duplex): void {
   const abort = new AbortController();
   const pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
