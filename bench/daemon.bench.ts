@@ -2,7 +2,8 @@
 //   1. a no-op bot's execution through the runner vs `node -e 0`: wall time and the child's peak RSS;
 //   2. dispatch lag, scheduled time → execution begins (the child spawned, or for a child pre-warmed ahead of
 //      its slot the start message sent: the 'run started' line's dispatch_lag_ms), at 10 due runs per second, in a real botd;
-//   3. a real botd with 10,000 enabled subscriptions loaded: its RSS and idle CPU.
+//   3. a real botd with 10,000 enabled subscriptions loaded: its RSS and idle CPU;
+//   4. a cold start: a fresh home at 10 due runs/s, the first 100 runs' dispatch lag and how their children started.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -24,7 +25,7 @@ const idleWindowMs = 10_000;
 
 // A no-op bot that reports its own peak RSS as it exits. The baseline does exactly the same, so the hook
 // costs both sides alike. fs is taken with process.getBuiltinModule: the bundler's allow-list is for bot authors.
-const noopBot = (topLevelAwait: boolean) => `import { defineBot } from 'botctl/sdk';
+export const noopBot = (topLevelAwait: boolean) => `import { defineBot } from 'botctl/sdk';
 import { z } from 'zod';
 ${topLevelAwait ? 'await 0;\n' : ''}process.once('exit', () => process.getBuiltinModule('fs').writeSync(2, 'maxrss_kb=' + process.resourceUsage().maxRSS + '\\n'));
 export default defineBot({ name: 'noop', description: 'does nothing', config: z.object({}), async execute() {} });
@@ -43,6 +44,7 @@ export async function run(): Promise<BenchRow[]> {
   try {
     const rows: BenchRow[] = [{ name: `1-minute load average at start (${cpus().length} CPUs)`, value: round(load), unit: '', target: 'context', pass: true }];
     rows.push(...(await noopExecution(join(root, 'noop'))));
+    rows.push(...(await coldStart(join(root, 'cold'), templates)));
     rows.push(...(await dispatchLag(join(root, 'lag'), templates)));
     rows.push(...(await loadedDaemon(join(root, 'loaded'), templates)));
     return rows;
@@ -52,7 +54,7 @@ export async function run(): Promise<BenchRow[]> {
   }
 }
 
-async function seed(connection: Connection, count: number, schedule: (i: number) => string, template = 'bench_noop'): Promise<number[]> {
+export async function seed(connection: Connection, count: number, schedule: (i: number) => string, template = 'bench_noop'): Promise<number[]> {
   const { sqlite } = connection;
   const bot = sqlite
     .prepare(`INSERT INTO bots (name, developer_id, kind, template, code_path, exchange_type) VALUES (?, 'bench', 'template', ?, ?, 'binanceusdm') RETURNING id`)
@@ -126,14 +128,14 @@ interface Sample {
   rssKb: number;
 }
 
-interface Botd {
+export interface Botd {
   pid: number;
   lines: Record<string, unknown>[];
   stop(): Promise<void>;
   waitFor(msg: string, timeoutMs?: number): Promise<Record<string, unknown>>;
 }
 
-function startBotd(home: string, templates: string, args: string[] = []): Botd {
+export function startBotd(home: string, templates: string, args: string[] = []): Botd {
   const child = spawn(process.execPath, [join(packageRoot, 'bin', 'botd.js'), 'start', '--home', home, ...args], {
     env: { ...process.env, BOTCTL_BOT_FILES: templates },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -197,6 +199,38 @@ async function dispatchLag(home: string, templates: string): Promise<BenchRow[]>
   return rows;
 }
 
+// A fresh home (no runtime snapshot, no bot module yet) at 10 due runs/s: botd builds both before its first
+// slot, so the first 100 runs start from the snapshot. Catch-up runs (slots that came due during that build)
+// are counted apart: their lag is the build, by design.
+async function coldStart(home: string, templates: string): Promise<BenchRow[]> {
+  const connection = await openDatabase(home);
+  await seed(connection, dueRunsPerSecond, () => '* * * * * *');
+  await connection.close();
+  const launched = Date.now();
+  const botd = startBotd(home, templates, ['--concurrency', String(dueRunsPerSecond)]);
+  try {
+    await botd.waitFor('botd started');
+    const deadline = Date.now() + 60_000;
+    const started = () => botd.lines.filter((l) => l.msg === 'run started' && l.catch_up !== true);
+    while (started().length < 100 && Date.now() < deadline) await sleep(100);
+  } finally {
+    await botd.stop();
+  }
+  const first = botd.lines.filter((l) => l.msg === 'run started' && l.catch_up !== true).slice(0, 100);
+  const lags = first.map((l) => Number(l.dispatch_lag_ms));
+  const fromBundle = first.filter((l) => l.child_start !== 'snapshot').length;
+  const ready = botd.lines.find((l) => l.msg === 'runtime snapshot ready');
+  const catchUps = botd.lines.filter((l) => l.msg === 'run started' && l.catch_up === true).length;
+  const p99 = percentile(lags, 0.99);
+  const label = `cold start, fresh home, ${dueRunsPerSecond} due runs/s`;
+  return [
+    { name: `${label}: snapshot and module built before scheduling`, value: Number(ready?.duration_ms ?? Number.NaN), unit: 'ms', target: `context (launch → ready ${Date.parse(String(ready?.time)) - launched} ms)`, pass: ready !== undefined },
+    { name: `${label}: dispatch lag p99 (first ${lags.length} runs)`, value: p99, unit: 'ms', target: '< 100 ms', pass: p99 < 100 },
+    { name: `${label}: of those, started from the bundle`, value: fromBundle, unit: `of ${lags.length}`, target: '0', pass: fromBundle === 0 },
+    { name: `${label}: catch-up runs for slots due during the build`, value: catchUps, unit: '', target: 'context', pass: true },
+  ];
+}
+
 async function loadedDaemon(home: string, templates: string): Promise<BenchRow[]> {
   const connection = await openDatabase(home);
   // Real, varied schedules (thousands of distinct patterns) that do not fire during the measurement:
@@ -233,14 +267,14 @@ function maxRss(text: string): number {
   return Number(match[1]);
 }
 
-function cpuTicks(pid: number): number {
+export function cpuTicks(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // utime and stime are fields 14 and 15 of /proc/PID/stat, i.e. 11 and 12 after the command name.
   return Number(fields[11]) + Number(fields[12]);
 }
 
-function clockTicks(): number {
+export function clockTicks(): number {
   try {
     return Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
   } catch {
@@ -248,19 +282,19 @@ function clockTicks(): number {
   }
 }
 
-function rssKb(pid: number): number {
+export function rssKb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'latin1');
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN);
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const round = (value: number) => Math.round(value * 100) / 100;
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+export const round = (value: number) => Math.round(value * 100) / 100;
 
 function median(values: number[]): number {
   return percentile(values, 0.5);
 }
 
-function percentile(values: number[], p: number): number {
+export function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? Number.NaN;
 }

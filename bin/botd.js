@@ -7,6 +7,10 @@
 // Kept for the process's life (removing it would restore SIGUSR1's default action, which ends the process).
 process.on('SIGUSR1', () => {});
 // Bundled at build time (scripts/bundle-bins.ts) so start-up stays close to bare Node's.
+// Node 22.1+ also keeps V8's compiled code of the bundle on disk (in the OS temp folder) for the next start.
+import module from 'node:module';
+
+module.enableCompileCache?.();
 const { main } = await import('../dist/bin/botd.js');
 
 process.exitCode = await main();

@@ -27,7 +27,7 @@ await build({
   target: 'node20',
   sourcemap: 'linked',
   logLevel: 'warning',
-  external: ['better-sqlite3', 'esbuild', 'ccxt', '@aws-sdk/*'],
+  external: ['better-sqlite3', 'esbuild', 'ccxt', '@aws-sdk/*', 'typescript'],
   // CommonJS dependencies bundled into ESM still call require() for Node built-ins.
   banner: { js: "import { createRequire as __botctlCreateRequire } from 'node:module'; const require = __botctlCreateRequire(import.meta.url);" },
 });

@@ -6,13 +6,24 @@
 #   npm run demo            (home: .botctl-demo/, recreated each time; BOTCTL_HOME=DIR to choose another)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# `npm install` has just built dist/ (prepare): build again only when a source is newer than the build.
+if [ ! -e dist/bin/botctl.js ] || [ -n "$(find src bot_files scripts migrations -name '*.ts' -newer dist/bin/botctl.js -print -quit)" ]; then
+  npm run build
+fi
 if [ -z "${BOTCTL_HOME:-}" ]; then
   export BOTCTL_HOME="$PWD/.botctl-demo"
   rm -rf "$BOTCTL_HOME"
 fi
 export BOTCTL_MARKET_DATA=recorded
 botctl() { node bin/botctl.js "$@"; }
-say() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
+# Bold headings only on a terminal, and never with NO_COLOR (or FORCE_COLOR=0); botctl and botd decide the same way.
+if [ -t 1 ] && [ -z "${NO_COLOR:-}" ] && [ "${FORCE_COLOR:-}" != 0 ]; then
+  say() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
+  colour=1
+else
+  say() { printf '\n$ %s\n' "$*"; }
+  colour=0
+fi
 
 for template in simple_sma_bot binance_futures_bot universal_futures_bot binance_signals_bot binance_futures_rpa_bot; do
   botctl create --template "$template" --name "$template" --exchange binanceusdm >/dev/null
@@ -36,21 +47,28 @@ for sub in sma trend universal signals rules; do
   botctl run "$sub" || true
 done
 
-say "botd start   # until each subscription has had one scheduled run (at most ~70 s)"
+say "botd start   # until each subscription has had one scheduled run (about a minute)"
 log="$BOTCTL_HOME/botd.log"
-node bin/botd.js start --concurrency 2 >"$log" 2>&1 &
+# botd writes to a file here, so it is told to write its readable lines (subscription names, status, duration)
+# rather than JSON, in colour only when the tour itself is on a terminal.
+FORCE_COLOR=$colour node bin/botd.js start --concurrency 2 --log-format pretty >"$log" 2>&1 &
 botd=$!
 trap 'kill "$botd" 2>/dev/null || true' EXIT
 shown=0
-for _ in $(seq 1 140); do
+# botd's lines for finished runs (colour codes aside, when the tour is on a terminal).
+finished() { sed 's/\x1b\[[0-9;]*m//g' "$log" | grep 'run finished' || true; }
+# The next minute's slot, then five runs two at a time: about a minute; given up on after two on a loaded machine.
+SECONDS=0
+while [ "$SECONDS" -lt 120 ]; do
   sleep 0.5
-  # Print botd's JSON log lines for finished runs as they come.
-  total=$(grep -c '"msg":"run finished"' "$log" || true)
+  # Print them as they come, until every subscription has one (a catch-up run may come first for some).
+  total=$(grep -c 'run finished' "$log" || true)
   if [ "$total" -gt "$shown" ]; then
-    grep '"msg":"run finished"' "$log" | tail -n +"$((shown + 1))" | head -n "$((total - shown))"
+    grep 'run finished' "$log" | tail -n +"$((shown + 1))" | head -n "$((total - shown))"
     shown=$total
   fi
-  [ "$shown" -ge 5 ] && break
+  named=$(finished | sed -E 's/.*run finished  ([^ ]+) .*/\1/' | sort -u | wc -l)
+  [ "$named" -ge 5 ] && break
 done
 kill -TERM "$botd"
 wait "$botd" || true

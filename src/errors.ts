@@ -5,7 +5,8 @@ export type ErrorCode =
   | 'not_found'
   | 'conflict'
   | 'runtime_failure'
-  | 'store_failure';
+  | 'store_failure'
+  | 'exchange_failure';
 
 export class BotctlError extends Error {
   readonly code: ErrorCode;

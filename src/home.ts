@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { BotctlError, invalid } from './errors.js';
 
 // The home folder holds the database, the master key, the bundle cache and the local object store.
 export function resolveHome(explicit?: string): string {
@@ -11,8 +12,20 @@ export function resolveHome(explicit?: string): string {
 }
 
 export function ensureHome(home: string): string {
-  // 0700: the home holds the master key and the encrypted API keys.
-  mkdirSync(home, { recursive: true, mode: 0o700 });
+  try {
+    // 0700: the home holds the master key and the encrypted API keys.
+    mkdirSync(home, { recursive: true, mode: 0o700 });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    // mkdir answers EEXIST (or ENOTDIR for a file higher up): the path is there, but not as a folder.
+    if (code === 'EEXIST' || code === 'ENOTDIR') {
+      throw invalid(`Expected --home to be a folder, got ${home}, which is a file (or lies under one).`, 'point --home (or BOTCTL_HOME) at a folder');
+    }
+    throw new BotctlError('runtime_failure', `Cannot create the home folder ${home} (${code ?? String(error)}).`, {
+      cause: error,
+      hint: 'check that its parent exists and is writable by this user, or choose another --home',
+    });
+  }
   return home;
 }
 

@@ -27,8 +27,10 @@ export async function bundleBot(sourcePath: string, cacheDir: string): Promise<B
   const sourceSha256 = sha256(source);
   const path = join(cacheDir, `${sha256(`${sourceSha256}:${runtimeIdentity()}:${executableFormat}`)}.mjs`);
   const hit = existsSync(path);
-  if (hit) markUsed(path);
-  else await buildOnce(path, () => buildExecutable(sourcePath));
+  if (hit) {
+    markUsed(path);
+    markUsed(sourceMapPath(path));
+  } else await buildOnce(path, () => buildExecutable(sourcePath, path));
   daemonEvents.emit({ type: 'bundle-cache', hit });
   return { path, sourceSha256, sourcePath };
 }
@@ -36,11 +38,21 @@ export async function bundleBot(sourcePath: string, cacheDir: string): Promise<B
 /** Builds under way, by the file they write: the runs of many bots sharing one template wait for one build. */
 const building = new Map<string, Promise<void>>();
 
-function buildOnce(path: string, make: () => Promise<Uint8Array>): Promise<void> {
+/** A build's code, and its source map when one was asked for (see sourceMapPath). */
+interface Built {
+  code: Uint8Array;
+  map?: Uint8Array;
+}
+
+function buildOnce(path: string, make: () => Promise<Built>): Promise<void> {
   let build = building.get(path);
   if (!build) {
     build = make()
-      .then((code) => writeFileAtomically(path, code))
+      .then(({ code, map }) => {
+        // The map first: a reader that finds the code finds its map.
+        if (map) writeFileAtomically(sourceMapPath(path), map);
+        writeFileAtomically(path, code);
+      })
       .finally(() => building.delete(path));
     building.set(path, build);
   }
@@ -49,11 +61,19 @@ function buildOnce(path: string, make: () => Promise<Uint8Array>): Promise<void>
 
 /** The bot alone (no runtime), as stored beside an uploaded source: proves it bundles under the allow-list. */
 export async function buildBotOnly(sourcePath: string, displayName = sourcePath): Promise<Uint8Array> {
-  return build(sourcePath, displayName, { entryPoints: [sourcePath] });
+  return (await build(sourcePath, displayName, { entryPoints: [sourcePath] })).code;
 }
 
-async function buildExecutable(sourcePath: string): Promise<Uint8Array> {
-  return build(sourcePath, sourcePath, { stdin: { contents: executableStub(sourcePath), resolveDir: packageRoot, loader: 'js' } }, [englishZodMessages]);
+/**
+ * Where a cached build's source map is: beside it. Only botd and botctl read it, to show a failed run's stack in the
+ * bot's own file and lines (src/bots/bot-stack.ts); the child never loads it, so it costs a run nothing.
+ */
+export function sourceMapPath(buildPath: string): string {
+  return `${buildPath}.map`;
+}
+
+async function buildExecutable(sourcePath: string, path: string): Promise<Built> {
+  return build(sourcePath, sourcePath, { stdin: { contents: executableStub(sourcePath), resolveDir: packageRoot, loader: 'js' } }, [englishZodMessages], 'esm', { sourceMapFor: path });
 }
 
 function executableStub(sourcePath: string, runtime = ownModule('src/runtime/index')): string {
@@ -82,7 +102,7 @@ function sharedModules(): Record<string, string> {
 }
 
 /** Part of the bot module's cache key: bump when its build options change. */
-const botModuleFormat = 3;
+const botModuleFormat = 4;
 
 /** Where bundleBotModule() caches a bot's module: next to its bundle, keyed like it. */
 export function botModulePath(bundle: BundledBot): string {
@@ -98,11 +118,12 @@ export async function bundleBotModule(bundle: BundledBot): Promise<string> {
   const path = botModulePath(bundle);
   if (existsSync(path)) {
     markUsed(path);
+    markUsed(sourceMapPath(path));
     return path;
   }
   const { sourcePath } = bundle;
   const stub = executableStub(sourcePath, sharedRuntime);
-  await buildOnce(path, () => build(sourcePath, sourcePath, { stdin: { contents: stub, resolveDir: packageRoot, loader: 'js' } }, [sharedFromSnapshot()], 'cjs'));
+  await buildOnce(path, () => build(sourcePath, sourcePath, { stdin: { contents: stub, resolveDir: packageRoot, loader: 'js' } }, [sharedFromSnapshot()], 'cjs', { sourceMapFor: path }));
   return path;
 }
 
@@ -123,7 +144,7 @@ export async function buildSnapshotEntry(): Promise<Uint8Array> {
   ].join('\n');
   // Whitespace-minified: the snapshot keeps the sources of every function it holds, and each child deserializes them
   // (~2 ms less start-up CPU, measured). Names stay, for stack traces.
-  return build(undefined, 'the runtime snapshot', { stdin: { contents: stub, resolveDir: packageRoot, loader: 'js' } }, [englishZodMessages], 'cjs', { minifyWhitespace: true });
+  return (await build(undefined, 'the runtime snapshot', { stdin: { contents: stub, resolveDir: packageRoot, loader: 'js' } }, [englishZodMessages], 'cjs', { minifyWhitespace: true })).code;
 }
 
 function sharedFromSnapshot(): Plugin {
@@ -149,9 +170,8 @@ function withoutExtension(path: string): string {
   return path.replace(/\.(js|ts)$/, '');
 }
 
-
 /** Part of the bundle cache key: bump when the executable's build options change. */
-const executableFormat = 2;
+const executableFormat = 3;
 
 // zod 4 exports every locale's error messages as `z.locales` (360 KB of its 750 KB). Bots run headless and
 // botd reports config errors in English, so an executable bundle keeps only `en`: half the bundle, ~10 ms
@@ -178,8 +198,8 @@ async function build(
   entry: { entryPoints: string[] } | { stdin: { contents: string; resolveDir: string; loader: 'js' } },
   plugins: Plugin[] = [],
   format: 'esm' | 'cjs' = 'esm',
-  extra: { minifyWhitespace?: boolean } = {},
-): Promise<Uint8Array> {
+  { sourceMapFor, ...extra }: { minifyWhitespace?: boolean; sourceMapFor?: string } = {},
+): Promise<Built> {
   // esbuild is loaded only by the commands that bundle, keeping it out of every other command's start-up.
   const esbuild = await import('esbuild');
   try {
@@ -195,14 +215,17 @@ async function build(
       alias: { 'botctl/sdk': ownModule('src/sdk/index') },
       nodePaths: [join(packageRoot, 'node_modules')],
       plugins: [...(botPath === undefined ? [] : [allowList(botPath)]), ...plugins],
+      // An external map without the sources' text: positions only (the sources are on this host already).
+      ...(sourceMapFor ? { sourcemap: 'external' as const, sourcesContent: false, outfile: sourceMapFor } : {}),
       ...extra,
     });
     // CommonJS has no import.meta: esbuild leaves it empty and warns, and the bot would silently differ.
     const esmOnly = result.warnings.find((warning) => warning.id === 'empty-import-meta');
     if (format === 'cjs' && esmOnly) throw invalid(`${displayName} cannot be built as CommonJS:\n${formatMessage(esmOnly, displayName)}`);
-    const output = result.outputFiles[0];
+    const output = result.outputFiles.find((file) => !file.path.endsWith('.map'));
     if (!output) throw new Error('esbuild produced no output');
-    return output.contents;
+    const map = result.outputFiles.find((file) => file.path.endsWith('.map'));
+    return { code: output.contents, ...(map ? { map: map.contents } : {}) };
   } catch (error) {
     const errors = (error as { errors?: Message[] }).errors;
     if (!errors?.length) throw error;
@@ -238,11 +261,12 @@ function formatMessage(message: Message, displayName: string): string {
 
 let identity: string | undefined;
 
-// Changes whenever the embedded runtime or SDK changes, so stale bundles are never reused.
+// Changes whenever the embedded runtime (with the candle view it carries, src/market-data) or SDK changes, so stale
+// bundles are never reused.
 export function runtimeIdentity(): string {
   if (identity === undefined) {
     const pkg = readFileSync(join(packageRoot, 'package.json'));
-    const parts = ['src/runtime', 'src/sdk'].flatMap((folder) => {
+    const parts = ['src/runtime', 'src/sdk', 'src/market-data'].flatMap((folder) => {
       const dir = dirname(ownModule(`${folder}/index`));
       // Recursive: the SDK has subfolders (src/sdk/strategy/) whose changes must also retire old bundles.
       return (readdirSync(dir, { recursive: true }) as string[])

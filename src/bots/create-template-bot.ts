@@ -3,6 +3,7 @@ import type { Database, Bot } from '../db/schema.js';
 import { conflict, invalid, shown } from '../errors.js';
 import { findTemplate } from './templates.js';
 import { validateDescription, validateName } from './names.js';
+import { ccxtVersion, exchangeIds } from './exchange-ids.js';
 
 export interface CreateTemplateBotInput {
   template: string;
@@ -41,9 +42,19 @@ export async function createTemplateBot(db: Kysely<Database>, input: CreateTempl
   }
 }
 
+// Against ccxt's own list, generated at build time (exchange-ids.ts): loading ccxt to ask would cost
+// `create` about a second.
+const knownExchanges = new Set(exchangeIds);
+
 export function validateExchangeId(value: string): string {
   if (!/^[a-z][a-z0-9]{1,31}$/.test(value)) {
     throw invalid(`Expected \`--exchange\` to be a ccxt exchange id such as binanceusdm, got ${shown(value)}.`);
+  }
+  if (!knownExchanges.has(value)) {
+    throw invalid(
+      `Expected \`--exchange\` to be one of ccxt ${ccxtVersion}'s ${knownExchanges.size} exchange ids (such as binanceusdm), got ${shown(value)}.`,
+      'the full list: node -e "console.log(require(\'ccxt\').exchanges.join(\' \'))"',
+    );
   }
   return value;
 }

@@ -14,6 +14,8 @@ export interface CustomSource {
   version: BotVersion;
   /** For messages and logs: `my_bot v3 (bots/dev/7/v3/my_bot.ts)`. */
   displayName: string;
+  /** The version's stored source, for stack frames: `bots/dev/7/v3/my_bot.ts`. */
+  codePath: string;
 }
 
 // A custom bot's code for one run: the pinned version or else the newest, from the local cache when it holds
@@ -29,7 +31,7 @@ export async function resolveCustomSource(
   const version = await chooseVersion(db, bot, pinned);
   const displayName = `${bot.name} v${version.version} (${version.code_path})`;
   const sourcePath = await fetchVersionSource(store, home, version, displayName);
-  return { sourcePath, version, displayName };
+  return { sourcePath, version, displayName, codePath: version.code_path };
 }
 
 /** The cached source file of a version, fetching and verifying it first when it is not cached. */

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Bot, Database } from '../db/schema.js';
 import { invalid, notFound, shown } from '../errors.js';
+import { nearMatches } from '../near-matches.js';
 
 // Resolves a BOT argument: an id ("7"), a name ("sma") or a developer-qualified name ("alice/sma").
 // Names are never all digits (validateName), so an all-digit argument is always an id.
@@ -18,7 +19,11 @@ export async function findBot(db: Kysely<Database>, ref: string): Promise<Bot> {
   if (developer !== undefined) query = query.where('developer_id', '=', developer);
   const bots = await query.orderBy('id').limit(20).execute();
   const [first] = bots;
-  if (!first) throw notFound(`No bot named ${shown(ref)}.`, 'botctl bots');
+  if (!first) {
+    const names = (await db.selectFrom('bots').select('name').distinct().execute()).map((b) => b.name);
+    const near = nearMatches(name, names);
+    throw notFound(`No bot named ${shown(ref)}.${near.length ? ` Did you mean ${near.map((n) => shown(n)).join(' or ')}?` : ''}`, 'botctl bots');
+  }
   if (bots.length > 1) {
     const candidates = bots.map((b) => `id ${b.id} (${b.developer_id}/${b.name})`).join(', ');
     throw invalid(

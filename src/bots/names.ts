@@ -1,5 +1,5 @@
 import { invalid, shown } from '../errors.js';
-import { hasControlCharacters } from '../text.js';
+import { hasControlChars } from '../text/control-chars.js';
 
 const namePattern = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
@@ -15,7 +15,7 @@ export function validateName(field: string, value: string): string {
 
 /** A bot's `--description`: one line, at most 500 characters (template bots and uploads alike). */
 export function validateDescription(value: string): string {
-  if (value.length > 500 || hasControlCharacters(value)) {
+  if (value.length > 500 || hasControlChars(value)) {
     throw invalid(`Expected \`--description\` to be one line of at most 500 characters, got ${shown(value)}.`);
   }
   return value;

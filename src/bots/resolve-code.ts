@@ -16,6 +16,8 @@ export interface ResolvedCode {
   sourcePath: string;
   /** For messages and logs, e.g. `bot_files/simple_sma_bot.ts` or `my_bot v3 (bots/dev/7/v3/my_bot.ts)`. */
   displayName: string;
+  /** The bot's file as its author knows it, for stack frames: `bot_files/simple_sma_bot.ts`, `bots/dev/7/v3/my_bot.ts`. */
+  codePath: string;
 }
 
 export interface ResolvedBundle {
@@ -80,5 +82,5 @@ function resolveTemplate(bot: Bot): ResolvedCode {
       hint: 'botctl templates',
     });
   }
-  return { sourcePath, displayName: bot.code_path };
+  return { sourcePath, displayName: bot.code_path, codePath: bot.code_path };
 }

@@ -8,6 +8,7 @@ import { writeFileAtomically } from '../atomic-write.js';
 import { homePaths } from '../home.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { buildBotOnly, bundleBot } from './bundle.js';
+import { checkSourceImports } from './source-imports.js';
 import { validateExchangeId } from './create-template-bot.js';
 import { describeBot } from './describe-bot.js';
 import { sha256 } from './digest.js';
@@ -90,8 +91,10 @@ export async function uploadBot(db: Kysely<Database>, home: string, store: Objec
   let bundle: Uint8Array;
   let declaredDescription: string;
   try {
-    // Parse errors (file:line:column) and imports outside the allow-list are refused here.
+    // Parse errors (file:line:column) and imports outside the allow-list are refused here: imports first, as
+    // written (esbuild drops unused ones before its allow-list could see them).
     bundle = await buildBotOnly(cached.path, displayName);
+    await checkSourceImports(Buffer.from(source).toString('utf8'), displayName);
     // Then the default export, checked by loading the bot inside the sandbox a run gets.
     const executable = await bundleBot(cached.path, homePaths(home).bundleCache).catch((error: unknown) => {
       throw explainBundleFailure(error, displayName);

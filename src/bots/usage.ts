@@ -4,19 +4,22 @@ import { listTemplateFiles } from './templates.js';
 
 // The file-usage report behind `botctl usage`: which code file serves how many bots and subscriptions,
 // and what sharing saves. `--json` prints a UsageReport:
-//   { files: [{code_path, kind, bots, subscriptions, bytes}], totals: {bots, subscriptions, files,
+//   { files: [{code_path, kind, bots, subscriptions, bytes, bundle_bytes?}], totals: {bots, subscriptions, files,
 //     bytes_on_disk, bytes_if_copied, bytes_saved} }
 // bytes_on_disk counts each listed file once. bytes_if_copied is what a copy-per-bot design would hold:
-// the same files (the template library ships either way) plus one copy of its template per template bot.
-// A custom bot's code is its own in both designs, so custom files add the same bytes to both sides.
+// the same files, plus a copy of a template for each bot beyond the first that uses it. Only real sharing
+// saves bytes: a template with one bot saves nothing (its bot could have had the file itself). A custom
+// bot's code is its own in both designs, so custom files add the same bytes to both sides.
 
 export interface UsageRow {
   code_path: string;
   kind: BotKind;
   bots: number;
   subscriptions: number;
-  /** Size of the source file on disk (templates), or of a version's source and bundle in the object store (custom). */
+  /** Size of the source: the file on disk (templates), or a version's source in the object store (custom). */
   bytes: number;
+  /** Custom rows: the version's stored bundle, beside its source (templates store none; botd's cache is rebuilt at will). */
+  bundle_bytes?: number;
   /** Custom rows: the bot and which of its versions this row is. */
   bot_id?: number;
   version?: number;
@@ -38,8 +41,9 @@ export interface UsageReport {
 
 export async function usageReport(db: Kysely<Database>, templatesDir?: string): Promise<UsageReport> {
   const files = [...(await templateRows(db, templatesDir)), ...(await customRows(db))];
-  const copies = files.filter((f) => f.kind === 'template').reduce((sum, f) => sum + f.bytes * f.bots, 0);
-  const bytesOnDisk = files.reduce((sum, f) => sum + f.bytes, 0);
+  const copies = files.filter((f) => f.kind === 'template').reduce((sum, f) => sum + f.bytes * Math.max(f.bots - 1, 0), 0);
+  // Everything stored: sources, and custom versions' bundles.
+  const bytesOnDisk = files.reduce((sum, f) => sum + f.bytes + (f.bundle_bytes ?? 0), 0);
   const totals: UsageTotals = {
     bots: files.reduce((sum, f) => sum + f.bots, 0),
     subscriptions: files.reduce((sum, f) => sum + f.subscriptions, 0),
@@ -99,7 +103,8 @@ async function customRows(db: Kysely<Database>): Promise<UsageRow[]> {
     // A version belongs to its one bot; counted once, on the latest version, so totals.bots is the bot count.
     bots: latest.get(v.bot_id) === v.version ? 1 : 0,
     subscriptions: subscriptions.filter((s) => s.bot_id === v.bot_id && (s.pinned_version ?? latest.get(v.bot_id)) === v.version).length,
-    bytes: v.size + v.bundle_size,
+    bytes: v.size,
+    bundle_bytes: v.bundle_size,
     bot_id: v.bot_id,
     version: v.version,
   }));

@@ -23,7 +23,9 @@ import { OrderLedger } from './order-ledger.js';
 import { ohlcvRequest } from './ohlcv-request.js';
 import { parseOrder, type OrderRequest } from './order-request.js';
 import { checkLeverage, checkOrder, checkSymbol, riskLimits, valuationPrice, type Holding, type RiskLimits } from './risk-guard.js';
+import { hintedMarketData, withOfflineHint } from './offline-hint.js';
 import { marketDataSource, recordedDataDir, type MarketDataSource } from './settings.js';
+import { seriesMarketData, storeCovers, storeLookup } from './store-market-data.js';
 
 export interface BrokerOptions {
   db: Kysely<Database>;
@@ -46,15 +48,17 @@ export interface Broker {
 export function createBroker(options: BrokerOptions): Broker {
   const clients = options.clients ?? new ExchangeClients(clientOptionsFromEnv());
   const source = options.marketData ?? marketDataSource(options.home);
-  const now = options.now ?? Date.now;
+  const clockNow = options.now ?? Date.now;
   const factory: ExchangeSessionFactory = async (run) => {
     const { subscription, bot } = run;
+    // A run with a simulated time (parity tests) is priced at it; its mode is paper (runner.ts).
+    const now = run.clock === undefined ? clockNow : () => run.clock!;
     const limits = riskLimits(subscription.trading_pair, subscription.risk_config, subscription.execution_config);
     const ledger = new OrderLedger(options.sqlite, run.runId, subscription.id);
     if (subscription.mode === 'paper') {
       const data = source === 'recorded'
-        ? recordedMarketData({ dir: options.recordedDir ?? recordedDataDir(), exchange: bot.exchange_type, now })
-        : exchangeMarketData(await clients.get({ exchange: bot.exchange_type, endpoints: 'live', keyName: null }));
+        ? offlineMarketData(options, bot.exchange_type, subscription.trading_pair, now)
+        : hintedMarketData(exchangeMarketData(await withOfflineHint(clients.get({ exchange: bot.exchange_type, endpoints: 'live', keyName: null }))));
       const paperConfig = riskConfigSchema.parse(JSON.parse(subscription.risk_config || '{}')).paper;
       const account = (await loadPaperAccount(options.db, subscription.id)) ??
         newPaperAccount(paperConfig?.starting_balance ?? { [settlementCurrency(subscription.trading_pair)]: 10_000 }, now());
@@ -65,6 +69,16 @@ export function createBroker(options: BrokerOptions): Broker {
     return new BrokerSession(run, limits, exchangeVenue(client, options.db, subscription), ledger);
   };
   return { factory, clients };
+}
+
+// Offline, a pair whose candles in the store reach the present is priced from them (botctl data fetch); any other
+// from the recorded demo files, replayed onto the clock.
+function offlineMarketData(options: BrokerOptions, exchange: string, pair: string, now: () => number): MarketData {
+  if (storeCovers(options.home, exchange, pair, now())) {
+    const { lookup, known } = storeLookup(options.home, exchange);
+    return seriesMarketData(lookup, now, known);
+  }
+  return recordedMarketData({ dir: options.recordedDir ?? recordedDataDir(), exchange, now });
 }
 
 async function keyedSpec(options: BrokerOptions, bot: Bot, subscription: Subscription): Promise<ClientSpec> {
@@ -113,6 +127,22 @@ interface Venue {
   /** Record an order `unknown` before sending it: an exchange may carry it out even if botd never hears back. */
   writeAhead: boolean;
   describeError(error: unknown): unknown;
+}
+
+/** A paper session over an account the caller keeps (a backtest's, across its slots): the same guard and venue, and
+ * nothing written anywhere: its orders stay in the session (orders()), the account with the caller. */
+export function paperSession(run: ExchangeRun, limits: RiskLimits, paper: PaperExchange, data: MarketData): BrokerSession {
+  return new BrokerSession(run, limits, paperVenue(paper, data, run.subscription.id), new UnwrittenLedger());
+}
+
+class UnwrittenLedger extends OrderLedger {
+  constructor() {
+    super(undefined as never, 0, 0);
+  }
+
+  override write(): void {}
+
+  override commit(): void {}
 }
 
 /** What the paper venue answers itself; loadMarkets and market come from the market data (Venue.markets). */

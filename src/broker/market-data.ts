@@ -7,6 +7,9 @@ import { BadSymbol, NotSupported } from '../sdk/errors.js';
 import { timeframeMs } from '../sdk/strategy/candles.js';
 import { CandleCycle } from './candle-cycle.js';
 import { maxCandlesPerRequest } from './ohlcv-request.js';
+import { toMarket, type RecordedMarket } from '../market-data/markets.js';
+
+export type { RecordedMarket };
 
 export interface MarketData {
   readonly source: 'exchange' | 'recorded';
@@ -16,6 +19,8 @@ export interface MarketData {
   fetchTicker(symbol: string): Promise<Ticker>;
   /** Lowest and highest traded price in [since, until]: what resting paper orders are checked against. */
   priceRange(symbol: string, since: number, until: number): Promise<{ low: number; high: number; last: number }>;
+  /** When resting orders are checked between two times: one step per candle where the data has candles. */
+  settleSteps?(symbol: string, since: number, until: number): Promise<number[]>;
 }
 
 export function exchangeMarketData(client: Exchange): MarketData {
@@ -52,17 +57,6 @@ export interface RecordedFile {
   candles: [number, number, number, number, number][];
 }
 
-export interface RecordedMarket {
-  id: string;
-  amountStep: number;
-  priceTick: number;
-  minAmount: number;
-  maxAmount: number;
-  minCost: number;
-  taker: number;
-  maker: number;
-  maxLeverage?: number;
-}
 
 const cache = new Map<string, RecordedFile>();
 const cycles = new WeakMap<RecordedFile, CandleCycle>();
@@ -211,28 +205,4 @@ export function recordedMarketData(options: { dir: string; exchange: string; now
 function round(value: number, like: number): number {
   const decimals = like >= 1000 ? 2 : like >= 1 ? 4 : 8;
   return Number(value.toFixed(decimals));
-}
-
-function toMarket(file: RecordedFile, kind: 'spot' | 'swap'): MarketInterface {
-  const r = file.markets[kind];
-  const [base = '', quote = ''] = file.symbol.split('/');
-  const swap = kind === 'swap';
-  return {
-    id: r.id, symbol: swap ? `${file.symbol}:${quote}` : file.symbol, base, quote, settle: swap ? quote : undefined,
-    baseId: base, quoteId: quote, settleId: swap ? quote : undefined,
-    type: kind, spot: !swap, margin: false, swap, future: false, option: false, index: undefined, active: true,
-    contract: swap, linear: swap ? true : undefined, inverse: swap ? false : undefined, contractSize: swap ? 1 : undefined,
-    expiry: undefined, expiryDatetime: undefined, strike: undefined, optionType: undefined,
-    taker: r.taker, maker: r.maker, percentage: true, tierBased: false, feeSide: 'get',
-    precision: { amount: r.amountStep, price: r.priceTick, cost: undefined, base: undefined, quote: undefined },
-    limits: {
-      amount: { min: r.minAmount, max: r.maxAmount },
-      price: { min: r.priceTick, max: undefined },
-      cost: { min: r.minCost, max: undefined },
-      leverage: { min: 1, max: swap ? (r.maxLeverage ?? 125) : undefined },
-    },
-    marginModes: { cross: swap, isolated: swap },
-    created: undefined,
-    info: {},
-  } as unknown as MarketInterface;
 }

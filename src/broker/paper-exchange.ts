@@ -55,6 +55,8 @@ export interface PaperSettings {
   feeRate?: number | undefined;
   /** Slippage in basis points of the price, against the order; default 5. */
   slippageBps: number;
+  /** Told of every fill, with the time it happened at (backtests draw trades and the equity curve from these). */
+  onFill?: ((order: PaperOrder, at: number) => void) | undefined;
 }
 
 export function newPaperAccount(startingBalance: Record<string, number>, now: number): PaperAccount {
@@ -86,38 +88,58 @@ export class PaperExchange {
   }
 
   /**
-   * Fills resting orders that prices crossed since the last check. Stops before take-profits: the cautious reading
-   * of a bar that touched both. Returns the orders that left the book (filled or expired), for the ledger.
+   * Fills resting orders that prices crossed since the last check, one step at a time where the market data has
+   * candles (settleSteps): an order one candle fills is filled before the next candle is looked at. Within one step,
+   * stops before take-profits, then limits: the cautious reading of a bar that touched both. Returns the orders that
+   * left the book (filled or expired), for the ledger.
    */
   async settle(): Promise<PaperOrder[]> {
     const until = this.now();
     const symbols = [...new Set(this.account.orders.map((o) => o.symbol))];
-    for (const symbol of symbols) {
-      const range = await this.data.priceRange(symbol, this.account.checkedAt, until);
-      const market = await this.marketOf(symbol);
-      const rank = (o: PaperOrder) => (o.trigger === 'stop' ? 0 : o.trigger === 'take_profit' ? 1 : 2);
-      const open = this.account.orders.filter((o) => o.symbol === symbol).sort((a, b) => rank(a) - rank(b));
-      for (const order of open) {
-        if (order.status !== 'open') continue;
-        if (order.triggerPrice !== undefined) {
-          const up = (order.trigger === 'stop') === (order.side === 'buy');
-          const crossed = up ? range.high >= order.triggerPrice : range.low <= order.triggerPrice;
-          if (!crossed) continue;
-          if (order.type === 'limit' && order.price !== undefined) {
-            order.triggerPrice = undefined; // now a resting limit
-            continue;
-          }
-          this.fillOrExpire(order, market, this.slipped(order.triggerPrice, order.side));
-        } else if (order.price !== undefined) {
-          const crossed = order.side === 'buy' ? range.low <= order.price : range.high >= order.price;
-          if (crossed) this.fillOrExpire(order, market, order.price);
+    try {
+      for (const symbol of symbols) {
+        const steps = (await this.data.settleSteps?.(symbol, this.account.checkedAt, until)) ?? [until];
+        let since = this.account.checkedAt;
+        for (const step of steps) {
+          if (!this.account.orders.some((o) => o.symbol === symbol && o.status === 'open')) break;
+          this.stepTime = step;
+          await this.settleRange(symbol, since, step);
+          since = step;
         }
       }
+    } finally {
+      this.stepTime = undefined;
     }
     const settled = this.account.orders.filter((o) => o.status !== 'open');
     this.account.orders = this.account.orders.filter((o) => o.status === 'open');
     this.account.checkedAt = until;
     return settled;
+  }
+
+  /** The time a fill happens at: the settle step being checked, else now. */
+  private stepTime: number | undefined;
+
+  private async settleRange(symbol: string, since: number, until: number): Promise<void> {
+    const range = await this.data.priceRange(symbol, since, until);
+    const market = await this.marketOf(symbol);
+    const rank = (o: PaperOrder) => (o.trigger === 'stop' ? 0 : o.trigger === 'take_profit' ? 1 : 2);
+    const open = this.account.orders.filter((o) => o.symbol === symbol).sort((a, b) => rank(a) - rank(b));
+    for (const order of open) {
+      if (order.status !== 'open') continue;
+      if (order.triggerPrice !== undefined) {
+        const up = (order.trigger === 'stop') === (order.side === 'buy');
+        const crossed = up ? range.high >= order.triggerPrice : range.low <= order.triggerPrice;
+        if (!crossed) continue;
+        if (order.type === 'limit' && order.price !== undefined) {
+          order.triggerPrice = undefined; // now a resting limit
+          continue;
+        }
+        this.fillOrExpire(order, market, this.slipped(order.triggerPrice, order.side));
+      } else if (order.price !== undefined) {
+        const crossed = order.side === 'buy' ? range.low <= order.price : range.high >= order.price;
+        if (crossed) this.fillOrExpire(order, market, order.price);
+      }
+    }
   }
 
   private fillOrExpire(order: PaperOrder, market: MarketInterface, price: number): void {
@@ -274,6 +296,7 @@ export class PaperExchange {
     }
     order.average = fill;
     order.status = 'closed';
+    this.settings.onFill?.(order, this.stepTime ?? this.now());
   }
 
   private unrealized(symbol: string, position: PaperPosition, mark: number, contractSize: number): number {

@@ -26,6 +26,8 @@ export interface ExchangeRun {
   runId: number;
   subscription: Subscription;
   bot: Bot;
+  /** The run's simulated time (Execution.clock): a paper venue prices at it instead of the machine's clock. */
+  clock?: number;
 }
 
 export type ExchangeSessionFactory = (run: ExchangeRun) => Promise<ExchangeSession>;

@@ -20,7 +20,9 @@ export function createContext(options: { home?: string; json?: boolean }): Comma
       return connection;
     },
     async close() {
-      if (connection) await (await connection).close();
+      // A database that failed to open has nothing to close; its error was reported by the command.
+      const opened = await connection?.catch(() => undefined);
+      await opened?.close();
     },
   };
 }

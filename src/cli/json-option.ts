@@ -21,11 +21,44 @@ export function readJsonOption(flag: string, raw: string | undefined, cwd = proc
   }
   text = text.replace(/^\uFEFF/, '');
   if (!text.trim()) throw invalid(`Expected \`${flag}\` to be JSON or @FILE, got an empty value${source}.`);
+  const depth = nestingDepth(text);
+  if (depth > maxJsonDepth) {
+    throw invalid(`Expected \`${flag}\` to be JSON nested at most ${maxJsonDepth} levels deep${source}, got ${depth} levels.`);
+  }
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
-    throw invalid(`Expected \`${flag}\` to be JSON or @FILE${source}: ${errorText(error)}`);
+    // `--config config.json`: a file name where JSON was expected. Say how to pass the file.
+    const looksLikeFile = !raw.startsWith('@') && /^[\w./~-]+\.json$/i.test(raw.trim());
+    throw invalid(
+      `Expected \`${flag}\` to be JSON or @FILE${source}: ${errorText(error)}` +
+        (looksLikeFile ? `. To read the file, write \`${flag} @${raw.trim()}\`.` : ''),
+    );
   }
+}
+
+/**
+ * Deeper documents are refused before parsing: JSON.parse copes, but every recursive walk after it (schema
+ * validation, JSON.stringify, the risk checks) would overflow the stack ("Maximum call stack size
+ * exceeded", exit 1) at some thousands of levels. No config needs more than a handful.
+ */
+export const maxJsonDepth = 64;
+
+// The deepest [ / { nesting outside strings; a scan, so it cannot overflow whatever the input.
+function nestingDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) deepest = Math.max(deepest, ++depth);
+    else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return deepest;
 }
 
 function readCapped(flag: string, path: string, shownPath: string): string {

@@ -1,9 +1,12 @@
 // botctl's entry point: parses argv, lazy-loads one command handler, prints its result, sets the exit code.
 // Only this file calls process.exit; handlers return data and throw BotctlError.
 import { Command, CommanderError, Option } from 'commander';
+import { databaseError } from '../db/database-error.js';
 import { BotctlError, errorText } from '../errors.js';
+import { homePaths } from '../home.js';
 import { createContext, type CommandContext } from './context.js';
 import { printError, printJson } from './output.js';
+import { packageVersion } from '../package-version.js';
 
 export interface CommandModule {
   run(context: CommandContext, args: string[], options: Record<string, unknown>): Promise<unknown>;
@@ -32,6 +35,9 @@ function handle(load: () => Promise<CommandModule>) {
         if (text) process.stdout.write(`${text}\n`);
       }
       resultExitCode = module.exitCode?.(result) ?? 0;
+    } catch (error) {
+      // SQLite's own message names neither the file nor what to do next.
+      throw databaseError(error, homePaths(context.home).database);
     } finally {
       await context.close();
     }
@@ -44,6 +50,8 @@ export function buildProgram(): Command {
     .description('Register trading bots and their subscriptions; botd runs them on schedule.')
     .addOption(new Option('--home <dir>', 'home folder (database, keys, caches)').env('BOTCTL_HOME'))
     .option('--json', 'machine-readable output on stdout')
+    // Not a commander option: `subscribe --version N` is the subscription's; main() answers a leading --version.
+    .addHelpText('after', '\n`botctl --version` (or -V) prints the version, {"version": …} with --json.')
     .showHelpAfterError('(run `botctl --help` for usage)')
     .exitOverride();
 
@@ -92,7 +100,7 @@ export function buildProgram(): Command {
     .option('--key <name>', 'API key for testnet and live, see `botctl keys`')
     .option('--user <id>', 'user the subscription belongs to', 'default')
     .option('--timezone <tz>', 'IANA time zone the schedule is read in', 'UTC')
-    .option('--name <name>', 'subscription name (default: <bot>.<pair>)')
+    .option('--name <name>', 'subscription name (default: <bot>.<BASE>-<QUOTE>[-<SETTLE>], e.g. btc-trend.BTC-USDT-USDT; commands also accept it as <bot>.<pair>)')
     .option('--version <n>', 'custom bots: pin to this uploaded version (default: follow the newest)')
     .action(handle(() => import('./commands/subscribe.js')));
 
@@ -204,6 +212,18 @@ export function buildProgram(): Command {
     .action(handle(() => import('./commands/doctor.js')));
 
   program
+    .command('backup')
+    .description('write a consistent copy of the database to FILE (safe while botd runs)')
+    .argument('<file>', 'the backup file to create')
+    .action(handle(() => import('./commands/backup.js')));
+
+  program
+    .command('restore')
+    .description('replace the database with a backup made by `botctl backup` (refused while botd runs)')
+    .argument('<file>', 'the backup file')
+    .action(handle(() => import('./commands/restore.js')));
+
+  program
     .command('run')
     .description('execute a subscription once now, in the foreground, through the runner botd uses (exit 1 unless it succeeded)')
     .argument('<sub>', 'subscription id or name')
@@ -237,11 +257,81 @@ export function buildProgram(): Command {
     .argument('<run>', 'run id, see `botctl runs`')
     .action(handle(() => import('./commands/logs.js')));
 
-  return program;
+  const data = program.command('data').description('the candle store in the home: fetch, import and list market data');
+  data
+    .command('fetch')
+    .description("download candles through the exchange's public API (paginated, rate-limited, resumable)")
+    .requiredOption('--exchange <id>', 'ccxt exchange id, e.g. binance or binanceusdm')
+    .requiredOption('--pair <symbol>', 'ccxt unified symbol, e.g. BTC/USDT')
+    .requiredOption('--timeframe <tf>', 'candle timeframe, e.g. 1m, 15m, 1h')
+    .requiredOption('--since <date>', 'first candle, e.g. 2024-01-01 (UTC)')
+    .option('--until <date>', 'end of the period (exclusive; default now)')
+    .action(handle(() => import('./commands/data-fetch.js')));
+  data
+    .command('list')
+    .description('stored series: pair, timeframe, first and last candle, count and gaps')
+    .action(handle(() => import('./commands/data-list.js')));
+  data
+    .command('import')
+    .description('load recorded-candle JSON or a CSV (time,open,high,low,close,volume) into the store')
+    .argument('<file>', 'the file')
+    .option('--exchange <id>', 'for a CSV: the exchange it is from')
+    .option('--pair <symbol>', 'for a CSV: the pair, e.g. BTC/USDT')
+    .option('--timeframe <tf>', 'for a CSV: the timeframe (default: read from the times)')
+    .option('--since <date>', "for JSON rows without times: the first candle's open time")
+    .action(handle(() => import('./commands/data-import.js')));
+
+  program
+    .command('backtest')
+    .description("replay a bot over a period on stored candles: its own code in one sandboxed child, through the risk guard and paper fills; `backtest show ID` prints a stored one")
+    .argument('<bot>', 'bot id, name or developer/name (or `show`)')
+    .argument('[id]', 'with `show`: the backtest id')
+    .option('--pair <symbol>', 'ccxt unified symbol, e.g. BTC/USDT')
+    .option('--from <date>', 'start of the period, e.g. 2021-02-19 (UTC)')
+    .option('--to <date>', 'end of the period (exclusive)')
+    .option('--every <tf>', "a slot at every TF boundary (default: the config's timeframe, else the candles')")
+    .option('--schedule <cron>', 'slots from a cron schedule, as a subscription fires')
+    .option('--config <json|@file>', "the bot's config, validated by its schema")
+    .option('--risk <json|@file>', 'risk limits, as for subscribe')
+    .option('--balance <amount>', 'starting balance, e.g. 10000USDT')
+    .option('--fee <pct>', 'fee per fill in percent of notional, e.g. 0.1 (default: the market taker fee)')
+    .option('--slippage <pct>', 'slippage of market and triggered fills in percent, e.g. 0.05 (default 0.05)')
+    .option('--version <n>', 'custom bots: the uploaded version (default: the newest)')
+    .option('--fail-fast', 'stop at the first slot whose execution throws')
+    .option('--sweep <spec>', "grid of config values, e.g. 'fast=5..15:2,slow=20..60:10', run across all cores")
+    .option('--holdout <pct>', 'with --sweep: the last part of the period kept out of sample (default 30%)')
+    .option('--metric <name>', 'with --sweep: rank by sharpe, sortino, return, profit_factor, win_rate or drawdown (default sharpe)')
+    .action(handle(() => import('./commands/backtest.js')));
+
+  program
+    .command('backtests')
+    .description('stored backtests, to compare configs side by side')
+    .action(handle(() => import('./commands/backtests.js')));
+
+  return finishHelp(program);
+}
+
+// Every subcommand's errors point at its own --help, and its help marks the options it cannot do without
+// (commander lists them like any other).
+function finishHelp(command: Command, path = ''): Command {
+  for (const sub of command.commands) {
+    const name = `${path}${sub.name()}`;
+    sub.showHelpAfterError(`(run \`botctl ${name} --help\` for usage)`);
+    for (const option of sub.options) if (option.mandatory) option.description = `(required) ${option.description}`;
+    finishHelp(sub, `${name} `);
+  }
+  return command;
 }
 
 export async function main(argv = process.argv): Promise<number> {
   const program = buildProgram();
+  // `botctl --version` (or `-V`), before any subcommand: the version in package.json.
+  const first = argv.slice(2).filter((a) => a !== '--json')[0];
+  if (first === '--version' || first === '-V') {
+    const { version } = packageVersion();
+    process.stdout.write(argv.includes('--json') ? `${JSON.stringify({ version })}\n` : `${version}\n`);
+    return 0;
+  }
   try {
     await program.parseAsync(argv);
     return resultExitCode;

@@ -11,7 +11,8 @@
 // read only its bot module: Node reads the snapshot before the permission model is in force.
 //
 // Both are built in the background on first need, while that run starts from the bundle: dispatching never waits
-// on a build. A snapshot is used only once this process has seen it start as a child would (flags, sandbox and
+// on a build. botd builds the snapshot, and the modules of the bots it schedules, at start-up, before its first
+// slot (prepareRuntimeSnapshot, daemon.ts): a cold start no longer serves its first seconds from bundles. A snapshot is used only once this process has seen it start as a child would (flags, sandbox and
 // all). A snapshot build that fails is logged and tried again an hour later; a bot module that cannot be built
 // (top-level await, say) is logged once, and that bot keeps starting from its bundle. No run fails because of it.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -98,6 +99,17 @@ export function childStart(bundle: BundledBot, options: ChildStartOptions): Chil
   // --disable-warning: the bot's dynamic import() goes through vm's main-context loader, which Node flags as
   // experimental; started from the bundle the same import() warns of nothing. The sandbox's flags say it too.
   return { entry: ['--disable-warning=ExperimentalWarning', '--snapshot-blob', blob, '--', module], readable: module, files: [blob, module], snapshot: true, env: snapshotChildEnv };
+}
+
+/**
+ * Builds (or, found in the cache, checks) the runtime snapshot now, and resolves true once it is ready: botd
+ * calls it at start-up so that its first slots start from the snapshot, not from the plain bundle.
+ */
+export async function prepareRuntimeSnapshot(options: ChildStartOptions): Promise<boolean> {
+  const blob = snapshotPath(options);
+  if (snapshotReady(blob, options)) return true;
+  await building.get(blob);
+  return verified.has(blob);
 }
 
 /** Resolves once the builds under way have finished (or failed): for tests and benchmarks. */

@@ -2,9 +2,12 @@
 // prints a systemd unit. Only this file decides exit codes.
 import { userInfo } from 'node:os';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { packageVersion } from '../package-version.js';
 import { BotctlError, errorText, invalid } from '../errors.js';
 import { resolveHome } from '../home.js';
 import { parseListenAddress, type ListenAddress } from '../metrics/listen-address.js';
+import { colourLevel } from '../text/terminal.js';
+import { logLevels, type LogLevel } from './log.js';
 import {
   defaultConcurrency,
   defaultHeapMb,
@@ -38,11 +41,19 @@ interface StartOptions {
   metrics?: ListenAddress;
   metricsPerSubscription?: boolean;
   backlogWarn: number;
+  logLevel: LogLevel;
+  logFormat: 'auto' | 'json' | 'pretty';
+  verbose?: boolean;
 }
 
 async function start(options: StartOptions): Promise<number> {
   const [{ startDaemon }, { jsonLogger, errorText }] = await Promise.all([import('./daemon.js'), import('./log.js')]);
-  const log = jsonLogger();
+  const level: LogLevel = options.verbose ? 'debug' : options.logLevel;
+  // One readable line per event for a person at a terminal; JSON lines for journald and log shippers.
+  const pretty = options.logFormat === 'pretty' || (options.logFormat === 'auto' && Boolean(process.stdout.isTTY));
+  const log = pretty
+    ? (await import('./pretty-log.js')).prettyLogger({ colour: colourLevel(process.stdout), level })
+    : jsonLogger(undefined, level);
   const home = resolveHome(options.home);
   const { announceSandbox } = await import('../sandbox/announce.js');
   announceSandbox(log, Boolean(options.allowUnsandboxedCustomBots));
@@ -89,6 +100,10 @@ async function start(options: StartOptions): Promise<number> {
   await daemon.stopped;
   process.off('SIGTERM', onSignal);
   process.off('SIGINT', onSignal);
+  if (daemon.fault) {
+    process.stderr.write(`error: botd stopped: ${daemon.fault}\nnext:  restart botd (systemd does, with Restart=on-failure) so that it opens the file that is there now\n`);
+    return 1;
+  }
   return 0;
 }
 
@@ -104,13 +119,14 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
   const program = new Command('botd')
     .description('Runs botctl subscriptions on their schedules, one sandboxed Node child per execution.')
     .addOption(new Option('--home <dir>', 'home folder (database, keys, caches)').env('BOTCTL_HOME'))
+    .version(packageVersion().version, '-V, --version', 'print the version')
     .showHelpAfterError('(run `botd --help` for usage)')
     .exitOverride();
 
   program
     .command('start')
-    .description('run in the foreground until SIGTERM/SIGINT; logs one JSON object per line on stdout')
-    .option('--concurrency <n>', 'executions running at once; more due runs wait their turn', positiveInteger('--concurrency'), defaultConcurrency)
+    .description('run in the foreground until SIGTERM/SIGINT; logs one readable line per event on a terminal, else one JSON object per line on stdout')
+    .option('--concurrency <n>', `executions running at once; more due runs wait their turn (default: 2 per core, ${defaultConcurrency} here)`, positiveInteger('--concurrency'), defaultConcurrency)
     .option('--stop-grace <ms>', 'on SIGTERM/SIGINT, how long to wait for running bots before stopping them', positiveInteger('--stop-grace', 0), defaultStopGraceMs)
     .option('--kill-grace <ms>', 'after the abort message, and again after SIGTERM, how long a bot gets to exit', positiveInteger('--kill-grace', 0), defaultKillGraceMs)
     .option('--max-failures <n>', 'consecutive failed runs after which a subscription is paused', positiveInteger('--max-failures'), defaultMaxConsecutiveFailures)
@@ -121,6 +137,9 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--metrics <host:port>', 'serve Prometheus metrics at /metrics and health at /healthz, e.g. 127.0.0.1:9464', listenAddress)
     .option('--metrics-per-subscription', 'also label run counts by subscription id (one series per subscription and status)')
     .option('--backlog-warn <ms>', 'warn (log, notify) when a due run has waited this long for a free slot', positiveInteger('--backlog-warn', 1), 60_000)
+    .addOption(new Option('--log-level <level>', 'least important log lines shown').choices(logLevels).default('info'))
+    .option('--verbose', 'debug lines too (same as --log-level debug)')
+    .addOption(new Option('--log-format <format>', 'pretty: one readable line per event; json: one JSON object per line; auto: pretty on a terminal').choices(['auto', 'json', 'pretty']).default('auto'))
     .action(async (_options: unknown, command: Command) => {
       const options = command.optsWithGlobals<StartOptions>();
       if (options.metricsPerSubscription && !options.metrics) throw invalid('Expected --metrics HOST:PORT with --metrics-per-subscription, got no --metrics.');

@@ -24,6 +24,14 @@ function statement(sqlite: SQLite.Database, sql: string): SQLite.Statement {
   return prepared;
 }
 
+// `INSERT … RETURNING` through .get() hands back the new id at the first step, before an autocommit
+// statement commits; better-sqlite3 then resets it and a failed commit (SQLITE_FULL: disk full) goes
+// unreported, so a run would start under an id that was never stored (seen: ten runs "succeeded" as run 11).
+// Inside an explicit transaction the COMMIT is its own statement, and its failure throws.
+function committed<T>(sqlite: SQLite.Database, write: () => T): T {
+  return sqlite.transaction(write).immediate();
+}
+
 export interface Claim {
   subscriptionId: number;
   scheduledFor: string;
@@ -34,14 +42,16 @@ export interface Claim {
 /** Inserts the slot's row as `running`; undefined when the slot already has a row (or the subscription is gone). */
 export function claimRun(sqlite: SQLite.Database, claim: Claim): number | undefined {
   try {
-    const row = statement(
-      sqlite,
-      `INSERT INTO runs (subscription_id, scheduled_for, started_at, status, code_sha256, daemon_pid)
-       VALUES (?, ?, ?, 'running', ?, ?)
-       ON CONFLICT (subscription_id, scheduled_for) DO NOTHING
-       RETURNING id`,
-    ).get(claim.subscriptionId, claim.scheduledFor, now(), claim.codeSha256, claim.daemonPid) as { id: number } | undefined;
-    return row?.id;
+    return committed(sqlite, () => {
+      const row = statement(
+        sqlite,
+        `INSERT INTO runs (subscription_id, scheduled_for, started_at, status, code_sha256, daemon_pid)
+         VALUES (?, ?, ?, 'running', ?, ?)
+         ON CONFLICT (subscription_id, scheduled_for) DO NOTHING
+         RETURNING id`,
+      ).get(claim.subscriptionId, claim.scheduledFor, now(), claim.codeSha256, claim.daemonPid) as { id: number } | undefined;
+      return row?.id;
+    });
   } catch (error) {
     // Removed between the tick and the claim: nothing to run.
     if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_FOREIGNKEY') return undefined;
@@ -66,14 +76,16 @@ export function forgetUnstartedRun(sqlite: SQLite.Database, runId: number): void
 export function recordSkipped(sqlite: SQLite.Database, subscriptionId: number, scheduledFor: string, reason: string): number | undefined {
   const at = now();
   try {
-    const row = statement(
-      sqlite,
-      `INSERT INTO runs (subscription_id, scheduled_for, started_at, finished_at, status, error)
-       VALUES (?, ?, ?, ?, 'skipped', ?)
-       ON CONFLICT (subscription_id, scheduled_for) DO NOTHING
-       RETURNING id`,
-    ).get(subscriptionId, scheduledFor, at, at, reason) as { id: number } | undefined;
-    return row?.id;
+    return committed(sqlite, () => {
+      const row = statement(
+        sqlite,
+        `INSERT INTO runs (subscription_id, scheduled_for, started_at, finished_at, status, error)
+         VALUES (?, ?, ?, ?, 'skipped', ?)
+         ON CONFLICT (subscription_id, scheduled_for) DO NOTHING
+         RETURNING id`,
+      ).get(subscriptionId, scheduledFor, at, at, reason) as { id: number } | undefined;
+      return row?.id;
+    });
   } catch (error) {
     if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_FOREIGNKEY') return undefined;
     throw error;

@@ -4,11 +4,14 @@
 //   channel and limits child-channel.ts) → judge how it ended (verdict.ts) → record the outcome in one
 //   transaction (ledger.ts).
 // botd's scheduler and `botctl run` both come through here.
+import { botFrames } from '../bots/bot-stack.js';
 import { bundleBot, type BundledBot } from '../bots/bundle.js';
 import { resolveCode } from '../bots/resolve-code.js';
 import { noExchange, type ExchangeSession, type ExchangeSessionFactory } from '../broker/session.js';
 import type { Connection } from '../db/open.js';
 import type { Bot, Subscription } from '../db/schema.js';
+import { databaseError } from '../db/database-error.js';
+import { BotctlError } from '../errors.js';
 import { daemonEvents } from '../events/daemon-events.js';
 import { homePaths } from '../home.js';
 import type { SignalInput } from '../sdk/types.js';
@@ -28,6 +31,7 @@ import { LogTail, defaultLogTailBytes } from './log-tail.js';
 import { errorText, silentLogger, type Logger } from './log.js';
 import { beginAtSlot } from './prewarm.js';
 import { processAlive } from './process-group.js';
+import { defaultOutcomeRetryMs, writeDurably } from './record-outcome.js';
 import { startMessage, type Begin } from './start-message.js';
 import { readBot, readSubscription } from './subscription-rows.js';
 import { supervise } from './supervise.js';
@@ -51,6 +55,8 @@ export interface RunnerOptions {
   log?: Logger;
   /** Recorded in runs.daemon_pid, so a later botd can tell live runs from abandoned ones. */
   ownerPid?: number;
+  /** How long a refused outcome write (disk full) is retried: botd until it commits, `botctl run` briefly. */
+  outcomeRetryMs?: number;
 }
 
 export interface Execution {
@@ -63,6 +69,11 @@ export interface Execution {
   cancel?: AbortSignal;
   /** A catch-up run after downtime (logged as such). */
   catchUp?: boolean;
+  /**
+   * Simulated time of this run (ms): the child's clock (Date.now(), timers) and the paper venue's prices read it
+   * instead of the machine's. Paper mode only; the parity tests run a subscription slot by slot over recorded data.
+   */
+  clock?: number;
   /** Called when the child has been spawned: dispatch-lag measurement and tests. */
   onSpawn?(pid: number): void;
   /**
@@ -123,12 +134,19 @@ export async function runExecution(options: RunnerOptions, execution: Execution)
   let current = claimed.subscription;
   const begin = startWhen(story, claimed, (now) => (current = now));
   if ('status' in begin) return record(story, claimed, begin.status, { error: begin.error });
-  const session = lazySession(() => (options.exchangeSessions ?? noExchange)({ runId: claimed.runId, subscription: current, bot: claimed.bot }));
+  const clock = simulatedClock(execution, current);
+  const session = lazySession(() => (options.exchangeSessions ?? noExchange)({ runId: claimed.runId, subscription: current, bot: claimed.bot, ...clock }));
   try {
     const end = await superviseChild(story, claimed, code.bundle, begin.begin, session);
     if (end.notStarted?.forget && !end.spawnError) return forget(story, claimed, end.notStarted.error);
+    // The stack the tail keeps: the frames in the bot's own file and lines (the message is the run's error).
+    if (end.result && !end.result.ok && end.result.error.stack !== undefined) {
+      const frames = botFrames(end.result.error.stack, code.bundle, code.codePath ?? claimed.bot.code_path);
+      end.result.error.stack = frames.length ? frames.join('\n') : undefined;
+    }
     const verdict = judge(end, options.heapMb ?? defaultHeapMb);
-    return record(story, claimed, verdict.status, { ...end, error: verdict.error, session, ...(verdict.state ? { state: verdict.state } : {}) });
+    // Awaited inside the try: the session stays open while a refused outcome write is retried.
+    return await record(story, claimed, verdict.status, { ...end, error: verdict.error, session, ...(verdict.state ? { state: verdict.state } : {}) });
   } finally {
     await session.close?.().catch((error: unknown) => story.log.warn('exchange session did not close', { run_id: claimed.runId, error: errorText(error) }));
   }
@@ -171,11 +189,11 @@ async function readDue(story: Story): Promise<{ subscription: Subscription; bot:
   return { subscription, bot };
 }
 
-async function resolveBundle(story: Story, subscription: Subscription, bot: Bot): Promise<{ bundle?: BundledBot; error?: string }> {
+async function resolveBundle(story: Story, subscription: Subscription, bot: Bot): Promise<{ bundle?: BundledBot; codePath?: string; error?: string }> {
   const { home, connection } = story.options;
   try {
     const code = await resolveCode(connection.db, home, bot, subscription.pinned_version, { sharedStore: true });
-    return { bundle: await bundleBot(code.sourcePath, homePaths(home).bundleCache) };
+    return { bundle: await bundleBot(code.sourcePath, homePaths(home).bundleCache), codePath: code.codePath };
   } catch (error) {
     return { error: errorText(error) };
   }
@@ -183,12 +201,18 @@ async function resolveBundle(story: Story, subscription: Subscription, bot: Bot)
 
 function claimSlot(story: Story, subscription: Subscription, bot: Bot, bundle: BundledBot | undefined): Claimed | { report: RunReport } {
   const codeSha256 = bundle?.sourceSha256 ?? null;
-  const runId = claimRun(story.options.connection.sqlite, {
-    subscriptionId: subscription.id,
-    scheduledFor: story.execution.scheduledFor,
-    codeSha256,
-    daemonPid: story.ownerPid,
-  });
+  let runId: number | undefined;
+  try {
+    runId = claimRun(story.options.connection.sqlite, {
+      subscriptionId: subscription.id,
+      scheduledFor: story.execution.scheduledFor,
+      codeSha256,
+      daemonPid: story.ownerPid,
+    });
+  } catch (error) {
+    // Not stored, so not started: no child ever runs under a claim the ledger does not hold.
+    throw databaseError(error, databaseFile(story), `Run not started: its claim on slot ${story.execution.scheduledFor} could not be recorded`);
+  }
   if (runId === undefined) {
     story.log.info('run not started', { ...story.base, run_id: null, reason: 'slot already has a run' });
     return { report: report(story, 'not_run', { error: 'slot already has a run' }) };
@@ -200,7 +224,7 @@ function claimSlot(story: Story, subscription: Subscription, bot: Bot, bundle: B
 function startWhen(story: Story, claimed: Claimed, reread: (now: Subscription) => void): { begin: () => Promise<Begin> } | Exclude<Begin, { start: unknown }> {
   const { sqlite } = story.options.connection;
   const { scheduledFor, prewarm } = story.execution;
-  const build = (subscription: Subscription) => startMessage(sqlite, { runId: claimed.runId, scheduledFor, bot: claimed.bot, subscription });
+  const build = (subscription: Subscription) => startMessage(sqlite, { runId: claimed.runId, scheduledFor, bot: claimed.bot, subscription, ...simulatedClock(story.execution, subscription) });
   if (prewarm) {
     const check = {
       scheduledFor,
@@ -278,22 +302,44 @@ interface OutcomeFields {
   session?: ExchangeSession;
 }
 
-/** Writes the outcome (or, if the database refuses it, at least that the run ended), logs it and reports it. */
-function record(story: Story, claimed: Claimed, outcome: FinalStatus, outcomeFields: OutcomeFields): RunReport {
+function databaseFile(story: Story): string {
+  return homePaths(story.options.home).database;
+}
+
+/**
+ * Writes the outcome (or, if the database refuses it, at least that the run ended), logs it and reports it.
+ * A write refused for a while (disk full) is retried (record-outcome.ts); one that never lands throws, and a
+ * row no longer `running` is an error: a run is never reported that the ledger does not hold.
+ */
+async function record(story: Story, claimed: Claimed, outcome: FinalStatus, outcomeFields: OutcomeFields): Promise<RunReport> {
   const { log, base } = story;
   const { runId, codeSha256 } = claimed;
   let status = outcome;
   let fields = outcomeFields;
   let finished;
+  const retry = {
+    log,
+    file: databaseFile(story),
+    retryForMs: story.options.outcomeRetryMs ?? defaultOutcomeRetryMs,
+    cancel: story.execution.cancel,
+    fields: { ...base, run_id: runId, status: outcome },
+  };
   try {
-    finished = writeOutcome(story, claimed, status, fields);
+    finished = await writeDurably(() => writeOutcome(story, claimed, status, fields), retry);
   } catch (error) {
+    if (error instanceof BotctlError) throw error;
     // The full outcome could not be written (a signal the database refuses, say): record at least that the run
     // ended, so no row stays `running`. Its state and signals are not kept; its orders are already written.
     log.error('run outcome could not be written', { ...base, run_id: runId, outcome, outcome_error: fields.error ? firstLine(fields.error) : null, error: errorText(error) });
     status = 'failed';
     fields = { exitCode: fields.exitCode ?? null, signal: fields.signal ?? null, error: `botd could not record the outcome (${outcome}): ${errorText(error)}`, ...(fields.tail ? { tail: fields.tail } : {}) };
-    finished = writeOutcome(story, claimed, status, fields);
+    finished = await writeDurably(() => writeOutcome(story, claimed, status, fields), retry);
+  }
+  if (!finished.written) {
+    // Its row was removed (unsubscribed meanwhile) or recorded by someone else: say so, never report it as done.
+    const reason = `run ${runId} ended ${status}, but its row was no longer running (removed with its subscription, or recorded abandoned by another botd)`;
+    log.error('run outcome not recorded', { ...base, run_id: runId, status, reason });
+    throw new BotctlError('runtime_failure', `The run's outcome was not recorded: ${reason}.`, { hint: 'botctl runs' });
   }
   const durationMs = Date.now() - story.started;
   const line = { ...base, run_id: runId, status, duration_ms: durationMs, code_sha256: codeSha256, ...(fields.error ? { error: firstLine(fields.error) } : {}) };
@@ -321,4 +367,9 @@ function writeOutcome(story: Story, claimed: Claimed, status: FinalStatus, field
 
 function firstLine(text: string): string {
   return text.split('\n', 1)[0] ?? '';
+}
+
+/** A simulated time for a paper run (Execution.clock), as the start message and the broker session take it. */
+function simulatedClock(execution: Execution, subscription: Subscription): { clock?: number } {
+  return execution.clock !== undefined && subscription.mode === 'paper' ? { clock: execution.clock } : {};
 }

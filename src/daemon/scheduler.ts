@@ -13,6 +13,7 @@
 // A warm-up event whose time has already passed when its slot is scheduled fires at once; one whose slot
 // is already due is not fired (the slot is dispatched as usual).
 import type SQLite from 'better-sqlite3';
+import { databaseErrorText } from '../db/database-error.js';
 import { Calendar } from './calendar.js';
 import { errorText, type Logger } from './log.js';
 
@@ -27,7 +28,7 @@ export interface ScheduledRow {
 export interface SchedulerOptions {
   sqlite: SQLite.Database;
   /** A slot is due. `slot` is its exact scheduled time (ms since epoch). */
-  onDue(subscriptionId: number, slot: number): void;
+  onDue(subscriptionId: number, slot: number, next: number | null): void;
   /** A slot is `warmLeadMs` away (optional): its child may be spawned ahead of time. */
   onWarm?(subscriptionId: number, slot: number): void;
   warmLeadMs?: number;
@@ -180,7 +181,7 @@ export class Scheduler {
     } catch (error) {
       // A database that cannot be read right now (locked, disk trouble): try again at the next poll.
       this.#dataVersion = -1;
-      this.#options.log.error('schedule reload failed; retrying', { error: errorText(error) });
+      this.#options.log.error('schedule reload failed; retrying', { error: databaseErrorText(error, this.#options.sqlite.name) });
     }
   }
 
@@ -211,13 +212,17 @@ export class Scheduler {
       if (next !== null && next <= now) {
         // Behind by more than one slot (the process was suspended, or the event loop blocked): fire only
         // the latest due slot, never a burst.
-        slot = calendar.latestAtOrBefore(now) ?? slot;
+        const latest = calendar.latestAtOrBefore(now) ?? slot;
+        this.#options.log.warn('behind schedule: only the latest due slot runs', {
+          subscription_id: top.id, from: new Date(top.at).toISOString(), to: new Date(latest).toISOString(),
+        });
+        slot = latest;
         next = calendar.next(Math.max(slot, now));
       }
       entry.next = next;
       if (next !== null) this.#push(top.id, next, entry.generation);
       try {
-        this.#options.onDue(top.id, slot);
+        this.#options.onDue(top.id, slot, next);
       } catch (error) {
         this.#options.log.error('dispatch failed', { subscription_id: top.id, error: errorText(error) });
       }

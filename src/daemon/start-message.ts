@@ -16,9 +16,11 @@ export interface StartFor {
   scheduledFor: string;
   bot: Bot;
   subscription: Subscription;
+  /** The run's simulated time, for the child's clock (paper runs given Execution.clock). */
+  clock?: number;
 }
 
-export function startMessage(sqlite: SQLite.Database, { runId, scheduledFor, bot, subscription }: StartFor): Begin {
+export function startMessage(sqlite: SQLite.Database, { runId, scheduledFor, bot, subscription, clock }: StartFor): Begin {
   let config: unknown;
   try {
     config = JSON.parse(subscription.execution_config);
@@ -36,6 +38,7 @@ export function startMessage(sqlite: SQLite.Database, { runId, scheduledFor, bot
     exchangeId: bot.exchange_type,
     config,
     state: loadState(sqlite, subscription.id),
+    ...(clock === undefined ? {} : { clock }),
   };
   return { start, timeoutMs };
 }

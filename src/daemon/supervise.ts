@@ -14,6 +14,7 @@ import { sandboxEnv, sandboxNodeArgs } from './sandbox.js';
 import { childCommand, type ChildCommand } from '../sandbox/child-command.js';
 import type { Begin } from './start-message.js';
 import type { ChildEnd } from './verdict.js';
+import { startDeadline } from './deadline.js';
 
 /** Added to botd's own niceness for each bot child. */
 const childNiceness = 5;
@@ -54,11 +55,17 @@ export async function supervise(s: Supervision): Promise<ChildEnd> {
     return { ...end, spawnError: spawned.spawnError() ?? 'spawn failed' };
   }
   lowerPriority(pid);
-  s.onSpawn(pid);
+  let unrecorded: string | undefined;
+  try {
+    s.onSpawn(pid);
+  } catch (error) {
+    // Its pid could not be stored (disk full): a child botd could not find again after a crash never starts.
+    unrecorded = `botd could not record the child's pid: ${errorText(error)}`;
+  }
   spawned.child.stdout?.on('data', (chunk: Buffer) => s.tail.write(chunk));
   spawned.child.stderr?.on('data', (chunk: Buffer) => s.tail.write(chunk));
   const child = new SupervisedChild(s, end, spawned, pid);
-  await child.startWhenReady();
+  await child.startWhenReady(unrecorded);
   await child.ended();
   return end;
 }
@@ -121,7 +128,7 @@ class SupervisedChild {
   readonly #channel: ChildChannel;
   #exited = false;
   #stopping: Promise<void> | undefined;
-  #timer: NodeJS.Timeout | undefined;
+  #cancelDeadline = (): void => {};
 
   constructor(
     private readonly s: Supervision,
@@ -149,10 +156,10 @@ class SupervisedChild {
   }
 
   /** Waits for begin(), then sends the start message and starts the timeout; or stops a child never started. */
-  async startWhenReady(): Promise<void> {
+  async startWhenReady(refused?: string): Promise<void> {
     let begin: Begin;
     try {
-      begin = await this.s.begin();
+      begin = refused ? { status: 'failed', error: refused } : await this.s.begin();
     } catch (error) {
       begin = { status: 'failed', error: `botd could not start the run: ${errorText(error)}` };
     }
@@ -165,11 +172,15 @@ class SupervisedChild {
     }
     this.end.timeoutMs = begin.timeoutMs;
     // The timeout counts from the start message, not from a pre-warmed spawn.
-    this.#timer = setTimeout(() => {
-      if (this.#channel.result) return;
-      this.end.timedOut = true;
-      void this.#stop(true);
-    }, begin.timeoutMs);
+    // A child that reported (or exited) before its deadline is judged by that, however late botd sees it.
+    this.#cancelDeadline = startDeadline(
+      begin.timeoutMs,
+      () => Boolean(this.#channel.result) || this.#exited,
+      () => {
+        this.end.timedOut = true;
+        void this.#stop(true);
+      },
+    );
     if (this.s.cancel?.aborted) this.#onCancel();
     else this.s.cancel?.addEventListener('abort', this.#onCancel, { once: true });
     this.#channel.send(begin.start);
@@ -180,7 +191,7 @@ class SupervisedChild {
   async ended(): Promise<void> {
     const { s, end } = this;
     await this.spawned.exited;
-    clearTimeout(this.#timer);
+    this.#cancelDeadline();
     s.cancel?.removeEventListener('abort', this.#onCancel);
     if (this.#stopping) await this.#stopping;
     // The child is gone; whatever it started (outside the sandbox) must not outlive it.

@@ -7,11 +7,13 @@
 import type { Duplex } from 'node:stream';
 import { isDefinedBot, type DefinedBot } from '../sdk/define-bot.js';
 import { exchangeErrorFrom } from '../sdk/errors.js';
-import { exchangeMethods } from '../sdk/exchange-methods.js';
-import type { BotContext, BotExchange, SignalInput } from '../sdk/types.js';
-import type { BotError, ChildMessage, ExchangeReply, ParentMessage, StartMessage } from './protocol.js';
+import type { ChildMessage, ExchangeReply, ParentMessage, StartMessage } from './protocol.js';
 import { configIssues } from './config-issues.js';
 import { channelFd, encodeMessage, LineDecoder } from './message-channel.js';
+import { botContext, botError, trimTrailingUndefined } from './bot-context.js';
+import { runBacktest } from './backtest-loop.js';
+import { backtestArg } from './protocol.js';
+import { installSimClock, type SimClock } from './sim-clock.js';
 
 export function runChild(bot: unknown): void {
   if (!isDefinedBot(bot)) {
@@ -21,6 +23,7 @@ export function runChild(bot: unknown): void {
   }
   if (process.argv.includes('--botctl-describe')) void describe(bot);
   else if (process.argv.includes('--botctl-child')) execute(bot, parentChannel());
+  else if (process.argv.includes(backtestArg)) runBacktest(bot, parentChannel());
 }
 
 // The parent's end is a socketpair: one duplex stream. The permission model does not restrict net, and this
@@ -77,6 +80,8 @@ export function execute(bot: DefinedBot, channel: Duplex): void {
   const abort = new AbortController();
   const pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
   let nextCallId = 1;
+  /** Set when the start message carries a simulated time. */
+  let clock: SimClock | undefined;
   const decoder = new LineDecoder();
   // botd went away or closed the channel: there is no one left to report to.
   channel.on('error', () => {});
@@ -104,6 +109,7 @@ export function execute(bot: DefinedBot, channel: Duplex): void {
     const call = pending.get(reply.id);
     if (!call) return;
     pending.delete(reply.id);
+    clock?.busy(-1);
     if (reply.ok) call.resolve(reply.value);
     // Typed: the bot can test `instanceof RiskRejected`, `InsufficientFunds`, … from 'botctl/sdk'.
     else call.reject(exchangeErrorFrom(reply.error));
@@ -114,6 +120,7 @@ export function execute(bot: DefinedBot, channel: Duplex): void {
     const id = nextCallId++;
     return new Promise((resolve, reject) => {
       pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+      clock?.busy(1);
       send({ type: 'exchange-call', id, method, args: trimTrailingUndefined(args) });
     });
   }
@@ -125,33 +132,8 @@ export function execute(bot: DefinedBot, channel: Duplex): void {
       return finish({ type: 'result', ok: false, kind: 'config', error: { name: 'ConfigError', message } });
     }
     const state = new Map(Object.entries(start.state));
-    // One stub per method of the table; arguments past a method's arity are not sent (the broker drops them too).
-    const exchange = { id: start.exchangeId } as Record<string, unknown>;
-    for (const [method, spec] of Object.entries(exchangeMethods)) exchange[method] = (...args: unknown[]) => call(method, args.slice(0, spec.arity));
-    const log = (level: 'debug' | 'info' | 'warn' | 'error') => (message: string, fields?: Record<string, unknown>) =>
-      send({ type: 'log', level, message: String(message), ...(fields ? { fields } : {}) });
-    const ctx: BotContext<unknown> = {
-      config: parsed.data,
-      pair: start.pair,
-      mode: start.mode,
-      subscriptionId: start.subscriptionId,
-      runId: start.runId,
-      scheduledFor: start.scheduledFor,
-      exchange: exchange as unknown as BotExchange,
-      abortSignal: abort.signal,
-      log: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') },
-      state: {
-        get: async (key) => structuredClone(state.get(key)),
-        set: async (key, value) => {
-          // Only JSON survives to the next run; reject the rest here, where the bot can see why.
-          state.set(key, JSON.parse(JSON.stringify(value ?? null)) as unknown);
-        },
-        delete: async (key) => {
-          state.delete(key);
-        },
-      },
-      signal: async (signal: SignalInput) => send({ type: 'signal', signal: { ...signal, symbol: signal.symbol ?? start.pair } }),
-    };
+    if (typeof start.clock === 'number') clock = installSimClock(start.clock);
+    const ctx = botContext(start, parsed.data, state, call, send, abort.signal);
     try {
       await bot.execute(ctx);
       finish({ type: 'result', ok: true, state: Object.fromEntries(state) });
@@ -164,26 +146,4 @@ export function execute(bot: DefinedBot, channel: Duplex): void {
     // Close the channel once the result is flushed, so the child exits even if the bot left timers behind.
     if (channel.writable) channel.end(encodeMessage(result), () => channel.destroy());
   }
-}
-
-// Name, message and stack, plus what says why Node refused: its code (ERR_ACCESS_DENIED) and, from the
-// permission model, the permission and the resource asked for.
-function botError(error: unknown): BotError {
-  const e = error instanceof Error ? error : new Error(String(error));
-  const { code, permission, resource } = e as Error & { code?: unknown; permission?: unknown; resource?: unknown };
-  const text = (value: unknown) => (typeof value === 'string' || typeof value === 'number' ? String(value) : undefined);
-  const fields = { code: text(code), permission: text(permission), resource: text(resource) };
-  return {
-    name: e.name,
-    message: e.message,
-    ...(e.stack ? { stack: e.stack } : {}),
-    ...Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)),
-  };
-}
-
-function trimTrailingUndefined(args: unknown[]): unknown[] {
-  let end = args.length;
-  while (end > 0 && args[end - 1] === undefined) end--;
-  // JSON turns inner undefined into null, which ccxt treats as "not given" too.
-  return args.slice(0, end);
 }

@@ -16,6 +16,8 @@ export interface StartMessage {
   config: unknown;
   /** The state the last successful run left. */
   state: Record<string, unknown>;
+  /** Simulated time of the run (paper mode, parity tests): the child's clock starts there (runtime/sim-clock.ts). */
+  clock?: number;
 }
 
 /** Parent asks the bot to stop (timeout or shutdown): ctx.abortSignal fires. */
@@ -71,3 +73,70 @@ export type ResultMessage =
   | { type: 'result'; ok: false; kind: 'config' | 'error'; error: BotError };
 
 export type ChildMessage = ExchangeCall | LogMessage | SignalMessage | ResultMessage;
+
+/** The entry mode of a backtest child (src/backtest/): every slot of a period in one process. */
+export const backtestArg = '--botctl-backtest';
+
+// A backtest: one child runs the bot at every slot of a period (src/runtime/backtest-loop.ts). The parent sends the
+// candles first, in column chunks, then the start; the child answers fetchOHLCV and fetchTicker on the pair from
+// them at each slot's simulated time, and asks the parent for everything else, each call tagged with its slot.
+
+/** Part of one column of the candle series: float64 little-endian, base64. */
+export interface BacktestCandles {
+  type: 'backtest-candles';
+  timeframe: string;
+  /** Candles in the whole series. */
+  count: number;
+  column: 'time' | 'open' | 'high' | 'low' | 'close' | 'volume';
+  offset: number;
+  data: string;
+}
+
+export interface BacktestStart {
+  type: 'backtest-start';
+  pair: string;
+  exchangeId: string;
+  config: unknown;
+  state: Record<string, unknown>;
+  /** Slot times in ms: the list, or evenly spaced. */
+  slots: { times: number[] } | { from: number; step: number; count: number };
+  failFast: boolean;
+  /** How many of the last log lines to report. */
+  logLines: number;
+}
+
+export interface SlotCall extends ExchangeCall {
+  slot: number;
+  /** The simulated time of the call (later than the slot's when the bot waited on a timer). */
+  at: number;
+}
+
+export interface SlotFailed {
+  type: 'slot-failed';
+  slot: number;
+  error: BotError;
+}
+
+export interface BacktestProgress {
+  type: 'progress';
+  /** Slots done. */
+  done: number;
+}
+
+export interface BacktestResult {
+  type: 'backtest-result';
+  ok: boolean;
+  /** Set when the config did not parse: nothing ran. */
+  configError?: string;
+  state: Record<string, unknown>;
+  done: number;
+  failed: number;
+  /** Real time the slots took in the child, ms (its performance.now(), which the simulated clock leaves alone). */
+  loopMs: number;
+  /** The child's peak resident set size, KiB (getrusage). */
+  maxRssKb: number;
+  /** Slots not run because the one before ran past them in simulated time (botd records those `skipped`). */
+  skipped: number[];
+  logTail: string[];
+  signals: (SignalInput & { time: number })[];
+}

@@ -1,5 +1,5 @@
 import { invalid } from '../errors.js';
-import { hasControlCharacters } from '../text.js';
+import { hasControlChars } from '../text/control-chars.js';
 
 export interface Credentials {
   apiKey: string;
@@ -60,5 +60,5 @@ function check(what: string, value: string, singleLine: boolean): void {
   if (!value.trim()) throw invalid(`Expected a non-empty ${what} on stdin.`);
   if (value.length > maxField) throw invalid(`Expected the ${what} to be at most ${maxField} characters, got ${value.length}.`);
   // Secrets may be PEM blocks (multi-line) in JSON form; nothing else may hold control characters.
-  if (hasControlCharacters(value, { allowLineBreaks: !singleLine })) throw invalid(`Expected the ${what} to contain no control characters.`);
+  if (hasControlChars(value, { allowNewlines: !singleLine })) throw invalid(`Expected the ${what} to contain no control characters.`);
 }

@@ -3,7 +3,7 @@ import type { Database, Subscription } from '../db/schema.js';
 import { writeTransaction } from '../db/write-transaction.js';
 import { invalid, shown } from '../errors.js';
 import { findSubscription } from './find-subscription.js';
-import { hasControlCharacters } from '../text.js';
+import { hasControlChars } from '../text/control-chars.js';
 
 export interface Changed {
   subscription: Subscription;
@@ -13,7 +13,7 @@ export interface Changed {
 
 /** Stops botd from scheduling it; runs already under way finish. */
 export async function pauseSubscription(db: Kysely<Database>, ref: string, reason = 'paused by operator'): Promise<Changed> {
-  if (reason.length > 500 || hasControlCharacters(reason)) {
+  if (reason.length > 500 || hasControlChars(reason)) {
     throw invalid(`Expected \`--reason\` to be one line of at most 500 characters, got ${shown(reason)}.`);
   }
   return setEnabled(db, ref, false, reason);

@@ -2,10 +2,11 @@ import type { Kysely } from 'kysely';
 import { isUniqueViolation } from '../bots/create-template-bot.js';
 import { findBot } from '../bots/find-bot.js';
 import { validateName } from '../bots/names.js';
+import { defaultSubscriptionName } from './subscription-name.js';
 import type { Bot, Database, Mode, Subscription } from '../db/schema.js';
 import { BotctlError, conflict, invalid, shown } from '../errors.js';
 import { findKey } from '../secrets/keys.js';
-import { validateRiskConfig } from './risk-config.js';
+import { assertLeverageWithinRisk, validateRiskConfig } from './risk-config.js';
 import { droppedKeys } from './unknown-keys.js';
 import { validatePair } from './validate-pair.js';
 import { validateSchedule } from './validate-schedule.js';
@@ -53,6 +54,7 @@ export async function createSubscription(
   const risk = validateRiskConfig(input.risk);
   const pinned_version = await validatePinnedVersion(db, bot, input.version);
   const config = await validateConfig(db, home, bot, pinned_version, input.config ?? {});
+  assertLeverageWithinRisk(config, risk);
 
   const values = {
     bot_id: bot.id,
@@ -78,7 +80,7 @@ export async function createSubscription(
     }
   }
   // Unnamed: <bot>.<BASE>-<QUOTE>[-<SETTLE>], with -2, -3, … when taken. The unique index settles races.
-  const base = `${bot.name}.${trading_pair.replace(/[/:]/g, '-')}`.slice(0, 60).replace(/[^A-Za-z0-9_.-]/g, '_');
+  const base = defaultSubscriptionName(bot.name, trading_pair);
   for (let n = 1; n < 1000; n++) {
     const candidate = n === 1 ? base : `${base}-${n}`;
     try {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { configIssues } from '../runtime/config-issues.js';
 import { invalid } from '../errors.js';
+import { nearMatches } from '../near-matches.js';
 
 // The limits the daemon's broker enforces on every exchange call a subscription's bot makes (see
 // architecture.md §2). Stored, with defaults applied, in subscriptions.risk_config. Unknown keys are
@@ -34,5 +35,27 @@ export function validateRiskConfig(input: unknown): RiskConfig {
   if (parsed.success) return parsed.data;
   // configIssues names paths from 'config'; here the root is the --risk document.
   const issues = configIssues(parsed.error.issues, input).map((line) => line.replace(/^(\s*)config\b/, '$1risk'));
-  throw invalid(`\`--risk\` does not match the risk limits schema:\n${issues.join('\n')}`);
+  // A misspelt key: say which keys there are, at the level where it was written.
+  const known = parsed.error.issues.flatMap((issue) => {
+    if (issue.code !== 'unrecognized_keys') return [];
+    const where = issue.path.length ? `risk.${issue.path.join('.')}` : 'risk';
+    const shape = issue.path[0] === 'paper' ? riskConfigSchema.shape.paper.unwrap().shape : riskConfigSchema.shape;
+    const near = issue.keys.flatMap((key) => nearMatches(key, Object.keys(shape), 1).map((n) => `did you mean "${n}" for "${key}"?`));
+    return [`  valid keys in ${where}: ${Object.keys(shape).join(', ')}${near.length ? ` (${near.join('; ')})` : ''}`];
+  });
+  throw invalid(`\`--risk\` does not match the risk limits schema:\n${[...issues, ...known].join('\n')}`);
+}
+
+/**
+ * A bot config whose `leverage` exceeds the subscription's own max_leverage would have every order refused
+ * by the risk guard at run time: refused at subscribe instead, where it can still be fixed.
+ */
+export function assertLeverageWithinRisk(config: unknown, risk: RiskConfig): void {
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) return;
+  const leverage = (config as Record<string, unknown>).leverage;
+  if (typeof leverage !== 'number' || leverage <= risk.max_leverage) return;
+  throw invalid(
+    `Expected \`--config\` leverage to be at most the subscription's max_leverage ${risk.max_leverage}, got ${leverage}: every order would be refused.`,
+    `lower leverage in --config, or raise the limit: --risk '{"max_leverage": ${leverage}}'`,
+  );
 }

@@ -1,5 +1,5 @@
 import { invalid, shown } from '../errors.js';
-import { hasControlCharacters } from '../text.js';
+import { hasControlChars } from '../text/control-chars.js';
 
 // A ccxt unified symbol: BASE/QUOTE (spot), BASE/QUOTE:SETTLE (perpetual swap),
 // BASE/QUOTE:SETTLE-YYMMDD (future), BASE/QUOTE:SETTLE-YYMMDD-STRIKE-C|P (option).
@@ -10,7 +10,7 @@ const unifiedSymbol = new RegExp(`^${currency}/${currency}(?::${currency}(?:-\\d
 export function validatePair(value: string): string {
   const pair = value.trim();
   // Surrounding blanks are forgiven; control characters (a newline from $(cat …)) are not.
-  if (unifiedSymbol.test(pair) && !hasControlCharacters(value)) return pair;
+  if (unifiedSymbol.test(pair) && !hasControlChars(value)) return pair;
   const upper = pair.toUpperCase();
   const suggestion = unifiedSymbol.test(upper)
     ? ` Did you mean ${upper}?`

@@ -1,6 +1,6 @@
 import { Cron, type CronOptions } from 'croner';
 import { invalid, shown } from '../errors.js';
-import { hasControlCharacters } from '../text.js';
+import { hasControlChars } from '../text/control-chars.js';
 
 // Schedules are classic five-field cron expressions (minute hour day-of-month month day-of-week), plus
 // croner's nicknames (@hourly, @daily, …), evaluated in the subscription's IANA time zone.
@@ -21,7 +21,7 @@ export interface ValidSchedule {
 
 export function validateTimezone(value: string): string {
   const text = value.trim();
-  if (hasControlCharacters(value)) throw badTimezone(value);
+  if (hasControlChars(value)) throw badTimezone(value);
   // IANA names only: offsets like "+01:00" would silently ignore daylight-saving time.
   if (!/^[A-Za-z][A-Za-z0-9_+\-/]{1,63}$/.test(text)) throw badTimezone(value);
   try {
@@ -37,7 +37,7 @@ function badTimezone(value: string) {
 
 export function validateSchedule(value: string, timezoneValue = 'UTC', from = new Date()): ValidSchedule {
   const timezone = validateTimezone(timezoneValue);
-  if (hasControlCharacters(value)) throw badCron(value, 'it contains control characters');
+  if (hasControlChars(value)) throw badCron(value, 'it contains control characters');
   const schedule = value.trim().replace(/ +/g, ' ');
   if (schedule.length === 0 || schedule.length > 200) throw badCron(value, '');
   if (/^\S+( \S+){5,6}$/.test(schedule) && !schedule.startsWith('@')) {
@@ -47,7 +47,7 @@ export function validateSchedule(value: string, timezoneValue = 'UTC', from = ne
   try {
     cron = new Cron(schedule, cronOptions(timezone));
   } catch (error) {
-    throw badCron(value, error instanceof Error ? error.message.replace(/^CronPattern: /, '') : String(error));
+    throw badCron(value, cronReason(schedule, error));
   }
   try {
     const nextRuns = cron.nextRuns(3, from);
@@ -56,6 +56,20 @@ export function validateSchedule(value: string, timezoneValue = 'UTC', from = ne
   } finally {
     cron.stop();
   }
+}
+
+const fieldNames = ['minute', 'hour', 'day of month', 'month', 'weekday'];
+
+/** croner's message in our words: its field counts (five, six or seven) and numbering are its own. */
+function cronReason(schedule: string, error: unknown): string {
+  const text = error instanceof Error ? error.message.replace(/^CronPattern: /, '') : String(error);
+  const fields = schedule.split(' ');
+  if (!schedule.startsWith('@') && fields.length !== 5) return `it has ${fields.length} field${fields.length === 1 ? '' : 's'}, not five`;
+  const entry = /configuration entry (\d+) \((.*)\) contains illegal characters/.exec(text);
+  if (entry) return `the ${fieldNames[Number(entry[1]) - 1] ?? 'field'} field ${shown(entry[2])} has characters cron does not allow`;
+  const value = /^Invalid value for (\w+): (.*)$/i.exec(text);
+  if (value) return `${shown(value[2])} is out of range for the ${value[1] === 'day' ? 'day of month' : value[1]} field`;
+  return text.replace(/\.+$/, '').replace(/^./, (c) => c.toLowerCase());
 }
 
 function badCron(value: string, reason: string) {

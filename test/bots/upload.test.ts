@@ -87,6 +87,14 @@ describe('uploadBot refuses bad files with exit code 2 and writes nothing', () =
     });
   }
 
+  it('refuses an import outside the allow-list that the code never uses (esbuild would drop it from the bundle)', async () => {
+    const file = fixture('unused_import.ts');
+    await expectRefused(file, new RegExp(`unused_import\\.ts:2:\\d+: imports "node:fs", which a bot may not import \\(used or not\\)`));
+    const type = join(temp.home, 'type_only.ts');
+    writeFileSync(type, `import type { Stats } from 'node:fs';\nimport { defineBot } from 'botctl/sdk';\nimport { z } from 'zod';\nexport default defineBot({ name: 'x', description: 'x', config: z.object({}), async execute() { const s: Stats | undefined = undefined; void s; } });\n`);
+    await expectRefused(type, /type_only\.ts:1:\d+: imports "node:fs"/);
+  });
+
   it('refuses a dynamic import of a literal forbidden module too', async () => {
     const file = join(temp.home, 'dynamic.ts');
     writeFileSync(

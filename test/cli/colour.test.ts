@@ -2,13 +2,14 @@ import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { botctlBin } from '../support/cli.js';
 import { temporaryHome } from '../support/home.js';
+import { findTool, skipWithout } from '../support/tools.js';
 
 // Colour only on a terminal, never with NO_COLOR, never in --json. util-linux `script` gives the
 // process a real pseudo-terminal; where it is missing the test is skipped, not faked.
-const script = await execa('script', ['--version'], { reject: false }).then((r) => r.exitCode === 0, () => false);
+const script = await findTool('script', ['--version']);
 const escape = '\u001b[';
 
-describe.skipIf(!script)('colour', () => {
+describe.skipIf(skipWithout(script, 'colour on a terminal'))('colour', () => {
   const { home, remove } = temporaryHome();
   afterAll(remove);
 

@@ -5,12 +5,13 @@ import { openDatabase } from '../../src/db/open.js';
 import { decryptKey } from '../../src/secrets/keys.js';
 import { botctlBin } from '../support/cli.js';
 import { temporaryHome } from '../support/home.js';
+import { findTool, skipWithout } from '../support/tools.js';
 
-const script = await execa('script', ['--version'], { reject: false }).then((r) => r.exitCode === 0, () => false);
+const script = await findTool('script', ['--version']);
 
 // On a terminal `keys add` prompts, and what is typed is not echoed. util-linux `script` provides the
 // pseudo-terminal; each answer is typed only once its prompt is on screen, as a person would.
-describe.skipIf(!script)('keys add on a terminal', () => {
+describe.skipIf(skipWithout(script, 'keys add on a terminal'))('keys add on a terminal', () => {
   const { home, remove } = temporaryHome();
   afterAll(remove);
 

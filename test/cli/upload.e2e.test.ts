@@ -3,18 +3,19 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import SQLite from 'better-sqlite3';
-import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256 } from '../../src/bots/digest.js';
 import { botctl as run, type CliResult } from '../support/cli.js';
 import { snapshotDatabase } from '../support/db-snapshot.js';
 import { temporaryHome } from '../support/home.js';
 import { unreachableEndpoint } from '../support/ports.js';
-import { s3Environment, startS3Server, type S3Server } from '../support/s3-server.js';
+import { aws, awsCli } from '../support/aws-cli.js';
+import { createS3Client, s3Environment, skipUnlessSignaturesVerified, startS3Server, type S3Server } from '../support/s3-server.js';
+import { requireTool } from '../support/tools.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/custom/${name}`, import.meta.url));
-const awsCli = '/usr/bin/aws';
 
 let server: S3Server;
 const { home, remove } = temporaryHome();
@@ -30,25 +31,22 @@ afterAll(async () => {
 
 const botctl = (args: string[], env: Record<string, string> = s3Environment(server)) => run(home, args, { env });
 
-// Debian's awscli, knowing nothing of botctl: a second opinion on what is really in the bucket.
-async function aws(args: string[], encoding: 'utf8' | 'buffer' = 'utf8') {
-  const result = await execa(awsCli, [...args, '--endpoint-url', server.endpoint], {
-    env: {
-      AWS_ACCESS_KEY_ID: server.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: server.secretAccessKey,
-      AWS_DEFAULT_REGION: server.region,
-      AWS_CONFIG_FILE: '/dev/null',
-      AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-      PATH: process.env.PATH ?? '/usr/bin:/bin',
-    },
-    extendEnv: false,
-    encoding: encoding === 'buffer' ? 'buffer' : 'utf8',
-    // Byte for byte: execa would otherwise drop the file's final newline.
-    stripFinalNewline: false,
-    reject: false,
-  });
+// awscli, knowing nothing of botctl, cross-checks the stored bytes and metadata where it is installed.
+async function awsOut(args: string[], encoding: 'utf8' | 'buffer' = 'utf8') {
+  const result = await aws(server, args, encoding);
   expect(result.exitCode, String(result.stderr)).toBe(0);
   return result.stdout;
+}
+
+// What is in the bucket under a prefix (key and size), listed with a client of its own.
+async function listBucket(prefix: string): Promise<{ key: string; size: number }[]> {
+  const client = createS3Client(server);
+  try {
+    const listed = await client.send(new ListObjectsV2Command({ Bucket: server.bucket, Prefix: prefix }));
+    return (listed.Contents ?? []).map((o) => ({ key: o.Key ?? '', size: o.Size ?? 0 }));
+  } finally {
+    client.destroy();
+  }
 }
 
 function ok(result: CliResult): unknown {
@@ -73,7 +71,7 @@ describe('botctl upload into S3', () => {
   let first: Uploaded;
   let subscription: number;
 
-  it('stores the source byte for byte, with its sha256 as object metadata, as awscli sees it', async () => {
+  it('stores the source, and a bundle, with the sha256 of each', async () => {
     const source = readFileSync(fixture('counter_bot.ts'));
     first = ok(await botctl(['upload', fixture('counter_bot.ts'), '--developer', 'alice', '--json'])) as Uploaded;
     expect(first).toMatchObject({
@@ -86,23 +84,29 @@ describe('botctl upload into S3', () => {
       reused: false,
       store: `s3://${server.bucket} at ${server.endpoint}`,
     });
-    const downloaded = (await aws(['s3', 'cp', `s3://${server.bucket}/${first.code_path}`, '-'], 'buffer')) as unknown as Uint8Array;
+    expect((await listBucket(`bots/alice/${first.id}/`)).map((o) => o.key).sort()).toEqual([first.bundle_path, first.code_path]);
+  });
+
+  it('awscli reads the source back byte for byte, with its sha256 as object metadata', async (ctx) => {
+    requireTool(awsCli, (note) => ctx.skip(note));
+    const source = readFileSync(fixture('counter_bot.ts'));
+    const downloaded = (await awsOut(['s3', 'cp', `s3://${server.bucket}/${first.code_path}`, '-'], 'buffer')) as unknown as Uint8Array;
     expect(Buffer.from(downloaded).equals(source)).toBe(true);
-    const head = JSON.parse(String(await aws(['s3api', 'head-object', '--bucket', server.bucket, '--key', first.code_path]))) as { Metadata: Record<string, string>; ContentLength: number };
+    const head = JSON.parse(String(await awsOut(['s3api', 'head-object', '--bucket', server.bucket, '--key', first.code_path]))) as { Metadata: Record<string, string>; ContentLength: number };
     expect(head.Metadata).toEqual({ sha256: sha256(source) });
     expect(head.ContentLength).toBe(source.byteLength);
 
-    const bundle = (await aws(['s3', 'cp', `s3://${server.bucket}/${first.bundle_path}`, '-'], 'buffer')) as unknown as Uint8Array;
+    const bundle = (await awsOut(['s3', 'cp', `s3://${server.bucket}/${first.bundle_path}`, '-'], 'buffer')) as unknown as Uint8Array;
     expect(sha256(bundle)).toBe(first.bundle_sha256);
-    const bundleHead = JSON.parse(String(await aws(['s3api', 'head-object', '--bucket', server.bucket, '--key', first.bundle_path]))) as { Metadata: Record<string, string> };
+    const bundleHead = JSON.parse(String(await awsOut(['s3api', 'head-object', '--bucket', server.bucket, '--key', first.bundle_path]))) as { Metadata: Record<string, string> };
     expect(bundleHead.Metadata).toEqual({ sha256: first.bundle_sha256, 'source-sha256': sha256(source) });
   });
 
   it('reuses the version for identical content and stores nothing new', async () => {
-    const before = String(await aws(['s3', 'ls', `s3://${server.bucket}/bots/`, '--recursive']));
+    const before = await listBucket('bots/');
     const again = ok(await botctl(['upload', fixture('counter_bot.ts'), '--developer', 'alice', '--json'])) as Uploaded;
     expect(again).toMatchObject({ id: first.id, version: 1, reused: true, code_path: first.code_path });
-    expect(String(await aws(['s3', 'ls', `s3://${server.bucket}/bots/`, '--recursive']))).toBe(before);
+    expect(await listBucket('bots/')).toEqual(before);
   });
 
   it('adds v2 with --bot and lists both with `versions`', async () => {
@@ -147,16 +151,18 @@ describe('botctl upload into S3', () => {
   it('counts custom versions in `usage`: bots, subscriptions and bytes in the store', async () => {
     const usage = ok(await botctl(['usage', '--json'])) as { files: { code_path: string; kind: string; bots: number; subscriptions: number; bytes: number; version?: number }[] };
     const rows = usage.files.filter((f) => f.kind === 'custom');
+    // Source and bundle apart, each as the bucket holds it.
     const sizes = await Promise.all(
       [1, 2].map(async (v) => {
-        const listing = String(await aws(['s3api', 'list-objects-v2', '--bucket', server.bucket, '--prefix', `bots/alice/${first.id}/v${v}/`]));
-        return (JSON.parse(listing) as { Contents: { Size: number }[] }).Contents.reduce((sum, o) => sum + o.Size, 0);
+        const objects = await listBucket(`bots/alice/${first.id}/v${v}/`);
+        return { source: objects.find((o) => o.key.endsWith('.ts'))?.size, bundle: objects.find((o) => o.key.endsWith('/bundle.mjs'))?.size };
       }),
     );
     expect(rows).toEqual([
-      { code_path: first.code_path, kind: 'custom', bots: 0, subscriptions: 0, bytes: sizes[0], bot_id: first.id, version: 1 },
-      { code_path: `bots/alice/${first.id}/v2/counter_bot_v2.ts`, kind: 'custom', bots: 1, subscriptions: 1, bytes: sizes[1], bot_id: first.id, version: 2 },
+      { code_path: first.code_path, kind: 'custom', bots: 0, subscriptions: 0, bytes: sizes[0]?.source, bundle_bytes: sizes[0]?.bundle, bot_id: first.id, version: 1 },
+      { code_path: `bots/alice/${first.id}/v2/counter_bot_v2.ts`, kind: 'custom', bots: 1, subscriptions: 1, bytes: sizes[1]?.source, bundle_bytes: sizes[1]?.bundle, bot_id: first.id, version: 2 },
     ]);
+    expect(rows[0]?.bytes).toBe(readFileSync(fixture('counter_bot.ts')).byteLength);
   });
 
   it('refuses bad files with exit 2 and a precise message', async () => {
@@ -203,7 +209,8 @@ describe('botctl upload failure atomicity', () => {
     expect(snapshotDatabase(home)).toEqual(before);
   });
 
-  it('a store that refuses the upload (wrong secret): exit 1, and no bot or version row', async () => {
+  it('a store that refuses the upload (wrong secret): exit 1, and no bot or version row', async (ctx) => {
+    skipUnlessSignaturesVerified(server, ctx.skip);
     const before = snapshotDatabase(home);
     const r = await botctl(['upload', fixture('counter_bot.ts'), '--name', 'refused', '--json'], s3Environment({ ...server, secretAccessKey: 'not-the-secret' }));
     expect(r.exitCode).toBe(1);
@@ -227,8 +234,8 @@ describe('botctl upload failure atomicity', () => {
     expect(report.ok).toBe(false);
     expect(report.missing).toEqual([]);
     expect(report.orphans.map((o) => o.key)).toEqual([expect.stringMatching(/^bots\/default\/\d+\/v1\/bundle\.mjs$/), expect.stringMatching(/^bots\/default\/\d+\/v1\/counter_bot\.ts$/)]);
-    // awscli sees the same orphans in the bucket.
-    const listing = String(await aws(['s3', 'ls', `s3://${server.bucket}/bots/default/`, '--recursive']));
+    // A listing of the bucket shows the same orphans.
+    const listing = (await listBucket('bots/default/')).map((o) => o.key);
     for (const o of report.orphans) expect(listing).toContain(o.key);
     const human = await botctl(['doctor']);
     expect(human.exitCode).toBe(1);

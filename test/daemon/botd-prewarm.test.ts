@@ -13,7 +13,7 @@ describe('botd pre-warm', () => {
   it('spawns the child before its slot and sends the start message only at the slot', async () => {
     const home = freshHome();
     await withDatabase(home, async (db) => {
-      const sub = await addSubscription(db, await addBot(db, 'clock'), { schedule: '* * * * * *' });
+      const sub = await addSubscription(db, await addBot(db, 'clock'), { schedule: '* * * * * *', timeoutMs: 30_000 });
       const botd = startBotd(home);
       await until('three pre-warmed runs to succeed', async () => {
         const prewarmed = new Set(botd.lines.filter((l) => l.msg === 'run started' && l.prewarmed === true).map((l) => l.run_id));

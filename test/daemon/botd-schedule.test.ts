@@ -45,8 +45,9 @@ describe('botd scheduling', () => {
 
     // Added while botd runs. `steady` ticks through every reload below: its slots must stay contiguous.
     let mark = botd.lines.length;
-    const steady = await addSubscription(db, await addBot(db, 'noop'), { schedule: '*/2 * * * * *' });
-    const sub = await addSubscription(db, await addBot(db, 'counter'), { schedule: '* * * * * *' });
+    // Explicit timeouts: the default (80 % of a 1-2 s period) times a no-op out on a loaded machine.
+    const steady = await addSubscription(db, await addBot(db, 'noop'), { schedule: '*/2 * * * * *', timeoutMs: 30_000 });
+    const sub = await addSubscription(db, await addBot(db, 'counter'), { schedule: '* * * * * *', timeoutMs: 30_000 });
     await reloadAfter(botd, mark, 'added');
     await until('the new subscription to run', async () => (await runsOf(db, sub)).some((r) => r.status === 'succeeded'));
 
@@ -88,10 +89,21 @@ describe('botd scheduling', () => {
     // Through all of that, the untouched subscription ran every slot exactly once.
     const slots = (await runsOf(db, steady)).map((r) => Date.parse(r.scheduled_for));
     expect(slots.length).toBeGreaterThanOrEqual(4);
-    for (let i = 1; i < slots.length; i++) expect((slots[i] ?? 0) - (slots[i - 1] ?? 0)).toBe(2_000);
+    // A botd starved of CPU for longer than a period (seen at load average 20 on 2 cores) runs only the
+    // latest due slot and says so: a gap is allowed exactly where it logged that, never a repeat.
+    const behind = botd.lines.filter((l) => l.msg === 'behind schedule: only the latest due slot runs' && l.subscription_id === steady);
+    for (let i = 1; i < slots.length; i++) {
+      const gap = (slots[i] ?? 0) - (slots[i - 1] ?? 0);
+      if (gap !== 2_000) expect(behind.map((l) => Date.parse(String(l.to)))).toContain(slots[i]);
+      expect(gap % 2_000).toBe(0);
+      expect(gap).toBeGreaterThan(0);
+    }
 
     await stop(botd);
-    expect((await runsOf(db, steady)).map((r) => r.status).filter((s) => s !== 'succeeded')).toEqual([]);
+    // Every slot succeeded, except that on a loaded machine a 2 s slot can come due while the previous no-op
+    // is still going: that slot is recorded skipped for the overlap (the policy), never lost or run twice.
+    const overlap = /^previous run was still (running|waiting for a free slot)$/;
+    expect((await runsOf(db, steady)).filter((r) => r.status !== 'succeeded' && !(r.status === 'skipped' && overlap.test(r.error ?? '')))).toEqual([]);
     // One JSON object per line, with the run's identity, outcome and duration.
     // (Slots pre-warmed before their pause or schedule edit were recorded `skipped`, checked above.)
     const finished = botd.lines.filter((l) => l.msg === 'run finished' && !(l.status === 'skipped' && /^(paused|schedule changed) before its slot$/.test(String(l.error))));
@@ -111,8 +123,8 @@ describe('botd scheduling', () => {
         readFileSync(join(fixtureBots, 'noop.ts'), 'utf8').replace('async execute() {}', `async execute(ctx) { ctx.log.info('version ${version}'); }`);
       writeFileSync(file, source(1));
       const subs = [
-        await addSubscription(db, await addBot(db, 'versioned'), { schedule: '* * * * * *' }),
-        await addSubscription(db, await addBot(db, 'versioned'), { schedule: '* * * * * *' }),
+        await addSubscription(db, await addBot(db, 'versioned'), { schedule: '* * * * * *', timeoutMs: 30_000 }),
+        await addSubscription(db, await addBot(db, 'versioned'), { schedule: '* * * * * *', timeoutMs: 30_000 }),
       ];
       const botd = startBotd(home.home, [], { BOTCTL_BOT_FILES: templates });
       const ranVersion = (version: number) => async () => {
@@ -150,10 +162,11 @@ describe('botd scheduling', () => {
     const subs: number[] = [];
     for (let i = 0; i < 5; i++) subs.push(await addSubscription(db, await addBot(db, 'slow'), { schedule: '*/4 * * * * *', config: { ms: 200 }, timeoutMs: 10_000 }));
     const botd = startBotd(home.home, ['--concurrency', '2']);
-    // The first slot for which every subscription has a finished run.
+    // The first slot for which every subscription has a finished run. On a loaded machine a run can still be
+    // queued when its next slot comes: that slot is skipped for the overlap (the policy), so look past it.
     const slot = await until('one slot run by all five', async () => {
       const bySlot = new Map<string, number>();
-      for (const sub of subs) for (const r of await runsOf(db, sub)) if (r.status !== 'running') bySlot.set(r.scheduled_for, (bySlot.get(r.scheduled_for) ?? 0) + 1);
+      for (const sub of subs) for (const r of await runsOf(db, sub)) if (r.status !== 'running' && r.status !== 'skipped') bySlot.set(r.scheduled_for, (bySlot.get(r.scheduled_for) ?? 0) + 1);
       return [...bySlot].find(([, n]) => n === subs.length)?.[0];
     });
     await db.updateTable('subscriptions').set({ enabled: 0, updated_at: isoNow() }).where('id', 'in', subs).execute();
@@ -177,7 +190,7 @@ describe('botd scheduling', () => {
   it('records a tick that finds the previous run still going as skipped, and times out at the default below the period', async () => {
     const { db } = connection;
     // Overlap: a 2.5 s run on a 1 s schedule (with a timeout long enough to let it finish).
-    const slow = await addSubscription(db, await addBot(db, 'slow'), { schedule: '* * * * * *', config: { ms: 2_500 }, timeoutMs: 10_000 });
+    const slow = await addSubscription(db, await addBot(db, 'slow'), { schedule: '* * * * * *', config: { ms: 2_500 }, timeoutMs: 30_000 });
     // Default timeout: 80 % of a 2 s period.
     const hangs = await addSubscription(db, await addBot(db, 'hangs'), { schedule: '*/2 * * * * *' });
     const botd = startBotd(home.home);
@@ -198,7 +211,7 @@ describe('botd scheduling', () => {
 
   it('pauses a subscription after consecutive failures and shows the reason in `botctl subscriptions`', async () => {
     const { db } = connection;
-    const sub = await addSubscription(db, await addBot(db, 'throws'), { schedule: '* * * * * *' });
+    const sub = await addSubscription(db, await addBot(db, 'throws'), { schedule: '* * * * * *', timeoutMs: 30_000 });
     const botd = startBotd(home.home, ['--max-failures', '3']);
     const line = await botd.waitFor('the pause', (l: LogLine) => l.msg === 'subscription paused' && l.subscription_id === sub);
     await sleep(2_000);

@@ -65,7 +65,7 @@ export function startBotd(home: string, args: string[] = [], env: Record<string,
     garbage,
     exit,
     kill: (signal) => child.kill(signal),
-    waitFor: (what, match, timeoutMs = 20_000) =>
+    waitFor: (what, match, timeoutMs = 90_000) =>
       until(
         `botd to log ${what}`,
         () => {

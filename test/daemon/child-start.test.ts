@@ -81,6 +81,10 @@ describe('children started from the runtime snapshot', () => {
       if (fixture === 'throws') {
         expect(report).toMatchObject({ status: 'failed', error: 'boom: the strategy gave up' });
         expect((await runsOf(db, sub))[1]?.log_tail).toContain('about to throw');
+        // From the bundle (first run) and from the bot module (second), the stack is the bot's own lines only.
+        for (const row of await runsOf(db, sub)) {
+          expect(row.log_tail).toMatch(/about to throw\n {4}at Object\.execute \(bot_files\/throws\.ts:12:11\)\n$/);
+        }
       } else {
         expect(report.status).toBe('failed');
         expect(report.error).toMatch(/^ExchangeNotAvailable: .*fetchTicker/);

@@ -85,8 +85,12 @@ export function alive(pid: number): boolean {
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Polls until `check` returns a truthy value; throws with `what` after `timeoutMs`. */
-export async function until<T>(what: string, check: () => T | Promise<T>, timeoutMs = 20_000): Promise<NonNullable<T>> {
+/**
+ * Polls until `check` returns a truthy value; throws with `what` after `timeoutMs`. The deadline only
+ * catches a hang: on a loaded machine (load average 20 on 2 cores has been seen) a second-schedule run can
+ * take many seconds, and a tight deadline turned that into failures.
+ */
+export async function until<T>(what: string, check: () => T | Promise<T>, timeoutMs = 90_000): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
@@ -102,6 +106,5 @@ export function untilWarmChild(db: Kysely<Database>, subscriptionId: number): Pr
   return until(
     'a warm child waiting for its slot',
     async () => (await runsOf(db, subscriptionId)).find((r) => r.status === 'running' && r.child_pid !== null && Date.parse(r.scheduled_for) > Date.now() + 1_000),
-    45_000,
   );
 }

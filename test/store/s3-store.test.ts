@@ -4,7 +4,7 @@ import { BotctlError } from '../../src/errors.js';
 import type { ObjectStore } from '../../src/store/object-store.js';
 import { s3Store } from '../../src/store/s3-store.js';
 import { unreachableEndpoint } from '../support/ports.js';
-import { s3StoreOn, startS3Server, type S3Server } from '../support/s3-server.js';
+import { s3StoreOn, skipUnlessSignaturesVerified, startS3Server, type S3Server } from '../support/s3-server.js';
 import { objectStoreContract } from './contract.js';
 
 let server: S3Server;
@@ -43,7 +43,8 @@ describe('S3 store failures', () => {
     }
   });
 
-  it('reports a refused request (wrong secret) as a store failure, not as a missing object', async () => {
+  it('reports a refused request (wrong secret) as a store failure, not as a missing object', async (ctx) => {
+    skipUnlessSignaturesVerified(server, ctx.skip);
     const refused = s3StoreOn({ ...server, secretAccessKey: 'wrong-secret' });
     try {
       const error = await refused.put('refused/v1/a.ts', Buffer.from('x'), {}).catch((e: unknown) => e);

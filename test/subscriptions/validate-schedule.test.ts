@@ -24,8 +24,10 @@ describe('validateSchedule', () => {
   });
 
   it.each([
-    ['every 5', 'exactly five, six, or seven space separated parts'],
-    ['60 * * * *', 'Invalid value for minute: 60'],
+    ['every 5', 'it has 2 fields, not five'],
+    ['60 * * * *', '"60" is out of range for the minute field'],
+    ['* 25 * * *', '"25" is out of range for the hour field'],
+    ['a * * * *', 'the minute field "a" has characters cron does not allow'],
     ['* * * * * *', 'a seconds (or year) field is not supported'],
     ['0 0 30 2 *', 'it never fires'],
     ['', ''],
@@ -36,6 +38,8 @@ describe('validateSchedule', () => {
       message: /^Expected `--schedule` to be a five-field cron expression \(minute hour day month weekday\) such as "\*\/15 \* \* \* \*", got /,
     });
     if (reason) expect(error.message).toContain(reason);
+    // croner's own wording (its five, six or seven parts, its entry numbers) stays out.
+    expect(error.message).not.toMatch(/CronPattern|six, or seven|configuration entry/);
   });
 });
 

@@ -18,7 +18,8 @@ export async function botctl(home: string, args: string[], options: { input?: st
     env: { BOTCTL_HOME: home, NO_COLOR: '1', ...options.env },
     input: options.input ?? '',
     reject: false,
-    timeout: 60_000,
+    // Only catches a hang: at load average 30 on 2 cores one botctl upload has taken over a minute.
+    timeout: 150_000,
   });
   let json: unknown;
   try {

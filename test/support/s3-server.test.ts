@@ -1,14 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { aws, awsCli } from './aws-cli.js';
 import { createS3Client, startS3Server, type S3Server } from './s3-server.js';
-
-// Debian's awscli, not a pyenv shim that may be first on PATH.
-const AWS_CLI = '/usr/bin/aws';
-const hasAwsCli = existsSync(AWS_CLI);
-const inCi = process.env.CI === 'true';
+import { requireTool } from './tools.js';
 
 describe('startS3Server', () => {
   let server: S3Server | undefined;
@@ -57,30 +52,15 @@ describe('startS3Server', () => {
     expect(await got.Body!.transformToString()).toBe('first');
   });
 
-  it.skipIf(!hasAwsCli && !inCi)(`Debian's awscli (${AWS_CLI}) reads back identical bytes`, async () => {
+  it('awscli reads back identical bytes', async (ctx) => {
+    requireTool(awsCli, (note) => ctx.skip(note));
     const { server, client } = s3();
     const body = Buffer.concat([randomBytes(100_000), Buffer.from('\n\0\r\n end')]);
     const Key = 'awscli/cross-check.bin';
     await client.send(new PutObjectCommand({ Bucket: server.bucket, Key, Body: body }));
 
-    const r = await execa(AWS_CLI, ['s3', 'cp', `s3://${server.bucket}/${Key}`, '-', '--endpoint-url', server.endpoint], {
-      // Only these settings: no ~/.aws config or credentials, no pyenv, no instance metadata look-ups.
-      extendEnv: false,
-      env: {
-        PATH: '/usr/bin:/bin',
-        HOME: process.env.HOME ?? '/tmp',
-        AWS_ACCESS_KEY_ID: server.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: server.secretAccessKey,
-        AWS_DEFAULT_REGION: server.region,
-        AWS_CONFIG_FILE: '/dev/null',
-        AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-        AWS_EC2_METADATA_DISABLED: 'true',
-        AWS_PAGER: '',
-      },
-      encoding: 'buffer',
-      stdin: 'ignore',
-      timeout: 60_000,
-    });
+    const r = await aws(server, ['s3', 'cp', `s3://${server.bucket}/${Key}`, '-'], 'buffer');
+    expect(r.exitCode, String(r.stderr)).toBe(0);
     expect(Buffer.from(r.stdout).equals(body)).toBe(true);
   }, 90_000);
 });

@@ -1,20 +1,32 @@
 import { doctor, type DoctorReport as StoreReport } from '../../bots/doctor.js';
+import { quickCheck } from '../../db/health.js';
+import { homePaths } from '../../home.js';
 import { defaultHeapMb } from '../../daemon/defaults.js';
 import { sandboxLayers, type SandboxLayers } from '../../sandbox/layers.js';
 import { openObjectStore } from '../../store/open-store.js';
 import type { CommandContext } from '../context.js';
-import { keyValues, paint, success, table } from '../output.js';
+import { keyValues, success, table, type Cell } from '../output.js';
 
 /** The store's consistency, and which walls around bot code are in force on this host. */
-export type DoctorReport = StoreReport & { sandbox: SandboxLayers };
+export type DoctorReport = StoreReport & {
+  sandbox: SandboxLayers;
+  /** PRAGMA quick_check of the database file. */
+  database: { file: string; quick_check: 'ok' | 'timed_out' | string[] };
+};
+
+// A minute covers a database of several GB; beyond that the answer says it did not finish.
+const quickCheckMs = 60_000;
 
 export async function run(context: CommandContext, _args: string[], options: { verify?: boolean }): Promise<DoctorReport> {
   const store = openObjectStore(context.home);
   try {
     const { db } = await context.database();
+    const file = homePaths(context.home).database;
+    const check = await quickCheck(file, quickCheckMs);
+    const database = { file, quick_check: check.status === 'damaged' ? check.problems : check.status };
     const report = await doctor(db, store, { verify: Boolean(options.verify) });
     const sandbox = sandboxLayers(defaultHeapMb);
-    return { ...report, sandbox, ok: report.ok && sandbox.ok };
+    return { ...report, sandbox, database, ok: report.ok && sandbox.ok && check.status !== 'damaged' };
   } finally {
     store.close();
   }
@@ -26,7 +38,12 @@ export function exitCode(r: DoctorReport): number {
 }
 
 export function render(r: DoctorReport): string {
-  const parts = [keyValues([['store', r.store], ['objects under bots/', r.objects]])];
+  const checked = Array.isArray(r.database.quick_check) ? 'DAMAGED' : r.database.quick_check;
+  const parts = [keyValues([['database', r.database.file], ['quick_check', checked], ['store', r.store], ['objects under bots/', r.objects]])];
+  if (Array.isArray(r.database.quick_check)) {
+    parts.push(`The database is damaged (PRAGMA quick_check):\n${r.database.quick_check.map((p) => `  ${p}`).join('\n')}`);
+    parts.push(`next: stop botd, then restore a backup with \`botctl restore FILE\`, or recover with \`sqlite3 ${r.database.file} .recover\``);
+  }
   const storeOk = r.orphans.length === 0 && r.missing.length === 0 && r.damaged.length === 0;
   if (storeOk) parts.push(success('every uploaded version has its objects, and every object belongs to a version'));
   if (r.orphans.length) {
@@ -46,7 +63,7 @@ export function render(r: DoctorReport): string {
 }
 
 function renderLayers(s: SandboxLayers): string {
-  const os = s.os_sandbox.in_force ? s.os_sandbox.detail : paint.red(`NOT IN FORCE: ${s.os_sandbox.reason}; fix: ${s.os_sandbox.fix}`);
+  const os: Cell = s.os_sandbox.in_force ? s.os_sandbox.detail : { text: `NOT IN FORCE: ${s.os_sandbox.reason}; fix: ${s.os_sandbox.fix}`, tone: 'bad' };
   return [
     'Walls around bot code on this host:',
     keyValues([

@@ -1,3 +1,4 @@
+import { validateExchangeId } from '../../bots/create-template-bot.js';
 import { parseCredentials } from '../../secrets/credentials-input.js';
 import { addKey, type KeyListing } from '../../secrets/keys.js';
 import type { CommandContext } from '../context.js';
@@ -5,6 +6,8 @@ import { success } from '../output.js';
 import { readSecretInput } from '../read-secret-input.js';
 
 export async function run(context: CommandContext, [name]: string[], options: { exchange: string }): Promise<KeyListing> {
+  // Before the secret is asked for: a wrong exchange id is refused without reading it.
+  validateExchangeId(options.exchange);
   const credentials = parseCredentials(await readSecretInput());
   const { db } = await context.database();
   return addKey(db, context.home, { name: name ?? '', exchange: options.exchange, credentials });

@@ -1,18 +1,24 @@
 import { findRun, type RunDetail } from '../../daemon/run-history.js';
-import { invalid, shown } from '../../errors.js';
+import { subscriptionLabels } from '../../subscriptions/subscription-labels.js';
+import { parseRunId } from '../run-id.js';
 import type { CommandContext } from '../context.js';
-import { paint } from '../output.js';
+import { block, duration, errorLine, named, quiet, toned, status, when } from '../output.js';
+import { runErrorView } from '../output/run-error.js';
 
-export async function run(context: CommandContext, [ref]: string[]): Promise<RunDetail> {
-  const text = (ref ?? '').trim();
-  if (!/^\d+$/.test(text)) throw invalid(`Expected RUN to be a run id (a number, see \`botctl runs\`), got ${shown(ref)}.`);
+export type LogsResult = RunDetail & { subscription_name: string | null };
+
+export async function run(context: CommandContext, [ref]: string[]): Promise<LogsResult> {
+  const id = parseRunId('RUN', ref);
   const { db } = await context.database();
-  return findRun(db, Number(text));
+  const found = await findRun(db, id);
+  const labels = await subscriptionLabels(db, [found.subscription_id]);
+  return { ...found, subscription_name: labels.get(found.subscription_id)?.name ?? null };
 }
 
-export function render(run: RunDetail): string {
-  const duration = run.duration_ms === null ? '' : ` · ${run.duration_ms} ms`;
-  const header = paint.dim(`run ${run.id} · subscription ${run.subscription_id} · ${run.scheduled_for} · ${run.status}${duration}`);
-  const error = run.error ? `\n${paint.red('error:')} ${run.error}` : '';
-  return `${header}${error}\n\n${run.log_tail?.trimEnd() || paint.dim('(no output)')}`;
+export function render(run: LogsResult): string {
+  const view = runErrorView(run.error, run.log_tail);
+  const took = run.duration_ms === null ? '' : ` · ${duration(run.duration_ms)}`;
+  const header = `${quiet(`run ${run.id} · subscription ${named(run.subscription_name, run.subscription_id)} · ${when(run.scheduled_for)} UTC ·`)} ${toned(status(run.status))}${quiet(took)}`;
+  const error = view.error ? `\n${errorLine('error:', view.error)}` : '';
+  return `${header}${error}\n\n${view.tail ? block(view.tail) : quiet('(no output)')}`;
 }

@@ -6,7 +6,7 @@ import { singleMessage } from '../../notify/payload.js';
 import { sendTelegram } from '../../notify/telegram.js';
 import { sendWebhook } from '../../notify/webhook.js';
 import type { CommandContext } from '../context.js';
-import { paint, success } from '../output.js';
+import { failure, success } from '../output.js';
 
 export interface TestResult {
   channel: string;
@@ -30,7 +30,7 @@ export async function run(context: CommandContext, [name]: string[]): Promise<Te
 export function render(result: TestResult): string {
   const status = result.status === null ? 'no HTTP answer' : `HTTP ${result.status}`;
   if (result.delivered) return success(`Test message delivered to ${result.channel} (${result.kind}): ${status}, ${result.answer}`);
-  return `${paint.red('✗')} Test message to ${result.channel} (${result.kind}) not delivered: ${status}, ${result.answer}\n  next: check the ${result.kind === 'webhook' ? 'URL and the receiver' : 'bot token, chat id and that the bot is in the chat'}, then botctl notify rm ${result.channel} and add it again`;
+  return failure(`Test message to ${result.channel} (${result.kind}) not delivered: ${status}, ${result.answer}\n  next: check the ${result.kind === 'webhook' ? 'URL and the receiver' : 'bot token, chat id and that the bot is in the chat'}, then botctl notify rm ${result.channel} and add it again`);
 }
 
 export function exitCode(result: TestResult): number {

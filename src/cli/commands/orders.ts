@@ -1,26 +1,64 @@
 import { listOrders, type OrderListing } from '../../broker/trade-history.js';
 import { findSubscription } from '../../subscriptions/find-subscription.js';
+import { subscriptionLabels } from '../../subscriptions/subscription-labels.js';
 import { invalid, shown } from '../../errors.js';
+import { parseRunId } from '../run-id.js';
 import type { CommandContext } from '../context.js';
-import { table } from '../output.js';
+import { named, status, table } from '../output.js';
+import { marketPrecision } from '../output/market-precision.js';
+import { formatNumber } from '../output/numbers.js';
 import { parseLimit } from './runs.js';
 
-export async function run(context: CommandContext, _args: string[], options: { subscription?: string; run?: string; limit?: string }): Promise<OrderListing[]> {
+export type OrderRow = OrderListing & { subscription_name: string | null; exchange: string | null };
+
+export async function run(context: CommandContext, _args: string[], options: { subscription?: string; run?: string; limit?: string }): Promise<OrderRow[]> {
   const limit = parseLimit(options.limit);
-  if (options.run !== undefined && !/^\d+$/.test(options.run.trim())) throw invalid(`Expected \`--run\` to be a run id (a number, see \`botctl runs\`), got ${shown(options.run)}.`);
+  const runId = options.run === undefined ? undefined : parseRunId('`--run`', options.run);
   const { db } = await context.database();
   const subscriptionId = options.subscription === undefined ? undefined : (await findSubscription(db, options.subscription)).id;
-  return listOrders(db, {
+  const orders = await listOrders(db, {
     limit,
     ...(subscriptionId === undefined ? {} : { subscriptionId }),
-    ...(options.run === undefined ? {} : { runId: Number(options.run) }),
+    ...(runId === undefined ? {} : { runId }),
+  });
+  const labels = await subscriptionLabels(db, orders.map((o) => o.subscription_id));
+  return orders.map((o) => {
+    const label = labels.get(o.subscription_id);
+    return { ...o, subscription_name: label?.name ?? null, exchange: label?.exchange ?? null };
   });
 }
 
-export function render(rows: OrderListing[]): string {
+export function render(rows: OrderRow[]): string {
   if (rows.length === 0) return 'No orders yet.\n  next: botctl runs';
   return table(
-    ['id', 'run', 'sub', 'mode', 'symbol', 'side', 'type', 'amount', 'price', 'status', 'exchange id'],
-    rows.map((o) => [o.id, o.run_id, o.subscription_id, o.mode, o.symbol, o.side, o.type, o.amount, o.price, o.status, o.exchange_order_id]),
+    [
+      { head: 'id', align: 'right' },
+      { head: 'subscription', flexible: true },
+      'mode',
+      { head: 'symbol', flexible: true },
+      'side',
+      { head: 'type', flexible: true },
+      { head: 'amount', align: 'right' },
+      { head: 'price', align: 'right' },
+      'status',
+      { head: 'run', align: 'right', optional: true },
+      { head: 'exchange id', optional: true },
+    ],
+    rows.map((o) => {
+      const precision = marketPrecision(o.exchange ?? '', o.symbol, o.mode);
+      return [
+        o.id,
+        named(o.subscription_name, o.subscription_id),
+        o.mode,
+        o.symbol,
+        o.side,
+        o.type,
+        formatNumber(o.amount, precision?.amount),
+        formatNumber(o.price, precision?.price),
+        status(o.status),
+        o.run_id,
+        o.exchange_order_id,
+      ];
+    }),
   );
 }

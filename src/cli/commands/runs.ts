@@ -2,13 +2,18 @@ import { findSubscription } from '../../subscriptions/find-subscription.js';
 import { listRuns, type RunListing } from '../../daemon/run-history.js';
 import { invalid, shown } from '../../errors.js';
 import type { CommandContext } from '../context.js';
-import { table } from '../output.js';
+import { subscriptionLabels } from '../../subscriptions/subscription-labels.js';
+import { duration, firstLine, named, status, table, when } from '../output.js';
 
-export async function run(context: CommandContext, _args: string[], options: { subscription?: string; limit?: string }): Promise<RunListing[]> {
+export type RunRow = RunListing & { subscription_name: string | null };
+
+export async function run(context: CommandContext, _args: string[], options: { subscription?: string; limit?: string }): Promise<RunRow[]> {
   const limit = parseLimit(options.limit);
   const { db } = await context.database();
   const subscriptionId = options.subscription === undefined ? undefined : (await findSubscription(db, options.subscription)).id;
-  return listRuns(db, { limit, ...(subscriptionId === undefined ? {} : { subscriptionId }) });
+  const runs = await listRuns(db, { limit, ...(subscriptionId === undefined ? {} : { subscriptionId }) });
+  const labels = await subscriptionLabels(db, runs.map((r) => r.subscription_id));
+  return runs.map((r) => ({ ...r, subscription_name: labels.get(r.subscription_id)?.name ?? null }));
 }
 
 export function parseLimit(value: string | undefined): number {
@@ -18,23 +23,26 @@ export function parseLimit(value: string | undefined): number {
   return n;
 }
 
-export function render(rows: RunListing[]): string {
+export function render(rows: RunRow[]): string {
   if (rows.length === 0) return 'No runs yet.\n  next: botd start, or botctl run SUB';
   return table(
-    ['id', 'sub', 'scheduled for', 'status', 'duration', 'code', 'error'],
+    [
+      { head: 'run', align: 'right' },
+      { head: 'subscription', flexible: true },
+      'scheduled (UTC)',
+      'status',
+      { head: 'took', align: 'right' },
+      { head: 'error', flexible: true, truncate: true },
+      { head: 'code', optional: true },
+    ],
     rows.map((r) => [
       r.id,
-      r.subscription_id,
-      r.scheduled_for,
-      r.status,
-      r.duration_ms === null ? '' : `${r.duration_ms} ms`,
+      named(r.subscription_name, r.subscription_id),
+      when(r.scheduled_for, 'minutes'),
+      status(r.status),
+      duration(r.duration_ms),
+      firstLine(r.error),
       r.code_sha256?.slice(0, 12),
-      shortError(r.error),
     ]),
   );
-}
-
-function shortError(error: string | null): string {
-  const line = error?.split('\n', 1)[0] ?? '';
-  return line.length > 60 ? `${line.slice(0, 60)}…` : line;
 }

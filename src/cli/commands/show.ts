@@ -2,7 +2,7 @@ import { findBot } from '../../bots/find-bot.js';
 import type { Bot } from '../../db/schema.js';
 import { listSubscriptions, type SubscriptionListing } from '../../subscriptions/list-subscriptions.js';
 import type { CommandContext } from '../context.js';
-import { keyValues, table } from '../output.js';
+import { block, keyValues, table } from '../output.js';
 import { errorText } from '../../errors.js';
 
 export interface ConfigField {
@@ -78,7 +78,7 @@ export function render(bot: BotDetails): string {
       '\nconfig fields',
       table(['field', 'type', 'default'], bot.config_fields.map((f) => [f.name, f.type, f.default === undefined ? '' : JSON.stringify(f.default)])),
     );
-  } else parts.push(`\nconfig fields unavailable: ${bot.config_error ?? 'unknown error'}`);
+  } else parts.push(`\nconfig fields unavailable: ${block(bot.config_error ?? 'unknown error')}`);
   if (bot.subscriptions.length) {
     parts.push(
       `\nsubscriptions (${bot.subscriptions.length})`,

@@ -1,7 +1,7 @@
 import { findBot } from '../../bots/find-bot.js';
 import { listSubscriptions, type SubscriptionListing } from '../../subscriptions/list-subscriptions.js';
 import type { CommandContext } from '../context.js';
-import { table } from '../output.js';
+import { status, table } from '../output.js';
 
 export async function run(context: CommandContext, _args: string[], options: { bot?: string }): Promise<SubscriptionListing[]> {
   const { db } = await context.database();
@@ -12,7 +12,16 @@ export async function run(context: CommandContext, _args: string[], options: { b
 export function render(rows: SubscriptionListing[]): string {
   if (rows.length === 0) return 'No subscriptions.\n  next: botctl subscribe BOT --pair BTC/USDT:USDT --schedule "*/15 * * * *"';
   return table(
-    ['id', 'name', 'bot', 'pair', 'schedule', 'mode', 'enabled', 'last run'],
+    [
+      { head: 'id', align: 'right' },
+      { head: 'name', flexible: true },
+      { head: 'bot', flexible: true },
+      { head: 'pair', flexible: true },
+      { head: 'schedule', flexible: true },
+      { head: 'mode', flexible: true },
+      { head: 'enabled', flexible: true },
+      'last run',
+    ],
     rows.map((s) => [
       s.id,
       s.name,
@@ -20,8 +29,8 @@ export function render(rows: SubscriptionListing[]): string {
       s.trading_pair,
       s.timezone === 'UTC' ? s.schedule : `${s.schedule} (${s.timezone})`,
       s.key_name ? `${s.mode} (${s.key_name})` : s.mode,
-      s.enabled ? 'yes' : `paused${s.paused_reason ? `: ${s.paused_reason}` : ''}`,
-      s.last_run_status ?? '-',
+      status(s.enabled ? 'yes' : `paused${s.paused_reason ? `: ${s.paused_reason}` : ''}`),
+      s.last_run_status ? status(s.last_run_status) : '-',
     ]),
   );
 }

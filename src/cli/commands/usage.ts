@@ -9,7 +9,10 @@ export async function run(context: CommandContext): Promise<UsageReport> {
 
 export function render({ files, totals }: UsageReport): string {
   return [
-    table(['code path', 'kind', 'bots', 'subscriptions', 'bytes'], files.map((f) => [f.code_path, f.kind, f.bots, f.subscriptions, f.bytes])),
+    table(
+      ['code path', 'kind', 'bots', 'subscriptions', 'source bytes', 'bundle bytes'],
+      files.map((f) => [f.code_path, f.kind, f.bots, f.subscriptions, f.bytes, f.bundle_bytes ?? '']),
+    ),
     keyValues([
       ['bots', totals.bots],
       ['subscriptions', totals.subscriptions],

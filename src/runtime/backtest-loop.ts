@@ -1,0 +1,151 @@
+// The child side of a backtest: one process runs the bot's own execute(ctx) at every slot of a period, under a
+// simulated clock (sim-clock.ts), with ctx.state carried from slot to slot as botd carries it from run to run (kept
+// only when the slot succeeds). fetchOHLCV and fetchTicker on the pair are answered here from the candles the parent
+// sent, through the same view of them the parent's paper venue uses (market-data/candle-view.ts): only what had
+// happened by the slot's time. Every other call goes to the parent, which serves it through the risk guard and the
+// paper fill engine.
+import type { Duplex } from 'node:stream';
+import type { DefinedBot } from '../sdk/define-bot.js';
+import { exchangeErrorFrom, ExchangeError, NotSupported } from '../sdk/errors.js';
+import type { SignalInput } from '../sdk/types.js';
+import { emptySeries, type CandleSeries } from '../market-data/candle-series.js';
+import { ohlcvAt, tickerAt } from '../market-data/candle-view.js';
+import { botContext, botError, trimTrailingUndefined } from './bot-context.js';
+import { configIssues } from './config-issues.js';
+import { encodeMessage, LineDecoder } from './message-channel.js';
+import type { BacktestCandles, BacktestProgress, BacktestResult, BacktestStart, ChildMessage, ExchangeReply, ParentMessage, SlotCall, SlotFailed } from './protocol.js';
+import { installSimClock, type SimClock } from './sim-clock.js';
+
+const maxSignals = 1_000;
+const maxFailureReports = 100;
+
+export function runBacktest(bot: DefinedBot, channel: Duplex): void {
+  const abort = new AbortController();
+  const pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
+  let nextCallId = 1;
+  let series: CandleSeries | undefined;
+  let clock: SimClock | undefined;
+  const decoder = new LineDecoder();
+  channel.on('error', () => {});
+  channel.on('data', (chunk: Buffer) => {
+    for (const line of decoder.push(chunk)) {
+      const message = JSON.parse(line) as ParentMessage | BacktestCandles | BacktestStart;
+      if (message.type === 'backtest-candles') series = receiveCandles(series, message);
+      else if (message.type === 'backtest-start') void loop(message);
+      else if (message.type === 'abort') abort.abort(new Error(message.reason));
+      else if (message.type === 'exchange-reply') settle(message);
+    }
+  });
+
+  const send = (message: ChildMessage | SlotCall | SlotFailed | BacktestProgress | BacktestResult) => {
+    const line = encodeMessage(message);
+    if (channel.writable) channel.write(line);
+  };
+
+  function settle(reply: ExchangeReply): void {
+    const call = pending.get(reply.id);
+    if (!call) return;
+    pending.delete(reply.id);
+    clock?.busy(-1);
+    if (reply.ok) call.resolve(reply.value);
+    else call.reject(exchangeErrorFrom(reply.error));
+  }
+
+  const remote = (slot: number, method: string, args: unknown[]): Promise<never> => {
+    if (abort.signal.aborted) return Promise.reject(abort.signal.reason as Error);
+    const id = nextCallId++;
+    return new Promise((resolve, reject) => {
+      pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+      clock?.busy(1);
+      send({ type: 'exchange-call', id, slot, at: clock?.now() ?? 0, method, args: trimTrailingUndefined(args) });
+    });
+  };
+
+  async function loop(start: BacktestStart): Promise<void> {
+    const result: BacktestResult = { type: 'backtest-result', ok: true, state: {}, done: 0, failed: 0, loopMs: 0, maxRssKb: 0, skipped: [], logTail: [], signals: [] };
+    const began = performance.now();
+    const parsed = bot.config.safeParse(start.config ?? {}, { jitless: true });
+    if (!parsed.success) {
+      finish({ ...result, ok: false, configError: `config is invalid:\n${configIssues(parsed.error.issues, start.config).join('\n')}` });
+      return;
+    }
+    const data = series ?? emptySeries('1m');
+    const times = 'times' in start.slots ? start.slots.times : undefined;
+    const count = times ? times.length : (start.slots as { count: number }).count;
+    const timeOf = (i: number) => (times ? (times[i] ?? 0) : (start.slots as { from: number }).from + i * (start.slots as { step: number }).step);
+    clock = installSimClock(timeOf(0));
+    const state = new Map(Object.entries(start.state));
+    const logTail: string[] = [];
+    let time = 0;
+    const local = localMarketData(data, start.pair, () => clock!.now());
+    const progressEvery = Math.max(1, Math.floor(count / 100));
+    for (let i = 0; i < count && !abort.signal.aborted; i++) {
+      time = timeOf(i);
+      if (clock.now() > time) {
+        result.skipped.push(time);
+        continue;
+      }
+      clock.reset(time);
+      const slot = i;
+      const call = (method: string, args: unknown[]) => local(method, args) ?? remote(slot, method, args);
+      const sendFromBot = (message: ChildMessage) => {
+        if (message.type === 'log') {
+          logTail.push(`${new Date(clock!.now()).toISOString()} ${message.level.toUpperCase()} ${message.message}`);
+          if (logTail.length > start.logLines) logTail.shift();
+        } else if (message.type === 'signal' && result.signals.length < maxSignals) {
+          result.signals.push({ ...(JSON.parse(JSON.stringify(message.signal)) as SignalInput), time: clock!.now() });
+        }
+      };
+      const before = new Map(state);
+      const ctx = botContext({ exchangeId: start.exchangeId, pair: start.pair, mode: 'paper', subscriptionId: 0, runId: i + 1, scheduledFor: new Date(time).toISOString() }, parsed.data, state, call as never, sendFromBot, abort.signal);
+      try {
+        await bot.execute(ctx);
+      } catch (error) {
+        // As botd keeps a run's state only when it succeeds.
+        state.clear();
+        for (const [k, v] of before) state.set(k, v);
+        if (++result.failed <= maxFailureReports) send({ type: 'slot-failed', slot: i, error: botError(error) });
+        if (start.failFast) {
+          result.done = i + 1;
+          break;
+        }
+      }
+      result.done = i + 1;
+      if (result.done % progressEvery === 0) send({ type: 'progress', done: result.done });
+    }
+    finish({ ...result, state: Object.fromEntries(state), logTail, loopMs: performance.now() - began, maxRssKb: process.resourceUsage().maxRSS });
+  }
+
+  function finish(result: BacktestResult): void {
+    if (channel.writable) channel.end(encodeMessage(result), () => channel.destroy());
+  }
+}
+
+function receiveCandles(current: CandleSeries | undefined, chunk: BacktestCandles): CandleSeries {
+  const series = current ?? emptySeries(chunk.timeframe, chunk.count);
+  const bytes = Buffer.from(chunk.data, 'base64');
+  const values = new Float64Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
+  series[chunk.column].set(values, chunk.offset);
+  return series;
+}
+
+// fetchOHLCV and fetchTicker on the pair, answered as the parent's store-backed venue answers them
+// (broker/store-market-data.ts); undefined for every other call, which goes to the parent.
+function localMarketData(series: CandleSeries, pair: string, now: () => number) {
+  return (method: string, raw: unknown[]): Promise<unknown> | undefined => {
+    const args = raw.map((a) => (a === null ? undefined : a));
+    if (args[0] !== pair || (method !== 'fetchOHLCV' && method !== 'fetchTicker')) return undefined;
+    if (method === 'fetchTicker') {
+      const ticker = tickerAt(series, pair, now());
+      if (!ticker) return Promise.reject(new ExchangeError(`The stored candles have no price at ${new Date(now()).toISOString()}.`));
+      // As it would arrive over the channel: JSON drops the fields that are undefined.
+      return Promise.resolve(JSON.parse(JSON.stringify(ticker)));
+    }
+    const [, timeframe, since, limit] = args as [string, string | undefined, number | undefined, number | undefined];
+    try {
+      return Promise.resolve(ohlcvAt(series, timeframe ?? series.timeframe, since, Math.min(limit ?? 500, 1500), now()));
+    } catch (error) {
+      return Promise.reject(new NotSupported(`Stored candles for ${pair} are ${series.timeframe}: ${error instanceof Error ? error.message : String(error)}.`));
+    }
+  };
+}
