@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase } from '../src/db/open.js';
-import { defaultConcurrency } from '../src/daemon/dispatcher.js';
+import { defaultConcurrency } from '../src/daemon/defaults.js';
 import { clockTicks, noopBot, percentile, round, seed, sleep, startBotd } from './daemon.bench.js';
 import type { BenchRow } from './index.js';
 

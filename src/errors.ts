@@ -50,3 +50,8 @@ export function shown(value: unknown, max = 60): string {
   }
   return text.length > max ? `${text.slice(0, max)}… (${text.length} characters)` : text;
 }
+
+/** The message of anything thrown: an Error's message, else the value as text. */
+export function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -6,7 +6,7 @@ import type { BundledBot } from '../bots/bundle.js';
 import { childStart } from '../daemon/child-start.js';
 import { errorText, silentLogger } from '../daemon/log.js';
 import { groupAlive, terminateGroup } from '../daemon/process-group.js';
-import { defaultHeapMb } from '../daemon/sandbox.js';
+import { defaultHeapMb } from '../daemon/defaults.js';
 import { spawnBotChild, type SpawnedBotChild } from '../daemon/spawn-child.js';
 import { BotctlError } from '../errors.js';
 import { homePaths } from '../home.js';

@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Message, Plugin } from 'esbuild';
 import { invalid } from '../errors.js';
+import { writeFileAtomically } from '../atomic-write.js';
 import { ownModule, packageRoot } from '../package-root.js';
 import { markUsed } from './bundle-cache.js';
 import { sha256 } from './digest.js';
@@ -50,8 +50,8 @@ function buildOnce(path: string, make: () => Promise<Built>): Promise<void> {
     build = make()
       .then(({ code, map }) => {
         // The map first: a reader that finds the code finds its map.
-        if (map) writeAtomically(sourceMapPath(path), map);
-        writeAtomically(path, code);
+        if (map) writeFileAtomically(sourceMapPath(path), map);
+        writeFileAtomically(path, code);
       })
       .finally(() => building.delete(path));
     building.set(path, build);
@@ -168,14 +168,6 @@ function sharedFromSnapshot(): Plugin {
 
 function withoutExtension(path: string): string {
   return path.replace(/\.(js|ts)$/, '');
-}
-
-function writeAtomically(path: string, contents: Uint8Array): void {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  // Write then rename: a concurrent reader sees the whole file or none.
-  const temporary = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  writeFileSync(temporary, contents, { mode: 0o600 });
-  renameSync(temporary, path);
 }
 
 /** Part of the bundle cache key: bump when the executable's build options change. */

@@ -2,8 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database, Bot } from '../db/schema.js';
 import { conflict, invalid, shown } from '../errors.js';
 import { findTemplate } from './templates.js';
-import { validateName } from './names.js';
-import { hasControlChars } from '../text/control-chars.js';
+import { validateDescription, validateName } from './names.js';
 import { ccxtVersion, exchangeIds } from './exchange-ids.js';
 
 export interface CreateTemplateBotInput {
@@ -60,12 +59,6 @@ export function validateExchangeId(value: string): string {
   return value;
 }
 
-function validateDescription(value: string): string {
-  if (value.length > 500 || hasControlChars(value)) {
-    throw invalid(`Expected \`--description\` to be one line of at most 500 characters, got ${shown(value)}.`);
-  }
-  return value;
-}
 
 export function isUniqueViolation(error: unknown): boolean {
   return (error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE';

@@ -1,9 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readFileSync } from 'node:fs';
 import type { Kysely } from 'kysely';
 import type { Bot, BotVersion, Database } from '../db/schema.js';
-import { BotctlError } from '../errors.js';
+import { BotctlError, errorText } from '../errors.js';
+import { writeFileAtomically } from '../atomic-write.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { sha256 } from './digest.js';
 import { sourceCachePath } from './source-cache.js';
@@ -46,7 +45,7 @@ export async function fetchVersionSource(store: ObjectStore, home: string, versi
   } catch (error) {
     throw new BotctlError(
       'store_failure',
-      `${displayName} is not cached on this host and the object store could not be read, so it cannot run now; the next scheduled run tries again. ${error instanceof Error ? error.message : String(error)}`,
+      `${displayName} is not cached on this host and the object store could not be read, so it cannot run now; the next scheduled run tries again. ${errorText(error)}`,
       { cause: error },
     );
   }
@@ -63,7 +62,7 @@ export async function fetchVersionSource(store: ObjectStore, home: string, versi
       { hint: 'botctl doctor' },
     );
   }
-  writeAtomically(path, object.bytes);
+  writeFileAtomically(path, object.bytes);
   return path;
 }
 
@@ -75,18 +74,3 @@ function readIfPresent(path: string): Buffer | undefined {
   }
 }
 
-function writeAtomically(path: string, bytes: Uint8Array): void {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  const temporary = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  writeFileSync(temporary, bytes, { mode: 0o600 });
-  try {
-    renameSync(temporary, path);
-  } catch (error) {
-    try {
-      unlinkSync(temporary);
-    } catch {
-      // nothing to clean
-    }
-    throw error;
-  }
-}

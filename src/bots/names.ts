@@ -1,4 +1,5 @@
 import { invalid, shown } from '../errors.js';
+import { hasControlChars } from '../text/control-chars.js';
 
 const namePattern = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
@@ -8,6 +9,14 @@ export function validateName(field: string, value: string): string {
     throw invalid(
       `Expected \`${field}\` to be 1-64 characters of letters, digits, '_', '.' or '-', starting with a letter or digit, not all digits and without '..'; got ${shown(value)}.`,
     );
+  }
+  return value;
+}
+
+/** A bot's `--description`: one line, at most 500 characters (template bots and uploads alike). */
+export function validateDescription(value: string): string {
+  if (value.length > 500 || hasControlChars(value)) {
+    throw invalid(`Expected \`--description\` to be one line of at most 500 characters, got ${shown(value)}.`);
   }
   return value;
 }

@@ -1,10 +1,10 @@
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
-import { basename, dirname } from 'node:path';
+import { readFileSync, statSync, unlinkSync } from 'node:fs';
+import { basename } from 'node:path';
 import { sql, type Kysely } from 'kysely';
 import type { Bot, BotVersion, Database } from '../db/schema.js';
 import { writeTransaction } from '../db/write-transaction.js';
-import { BotctlError, conflict, invalid, shown } from '../errors.js';
+import { BotctlError, conflict, errorText, invalid, shown } from '../errors.js';
+import { writeFileAtomically } from '../atomic-write.js';
 import { homePaths } from '../home.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { buildBotOnly, bundleBot } from './bundle.js';
@@ -13,10 +13,9 @@ import { validateExchangeId } from './create-template-bot.js';
 import { describeBot } from './describe-bot.js';
 import { sha256 } from './digest.js';
 import { findBot } from './find-bot.js';
-import { validateName } from './names.js';
+import { validateDescription, validateName } from './names.js';
 import { sourceCachePath } from './source-cache.js';
 import { versionKeys } from './versions.js';
-import { hasControlChars } from '../text/control-chars.js';
 
 /** The largest bot source accepted: 1 MiB. */
 export const maxSourceBytes = 1024 * 1024;
@@ -255,7 +254,7 @@ async function recordRows<T>(db: Kysely<Database>, work: (trx: Kysely<Database>)
     if (error instanceof BotctlError) throw error;
     throw new BotctlError(
       'runtime_failure',
-      `The bot's objects were stored, but recording them in the database failed: ${error instanceof Error ? error.message : String(error)}. No bot or version was recorded.`,
+      `The bot's objects were stored, but recording them in the database failed: ${errorText(error)}. No bot or version was recorded.`,
       { hint: 'botctl doctor  (lists the objects this upload left without a row)', cause: error },
     );
   }
@@ -324,12 +323,6 @@ function explainBundleFailure(error: unknown, displayName: string): unknown {
   return error;
 }
 
-function validateDescription(value: string): string {
-  if (value.length > 500 || hasControlChars(value)) {
-    throw invalid(`Expected \`--description\` to be one line of at most 500 characters, got ${shown(value)}.`);
-  }
-  return value;
-}
 
 // Writes the source into botd's content-addressed cache. Returns a discard() that removes it again only if
 // this call created it and the bot is then rejected.
@@ -341,10 +334,7 @@ function cacheSource(home: string, source: Uint8Array, digest: string): { path: 
   } catch {
     // not cached yet
   }
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  const temporary = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  writeFileSync(temporary, source, { mode: 0o600 });
-  renameSync(temporary, path);
+  writeFileAtomically(path, source);
   created = true;
   return {
     path,

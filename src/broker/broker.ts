@@ -10,10 +10,12 @@ import type { Bot, Database, Mode, Subscription } from '../db/schema.js';
 import type { ExchangeRun, ExchangeSession, ExchangeSessionFactory, OrderRecord } from './session.js';
 import { decryptKey } from '../secrets/keys.js';
 import { AuthenticationError, ExchangeError, NotSupported, RiskRejected } from '../sdk/errors.js';
+import { exchangeMethods, isExchangeMethod, paramsIndex, type ExchangeMethod } from '../sdk/exchange-methods.js';
 import { riskConfigSchema } from '../subscriptions/risk-config.js';
 import { clientOrderId } from './client-order-id.js';
 import { ExchangeClients, clientOptionsFromEnv, type ClientSpec } from './exchange-clients.js';
 import { exchangeMarketData, recordedMarketData, type MarketData } from './market-data.js';
+import { loadPaperAccount, savePaperAccount } from './paper-accounts.js';
 import { PaperExchange, newPaperAccount, type PaperAccount, type PaperOrder } from './paper-exchange.js';
 import { reconcileUnknownOrders } from './reconcile-orders.js';
 import { checkMarketLimits } from './market-limits.js';
@@ -108,32 +110,6 @@ export function settlementCurrency(pair: string): string {
   return settle?.split('-')[0] || symbol.split('/')[1] || 'USDT';
 }
 
-async function loadPaperAccount(db: Kysely<Database>, subscriptionId: number): Promise<PaperAccount | undefined> {
-  const row = await db.selectFrom('paper_accounts').selectAll().where('subscription_id', '=', subscriptionId).executeTakeFirst();
-  if (!row) return undefined;
-  const rest = JSON.parse(row.state || '{}') as Partial<PaperAccount>;
-  return {
-    balances: JSON.parse(row.balances) as PaperAccount['balances'],
-    positions: JSON.parse(row.positions) as PaperAccount['positions'],
-    leverage: rest.leverage ?? {},
-    orders: rest.orders ?? [],
-    nextOrderId: rest.nextOrderId ?? 1,
-    checkedAt: rest.checkedAt ?? Date.parse(row.updated_at),
-  };
-}
-
-/** Writes a paper account; synchronous, so it shares a transaction with the order whose fill changed it. */
-export function savePaperAccount(sqlite: SQLite.Database, subscriptionId: number, account: PaperAccount): void {
-  const { balances, positions, ...rest } = account;
-  sqlite
-    .prepare(
-      `INSERT INTO paper_accounts (subscription_id, balances, positions, state, updated_at) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (subscription_id) DO UPDATE SET balances = excluded.balances, positions = excluded.positions,
-         state = excluded.state, updated_at = excluded.updated_at`,
-    )
-    .run(subscriptionId, JSON.stringify(balances), JSON.stringify(positions), JSON.stringify(rest), new Date().toISOString());
-}
-
 /** Where a session's calls go: the paper simulator or a ccxt client. */
 interface Venue {
   markets(): Promise<Record<string, MarketInterface>>;
@@ -169,24 +145,29 @@ class UnwrittenLedger extends OrderLedger {
   override commit(): void {}
 }
 
+/** What the paper venue answers itself; loadMarkets and market come from the market data (Venue.markets). */
+type PaperMethod = Exclude<ExchangeMethod, 'loadMarkets' | 'market'>;
+
 function paperVenue(paper: PaperExchange, data: MarketData, subscriptionId: number): Venue {
   // Resting orders that settle() filled or expired: their rows change with the account that records the fills.
   let settled: PaperOrder[] = [];
+  // Typed against the table: a new exchange method fails to compile here until paper mode implements it.
+  const paperMethods: Record<PaperMethod, (args: unknown[]) => Promise<unknown>> = {
+    fetchOHLCV: (args) => data.fetchOHLCV(args[0] as string, args[1] as string | undefined, args[2] as number | undefined, args[3] as number | undefined),
+    fetchTicker: (args) => data.fetchTicker(args[0] as string),
+    fetchBalance: () => paper.fetchBalance(),
+    fetchPositions: (args) => paper.fetchPositions(args[0] as string[] | undefined),
+    fetchOpenOrders: (args) => paper.fetchOpenOrders(args[0] as string | undefined, undefined, undefined, (args[3] ?? {}) as Record<string, unknown>),
+    createOrder: (args) => paper.createOrder(args[0], args[1], args[2], args[3], args[4], (args[5] ?? {}) as Record<string, unknown>),
+    cancelOrder: (args) => paper.cancelOrder(args[0], args[1]),
+    setLeverage: (args) => paper.setLeverage(args[0], args[1]),
+  };
   return {
     markets: () => data.markets(),
     market: (symbol) => data.market(symbol),
-    async call(method, args) {
-      switch (method) {
-        case 'fetchOHLCV': return data.fetchOHLCV(args[0] as string, args[1] as string | undefined, args[2] as number | undefined, args[3] as number | undefined);
-        case 'fetchTicker': return data.fetchTicker(args[0] as string);
-        case 'fetchBalance': return paper.fetchBalance();
-        case 'fetchPositions': return paper.fetchPositions(args[0] as string[] | undefined);
-        case 'fetchOpenOrders': return paper.fetchOpenOrders(args[0] as string | undefined, undefined, undefined, (args[3] ?? {}) as Record<string, unknown>);
-        case 'createOrder': return paper.createOrder(args[0], args[1], args[2], args[3], args[4], (args[5] ?? {}) as Record<string, unknown>);
-        case 'cancelOrder': return paper.cancelOrder(args[0], args[1]);
-        case 'setLeverage': return paper.setLeverage(args[0], args[1]);
-        default: throw new NotSupported(`ctx.exchange.${method}() is not available`);
-      }
+    call: async (method, args) => {
+      if (!isExchangeMethod(method) || method === 'loadMarkets' || method === 'market') throw new NotSupported(`ctx.exchange.${method}() is not available`);
+      return paperMethods[method](args);
     },
     owns: async () => true, // a paper account belongs to one subscription
     async prepare() {
@@ -234,26 +215,6 @@ function exchangeVenue(client: Exchange, db: Kysely<Database>, subscription: Sub
     },
   };
 }
-
-// What a bot may pass to ccxt in `params`, per method. Anything else could override what the risk guard
-// checked (Binance merges params into the request, so `quantity` would replace the amount).
-const allowedParams: Record<string, readonly string[]> = {
-  createOrder: [
-    'intent', 'clientOrderId', 'reduceOnly', 'closePosition', 'stopLossPrice', 'takeProfitPrice', 'triggerPrice', 'stopPrice',
-    'timeInForce', 'postOnly', 'workingType', 'priceProtect', 'positionSide', 'marginMode', 'leverage', 'trigger',
-  ],
-  cancelOrder: ['trigger', 'stop'],
-  fetchOpenOrders: ['trigger', 'stop'],
-  fetchBalance: ['type'],
-  fetchPositions: [],
-  setLeverage: ['marginMode'],
-};
-const paramsIndex: Record<string, number> = { createOrder: 5, cancelOrder: 2, fetchOpenOrders: 3, fetchBalance: 0, fetchPositions: 1, setLeverage: 2 };
-
-// The calls a bot may make, with how many arguments each passes on (extra ones would reach ccxt as params).
-const arity: Record<string, number> = {
-  loadMarkets: 0, market: 1, fetchOHLCV: 4, fetchTicker: 1, fetchBalance: 1, fetchPositions: 2, fetchOpenOrders: 4, createOrder: 6, cancelOrder: 3, setLeverage: 3,
-};
 
 export class BrokerSession implements ExchangeSession {
   private readonly records: OrderRecord[] = [];
@@ -305,10 +266,9 @@ export class BrokerSession implements ExchangeSession {
   }
 
   private async dispatch(method: string, rawArgs: unknown[]): Promise<unknown> {
-    const count = arity[method];
-    if (count === undefined) throw new NotSupported(`ctx.exchange.${method}() is not part of the broker's API.`);
-    const args = rawArgs.slice(0, count).map((a) => (a === null ? undefined : a));
-    const pi = paramsIndex[method];
+    if (!isExchangeMethod(method)) throw new NotSupported(`ctx.exchange.${method}() is not part of the broker's API.`);
+    const args = rawArgs.slice(0, exchangeMethods[method].arity).map((a) => (a === null ? undefined : a));
+    const pi = paramsIndex(method);
     if (pi !== undefined) args[pi] = this.checkParams(method, args[pi]);
     const pair = this.limits.pair;
     switch (method) {
@@ -367,15 +327,20 @@ export class BrokerSession implements ExchangeSession {
         });
         return result;
       }
-      default:
+      case 'createOrder':
         return this.createOrder(args);
+      default: {
+        // Every method of the table is served above: a new one fails to compile here until it is.
+        const unserved: never = method;
+        throw new NotSupported(`ctx.exchange.${String(unserved)}() is not served by the broker.`);
+      }
     }
   }
 
-  private checkParams(method: string, params: unknown): Record<string, unknown> {
+  private checkParams(method: ExchangeMethod, params: unknown): Record<string, unknown> {
     if (params === undefined) return {};
     if (typeof params !== 'object' || params === null || Array.isArray(params)) throw new RiskRejected(`${method}: params must be an object.`);
-    const allowed = allowedParams[method] ?? [];
+    const allowed = exchangeMethods[method].params ?? [];
     const refused = Object.keys(params).filter((k) => !allowed.includes(k));
     if (refused.length) {
       throw new RiskRejected(`${method}: params ${refused.join(', ')} not allowed (allowed: ${allowed.join(', ') || 'none'}).`);
@@ -395,7 +360,7 @@ export class BrokerSession implements ExchangeSession {
     delete params['intent'];
     const request = parseOrder(args, params);
     const intent = named ?? `#${++this.unnamed}`;
-    const id = clientOrderId({ subscriptionId: this.run.subscription.id, scheduledFor: String(this.run.runId), intent });
+    const id = clientOrderId({ subscriptionId: this.run.subscription.id, runId: this.run.runId, intent });
     // The same intent twice in a run is one order: a retried call gets the first call's answer.
     const existing = this.intents.get(id);
     if (existing) return existing;

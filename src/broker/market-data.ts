@@ -80,6 +80,7 @@ function load(path: string): RecordedFile {
  * Replays recorded candles as if they were live: base candle k of the wall clock (k = floor(t / tf)) is row
  * k mod N, so the series cycles (the generator makes its end meet its start) and repeated runs see prices
  * move. The forming candle grows towards its recorded close over its interval, so the ticker moves too.
+ * Longer than 80 lines: one closure holding the loaded files, returning the MarketData methods, each short.
  */
 export function recordedMarketData(options: { dir: string; exchange: string; now?: () => number }): MarketData {
   const now = options.now ?? Date.now;

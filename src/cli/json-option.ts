@@ -1,6 +1,6 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { invalid, shown } from '../errors.js';
+import { errorText, invalid, shown } from '../errors.js';
 
 /** A config or risk document larger than this is refused before it is parsed, let alone stored. */
 export const maxJsonOptionBytes = 64 * 1024;
@@ -31,7 +31,7 @@ export function readJsonOption(flag: string, raw: string | undefined, cwd = proc
     // `--config config.json`: a file name where JSON was expected. Say how to pass the file.
     const looksLikeFile = !raw.startsWith('@') && /^[\w./~-]+\.json$/i.test(raw.trim());
     throw invalid(
-      `Expected \`${flag}\` to be JSON or @FILE${source}: ${error instanceof Error ? error.message : String(error)}` +
+      `Expected \`${flag}\` to be JSON or @FILE${source}: ${errorText(error)}` +
         (looksLikeFile ? `. To read the file, write \`${flag} @${raw.trim()}\`.` : ''),
     );
   }

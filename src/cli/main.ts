@@ -2,7 +2,7 @@
 // Only this file calls process.exit; handlers return data and throw BotctlError.
 import { Command, CommanderError, Option } from 'commander';
 import { databaseError } from '../db/database-error.js';
-import { BotctlError } from '../errors.js';
+import { BotctlError, errorText } from '../errors.js';
 import { homePaths } from '../home.js';
 import { createContext, type CommandContext } from './context.js';
 import { printError, printJson } from './output.js';
@@ -44,6 +44,7 @@ function handle(load: () => Promise<CommandModule>) {
   };
 }
 
+// Longer than 80 lines: one short registration per command, in the order `botctl --help` lists them.
 export function buildProgram(): Command {
   const program = new Command('botctl')
     .description('Register trading bots and their subscriptions; botd runs them on schedule.')
@@ -345,7 +346,7 @@ export async function main(argv = process.argv): Promise<number> {
       printError(error.code, error.message, error.hint, jsonRequested);
       return error.exitCode;
     }
-    printError('runtime_failure', error instanceof Error ? error.message : String(error), undefined, jsonRequested);
+    printError('runtime_failure', errorText(error), undefined, jsonRequested);
     if (process.env.BOTCTL_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
     return 1;
   }

@@ -3,12 +3,20 @@
 import { userInfo } from 'node:os';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { packageVersion } from '../package-version.js';
-import { BotctlError, invalid } from '../errors.js';
+import { BotctlError, errorText, invalid } from '../errors.js';
 import { resolveHome } from '../home.js';
 import { parseListenAddress, type ListenAddress } from '../metrics/listen-address.js';
 import { colourLevel } from '../text/terminal.js';
 import { logLevels, type LogLevel } from './log.js';
-import { defaultConcurrency } from './dispatcher.js';
+import {
+  defaultConcurrency,
+  defaultHeapMb,
+  defaultKillGraceMs,
+  defaultMaxConsecutiveFailures,
+  defaultStopGraceMs,
+  defaultWarmLeadMs,
+  maxCatchUpDeadlineMs,
+} from './defaults.js';
 
 function positiveInteger(name: string, min = 1) {
   return (value: string): number => {
@@ -119,12 +127,12 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .command('start')
     .description('run in the foreground until SIGTERM/SIGINT; logs one readable line per event on a terminal, else one JSON object per line on stdout')
     .option('--concurrency <n>', `executions running at once; more due runs wait their turn (default: 2 per core, ${defaultConcurrency} here)`, positiveInteger('--concurrency'), defaultConcurrency)
-    .option('--stop-grace <ms>', 'on SIGTERM/SIGINT, how long to wait for running bots before stopping them', positiveInteger('--stop-grace', 0), 10_000)
-    .option('--kill-grace <ms>', 'after the abort message, and again after SIGTERM, how long a bot gets to exit', positiveInteger('--kill-grace', 0), 3_000)
-    .option('--max-failures <n>', 'consecutive failed runs after which a subscription is paused', positiveInteger('--max-failures'), 5)
-    .option('--heap-mb <mb>', "each bot child's JavaScript heap limit", positiveInteger('--heap-mb', 16), 256)
-    .option('--catch-up-deadline <ms>', 'longest delay at which a slot missed during downtime still runs (capped by its period)', positiveInteger('--catch-up-deadline', 0), 3_600_000)
-    .option('--prewarm <ms>', "how long before its slot a run's child is spawned, to be started at the slot (0: spawn at the slot)", positiveInteger('--prewarm', 0), 500)
+    .option('--stop-grace <ms>', 'on SIGTERM/SIGINT, how long to wait for running bots before stopping them', positiveInteger('--stop-grace', 0), defaultStopGraceMs)
+    .option('--kill-grace <ms>', 'after the abort message, and again after SIGTERM, how long a bot gets to exit', positiveInteger('--kill-grace', 0), defaultKillGraceMs)
+    .option('--max-failures <n>', 'consecutive failed runs after which a subscription is paused', positiveInteger('--max-failures'), defaultMaxConsecutiveFailures)
+    .option('--heap-mb <mb>', "each bot child's JavaScript heap limit", positiveInteger('--heap-mb', 16), defaultHeapMb)
+    .option('--catch-up-deadline <ms>', 'longest delay at which a slot missed during downtime still runs (capped by its period)', positiveInteger('--catch-up-deadline', 0), maxCatchUpDeadlineMs)
+    .option('--prewarm <ms>', "how long before its slot a run's child is spawned, to be started at the slot (0: spawn at the slot)", positiveInteger('--prewarm', 0), defaultWarmLeadMs)
     .option('--allow-unsandboxed-custom-bots', 'where the OS sandbox cannot be had, run uploaded bots anyway, with only Node\'s permission model around them (DANGEROUS)')
     .option('--metrics <host:port>', 'serve Prometheus metrics at /metrics and health at /healthz, e.g. 127.0.0.1:9464', listenAddress)
     .option('--metrics-per-subscription', 'also label run counts by subscription id (one series per subscription and status)')
@@ -144,11 +152,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--user <user>', 'unix user botd runs as (default: the current user, or botctl when that is root)')
     .action(async (_options: unknown, command: Command) => {
       const options = command.optsWithGlobals<{ home?: string; user?: string }>();
-      const [{ serviceUnit, serviceHome }, { defaultStopGraceMs }, { defaultKillGraceMs }] = await Promise.all([
-        import('./service-unit.js'),
-        import('./daemon.js'),
-        import('./runner.js'),
-      ]);
+      const { serviceUnit, serviceHome } = await import('./service-unit.js');
       const current = userInfo().username;
       const unit = serviceUnit({
         user: options.user ?? (current === 'root' ? 'botctl' : current),
@@ -176,7 +180,7 @@ export async function main(argv = process.argv): Promise<number> {
       if (error.hint) process.stderr.write(`next:  ${error.hint}\n`);
       return error.exitCode;
     }
-    process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`error: ${errorText(error)}\n`);
     if (process.env.BOTCTL_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
     return 1;
   }

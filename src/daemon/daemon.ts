@@ -10,18 +10,26 @@ import { bundleBot } from '../bots/bundle.js';
 import { resolveCode } from '../bots/resolve-code.js';
 import type { Bot, Subscription } from '../db/schema.js';
 import { childStart, childStartBuilds, prepareRuntimeSnapshot, stopChildStartBuilds } from './child-start.js';
-import { defaultHeapMb } from './sandbox.js';
-import { Dispatcher, defaultConcurrency, type Job } from './dispatcher.js';
+import {
+  defaultConcurrency,
+  defaultHeapMb,
+  defaultKillGraceMs,
+  defaultMaxConsecutiveFailures,
+  defaultStopGraceMs,
+  defaultWarmLeadMs,
+  maxCatchUpDeadlineMs,
+} from './defaults.js';
+import { Dispatcher, type Job } from './dispatcher.js';
 import { openBroker } from '../broker/open-broker.js';
 import { closeSharedObjectStores } from '../store/shared-stores.js';
 import type { ExchangeBroker, ExchangeSessionFactory } from '../broker/session.js';
-import { abandonStaleRuns, defaultMaxConsecutiveFailures, lastScheduledFor, recordSkipped } from './ledger.js';
+import { abandonStaleRuns, lastScheduledFor, recordSkipped } from './ledger.js';
 import { acquireDaemonLock, type DaemonLock } from './lock.js';
 import { errorText, jsonLogger, type Logger } from './log.js';
-import { maxCatchUpDeadlineMs, missedRun, missedRunError } from './missed-runs.js';
+import { missedRun, missedRunError } from './missed-runs.js';
 import { withSubscriptionNames } from './named-log.js';
 import { commandLine, isOrphanedExecution, processAlive, terminateGroup } from './process-group.js';
-import { defaultKillGraceMs, runExecution, type RunnerOptions } from './runner.js';
+import { runExecution, type RunnerOptions } from './runner.js';
 import type { Calendar } from './calendar.js';
 import { Scheduler, type ScheduledRow } from './scheduler.js';
 import { daemonEvents } from '../events/daemon-events.js';
@@ -46,19 +54,10 @@ export interface DaemonOptions {
   observe?: Pick<ObservabilityOptions, 'metrics' | 'metricsPerSubscription' | 'notify' | 'backlogWarnMs'>;
 }
 
-export const defaultStopGraceMs = 10_000;
 const cachePruneEveryMs = 24 * 60 * 60 * 1000;
 /** At stop, how long queued notifications (`botd stopped` among them) get to go out. */
 const notifyGraceMs = 5_000;
 const walCheckpointEveryMs = 60_000;
-
-/**
- * How long before its slot a run's child is spawned (pre-warm, see runner.ts). A burst of due runs spawns
- * one child after another, each spawn blocking botd for 6–20 ms and each child then booting on the same
- * cores: 500 ms covers a burst of ~20 spawns with their boot, and still leaves a 1 s schedule half its
- * period for the previous run to end (a subscription with a run under way is not pre-warmed).
- */
-export const defaultWarmLeadMs = 500;
 
 export interface RunningDaemon {
   /** Stop scheduling, wait up to the grace period for running children, stop the rest. Idempotent. */
@@ -101,6 +100,8 @@ async function checkDatabase(file: string, log: Logger): Promise<void> {
   }
 }
 
+// Longer than 80 lines: it wires the parts together (broker, runner options, dispatcher, scheduler, missed runs,
+// stop) in the order they must start, and the stop closure has to see them all.
 async function run(options: DaemonOptions, baseLog: Logger, lock: DaemonLock, connection: Connection): Promise<RunningDaemon> {
   const { sqlite } = connection;
   const log = withSubscriptionNames(baseLog, sqlite);

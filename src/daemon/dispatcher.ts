@@ -11,10 +11,9 @@
 // line says how far behind botd is, once per second at most.
 //
 // Pre-warming: `warm(job)` ahead of a slot starts that execution now (its child is spawned and waits for the
-// slot, see runner.ts) if a concurrency slot is free, nothing is queued and the subscription has no run under
+// slot, see prewarm.ts) if a concurrency slot is free, nothing is queued and the subscription has no run under
 // way; it holds its concurrency slot from then on. Otherwise nothing happens and the slot's `due` dispatches
 // it as usual. `due` for a slot already warmed is the warm run's business and ignored here.
-import { availableParallelism } from 'node:os';
 import { BotctlError } from '../errors.js';
 import type { RunReport } from './runner.js';
 import { errorText, type Logger } from './log.js';
@@ -37,14 +36,6 @@ export interface DispatcherOptions {
 }
 
 export const supersededReason = 'superseded by a newer slot';
-
-/**
- * Two children per core. Each run is mostly CPU (Node's start-up and the bot module's evaluation) with short
- * waits on botd (spawn, the start message, the outcome write): at 2 per core those waits overlap with another
- * child's CPU; more only adds context switches and memory. Measured on 2 cores, 1,000 subscriptions every
- * minute: 4 at once ran about 12.5 runs/s, 8 about 8.5 (issue #15).
- */
-export const defaultConcurrency = Math.max(2, Math.min(32, 2 * availableParallelism()));
 
 export class Dispatcher {
   readonly #options: DispatcherOptions;

@@ -12,8 +12,6 @@ export type FinalStatus = Exclude<RunStatus, 'running'>;
 /** Statuses that count towards the failure streak: the bot's doing, not botd's (skipped, abandoned). */
 const failures = new Set<FinalStatus>(['failed', 'timed_out', 'crashed']);
 
-export const defaultMaxConsecutiveFailures = 5;
-
 const now = () => new Date().toISOString();
 
 const statementCache = new WeakMap<SQLite.Database, Map<string, SQLite.Statement>>();

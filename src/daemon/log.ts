@@ -45,6 +45,5 @@ export function jsonLogger(write: (line: string) => void = (line) => process.std
 /** For callers that run the runner without a log stream, such as `botctl run`. */
 export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
-export function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
+// Kept importable from here, beside the logger that mostly uses it; its one home is errors.ts.
+export { errorText } from '../errors.js';

@@ -7,9 +7,9 @@
 //   - otherwise one `skipped` row is recorded for it, with the error 'missed while botd was down'.
 // Older missed slots get no row and no run: never a burst of catch-up runs, never a row per missed slot.
 import type { Calendar } from './calendar.js';
+import { maxCatchUpDeadlineMs } from './defaults.js';
 
 export const missedRunError = 'missed while botd was down';
-export const maxCatchUpDeadlineMs = 3600_000;
 
 export interface MissedRun {
   /** The latest missed slot (ms since epoch). */

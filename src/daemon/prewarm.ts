@@ -14,7 +14,7 @@ export interface SlotCheck {
   /** Aborted when botd stops before the slot. */
   prewarm: AbortSignal;
   /** The subscription as it is now (undefined: removed). */
-  reread(): Subscription | undefined;
+  reread(): Promise<Subscription | undefined>;
   /** The start message from the subscription as it is at the slot. */
   start(current: Subscription): Begin;
 }
@@ -23,7 +23,7 @@ export interface SlotCheck {
 export async function beginAtSlot(check: SlotCheck): Promise<Begin> {
   const slot = Date.parse(check.scheduledFor);
   if (!(await untilSlot(slot, check.prewarm))) return { status: 'skipped', error: 'botd stopped before its slot', forget: true };
-  const now = check.reread();
+  const now = await check.reread();
   if (!now) return { status: 'skipped', error: 'subscription was removed before its slot' };
   if (now.enabled !== 1) return { status: 'skipped', error: 'paused before its slot' };
   if (!slotStillScheduled(now, slot)) return { status: 'skipped', error: 'schedule changed before its slot' };

@@ -16,10 +16,10 @@ import { daemonEvents } from '../events/daemon-events.js';
 import { homePaths } from '../home.js';
 import type { SignalInput } from '../sdk/types.js';
 import { childStart } from './child-start.js';
+import { defaultHeapMb, defaultKillGraceMs, defaultMaxConsecutiveFailures } from './defaults.js';
 import { lazySession } from './lazy-session.js';
 import {
   claimRun,
-  defaultMaxConsecutiveFailures,
   finishRun,
   forgetUnstartedRun,
   recordChildPid,
@@ -32,8 +32,8 @@ import { errorText, silentLogger, type Logger } from './log.js';
 import { beginAtSlot } from './prewarm.js';
 import { processAlive } from './process-group.js';
 import { defaultOutcomeRetryMs, writeDurably } from './record-outcome.js';
-import { defaultHeapMb } from './sandbox.js';
 import { startMessage, type Begin } from './start-message.js';
+import { readBot, readSubscription } from './subscription-rows.js';
 import { supervise } from './supervise.js';
 import { judge, type ChildEnd } from './verdict.js';
 
@@ -96,8 +96,6 @@ export interface RunReport {
   pausedReason: string | null;
 }
 
-export const defaultKillGraceMs = 3_000;
-
 /** One execution in progress: its options, and how to report and log it. */
 interface Story {
   options: RunnerOptions;
@@ -126,7 +124,7 @@ export async function runExecution(options: RunnerOptions, execution: Execution)
     ownerPid: options.ownerPid ?? process.pid,
     base: { subscription_id: execution.subscriptionId, scheduled_for: execution.scheduledFor },
   };
-  const due = readDue(story);
+  const due = await readDue(story);
   if ('report' in due) return due.report;
   // Code first, so the claimed row records exactly which code ran; a failure here is still a recorded run.
   const code = await resolveBundle(story, due.subscription, due.bot);
@@ -169,16 +167,17 @@ function report(story: Story, status: RunReport['status'], fields: Partial<RunRe
 }
 
 /** The subscription and its bot, unless there is nothing to run (removed, paused, or running elsewhere). */
-function readDue(story: Story): { subscription: Subscription; bot: Bot } | { report: RunReport } {
-  const { sqlite } = story.options.connection;
+async function readDue(story: Story): Promise<{ subscription: Subscription; bot: Bot } | { report: RunReport }> {
+  const { sqlite, db } = story.options.connection;
   const { execution, log, base } = story;
-  const subscription = readSubscription(story, execution.subscriptionId);
-  if (!subscription || (execution.requireEnabled && subscription.enabled !== 1)) {
-    const reason = subscription ? 'subscription is paused' : 'subscription was removed';
+  const subscription = await readSubscription(db, execution.subscriptionId);
+  // A subscription's bot cannot be deleted while it has subscriptions (foreign key): a missing one was removed with it.
+  const bot = subscription && (await readBot(db, subscription.bot_id));
+  if (!subscription || !bot || (execution.requireEnabled && subscription.enabled !== 1)) {
+    const reason = subscription && bot ? 'subscription is paused' : 'subscription was removed';
     log.info('run not started', { ...base, run_id: null, reason });
     return { report: report(story, 'not_run', { error: reason }) };
   }
-  const bot = sqlite.prepare(`SELECT * FROM bots WHERE id = ?`).get(subscription.bot_id) as Bot;
   // Another process (a foreground `botctl run`, or botd while this is `botctl run`) may be running it now.
   const busy = runningRuns(sqlite, subscription.id).find((r) => r.daemon_pid !== null && r.daemon_pid !== story.ownerPid && processAlive(r.daemon_pid));
   if (busy) {
@@ -188,10 +187,6 @@ function readDue(story: Story): { subscription: Subscription; bot: Bot } | { rep
     return { report: report(story, runId === null ? 'not_run' : 'skipped', { runId, error }) };
   }
   return { subscription, bot };
-}
-
-function readSubscription(story: Story, id: number): Subscription | undefined {
-  return story.options.connection.sqlite.prepare(`SELECT * FROM subscriptions WHERE id = ?`).get(id) as Subscription | undefined;
 }
 
 async function resolveBundle(story: Story, subscription: Subscription, bot: Bot): Promise<{ bundle?: BundledBot; codePath?: string; error?: string }> {
@@ -234,7 +229,7 @@ function startWhen(story: Story, claimed: Claimed, reread: (now: Subscription) =
     const check = {
       scheduledFor,
       prewarm,
-      reread: () => readSubscription(story, claimed.subscription.id),
+      reread: () => readSubscription(story.options.connection.db, claimed.subscription.id),
       start: (now: Subscription) => {
         reread(now);
         return build(now);

@@ -3,7 +3,7 @@
 
 const permissionFlag = process.allowedNodeEnvironmentFlags.has('--permission') ? '--permission' : '--experimental-permission';
 
-export const defaultHeapMb = 256;
+import { defaultHeapMb } from './defaults.js';
 
 export function sandboxNodeArgs(bundlePath: string, heapMb = defaultHeapMb): string[] {
   return [

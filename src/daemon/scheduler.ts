@@ -9,7 +9,7 @@
 // fresh for every execution.
 //
 // With `onWarm`, each slot also fires a warm-up event `warmLeadMs` before it (same heap, same generations):
-// botd spawns that execution's child ahead of time and starts it at the slot (see runner.ts, `prewarm`).
+// botd spawns that execution's child ahead of time and starts it at the slot (see prewarm.ts).
 // A warm-up event whose time has already passed when its slot is scheduled fires at once; one whose slot
 // is already due is not fired (the slot is dispatched as usual).
 import type SQLite from 'better-sqlite3';
@@ -81,11 +81,6 @@ export class Scheduler {
   /** Subscriptions currently scheduled. */
   get size(): number {
     return this.#entries.size;
-  }
-
-  /** The next slot scheduled for a subscription (ms), if any: for tests and status output. */
-  nextSlot(subscriptionId: number): number | null {
-    return this.#entries.get(subscriptionId)?.next ?? null;
   }
 
   /**

@@ -1,4 +1,4 @@
-import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { ColumnType, Generated, Selectable } from 'kysely';
 
 // better-sqlite3 returns timestamps as ISO-8601 strings and booleans as 0/1.
 type Timestamp = string;
@@ -130,14 +130,11 @@ export interface Database {
 }
 
 export type Bot = Selectable<BotsTable>;
-export type NewBot = Insertable<BotsTable>;
 export type BotVersion = Selectable<BotVersionsTable>;
 export type Subscription = Selectable<SubscriptionsTable>;
-export type NewSubscription = Insertable<SubscriptionsTable>;
-export type SubscriptionUpdate = Updateable<SubscriptionsTable>;
 export type Run = Selectable<RunsTable>;
 export type Order = Selectable<OrdersTable>;
-export type ApiKeyRow = Selectable<ApiKeysTable>;
+export type PaperAccountRow = Selectable<PaperAccountsTable>;
 
 export interface PaperAccountsTable {
   subscription_id: number;

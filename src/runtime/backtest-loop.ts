@@ -10,7 +10,7 @@ import { exchangeErrorFrom, ExchangeError, NotSupported } from '../sdk/errors.js
 import type { SignalInput } from '../sdk/types.js';
 import { emptySeries, type CandleSeries } from '../market-data/candle-series.js';
 import { ohlcvAt, tickerAt } from '../market-data/candle-view.js';
-import { botContext, botError, trimTrailingUndefined } from './child.js';
+import { botContext, botError, trimTrailingUndefined } from './bot-context.js';
 import { configIssues } from './config-issues.js';
 import { encodeMessage, LineDecoder } from './message-channel.js';
 import type { BacktestCandles, BacktestProgress, BacktestResult, BacktestStart, ChildMessage, ExchangeReply, ParentMessage, SlotCall, SlotFailed } from './protocol.js';

@@ -7,10 +7,10 @@
 import type { Duplex } from 'node:stream';
 import { isDefinedBot, type DefinedBot } from '../sdk/define-bot.js';
 import { exchangeErrorFrom } from '../sdk/errors.js';
-import type { BotContext, BotExchange, SignalInput } from '../sdk/types.js';
-import type { BotError, ChildMessage, ExchangeReply, ParentMessage, StartMessage } from './protocol.js';
+import type { ChildMessage, ExchangeReply, ParentMessage, StartMessage } from './protocol.js';
 import { configIssues } from './config-issues.js';
 import { channelFd, encodeMessage, LineDecoder } from './message-channel.js';
+import { botContext, botError, trimTrailingUndefined } from './bot-context.js';
 import { runBacktest } from './backtest-loop.js';
 import { backtestArg } from './protocol.js';
 import { installSimClock, type SimClock } from './sim-clock.js';
@@ -71,7 +71,11 @@ function jsonSchema(bot: DefinedBot): unknown {
   }
 }
 
-/** Serves one execution of `bot` over `channel`: the start message in, calls, logs and the result out. */
+/**
+ * Serves one execution of `bot` over `channel`: the start message in, calls, logs and the result out.
+ * Longer than 80 lines: the channel's state (pending calls, the abort signal) is shared by the small closures
+ * inside, which run in the bot's process where every module loaded costs start-up time.
+ */
 export function execute(bot: DefinedBot, channel: Duplex): void {
   const abort = new AbortController();
   const pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
@@ -142,74 +146,4 @@ export function execute(bot: DefinedBot, channel: Duplex): void {
     // Close the channel once the result is flushed, so the child exits even if the bot left timers behind.
     if (channel.writable) channel.end(encodeMessage(result), () => channel.destroy());
   }
-}
-
-/** The `ctx` a bot's execute() gets: exchange calls and logs go out through `call` and `send`. */
-export function botContext(
-  start: Pick<StartMessage, 'exchangeId' | 'pair' | 'mode' | 'subscriptionId' | 'runId' | 'scheduledFor'>,
-  config: unknown,
-  state: Map<string, unknown>,
-  call: (method: string, args: unknown[]) => Promise<never>,
-  send: (message: ChildMessage) => void,
-  abortSignal: AbortSignal,
-): BotContext<unknown> {
-  const exchange: BotExchange = {
-    id: start.exchangeId,
-    loadMarkets: () => call('loadMarkets', []),
-    market: (symbol) => call('market', [symbol]),
-    fetchOHLCV: (...args) => call('fetchOHLCV', args),
-    fetchTicker: (...args) => call('fetchTicker', args),
-    fetchBalance: (...args) => call('fetchBalance', args),
-    fetchPositions: (...args) => call('fetchPositions', args),
-    fetchOpenOrders: (...args) => call('fetchOpenOrders', args),
-    createOrder: (...args) => call('createOrder', args),
-    cancelOrder: (...args) => call('cancelOrder', args),
-    setLeverage: (...args) => call('setLeverage', args),
-  };
-  const log = (level: 'debug' | 'info' | 'warn' | 'error') => (message: string, fields?: Record<string, unknown>) =>
-    send({ type: 'log', level, message: String(message), ...(fields ? { fields } : {}) });
-  return {
-    config,
-    pair: start.pair,
-    mode: start.mode,
-    subscriptionId: start.subscriptionId,
-    runId: start.runId,
-    scheduledFor: start.scheduledFor,
-    exchange,
-    abortSignal,
-    log: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') },
-    state: {
-      get: async (key) => structuredClone(state.get(key)),
-      set: async (key, value) => {
-        // Only JSON survives to the next run; reject the rest here, where the bot can see why.
-        state.set(key, JSON.parse(JSON.stringify(value ?? null)) as unknown);
-      },
-      delete: async (key) => {
-        state.delete(key);
-      },
-    },
-    signal: async (signal: SignalInput) => send({ type: 'signal', signal: { ...signal, symbol: signal.symbol ?? start.pair } }),
-  };
-}
-
-// Name, message and stack, plus what says why Node refused: its code (ERR_ACCESS_DENIED) and, from the
-// permission model, the permission and the resource asked for.
-export function botError(error: unknown): BotError {
-  const e = error instanceof Error ? error : new Error(String(error));
-  const { code, permission, resource } = e as Error & { code?: unknown; permission?: unknown; resource?: unknown };
-  const text = (value: unknown) => (typeof value === 'string' || typeof value === 'number' ? String(value) : undefined);
-  const fields = { code: text(code), permission: text(permission), resource: text(resource) };
-  return {
-    name: e.name,
-    message: e.message,
-    ...(e.stack ? { stack: e.stack } : {}),
-    ...Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)),
-  };
-}
-
-export function trimTrailingUndefined(args: unknown[]): unknown[] {
-  let end = args.length;
-  while (end > 0 && args[end - 1] === undefined) end--;
-  // JSON turns inner undefined into null, which ccxt treats as "not given" too.
-  return args.slice(0, end);
 }

@@ -51,7 +51,7 @@ describe('paper spot', () => {
     const balance = await first.exchange.fetchBalance();
     expect(balance['USDT']).toEqual({ free: 4989.995, used: 0, total: 4989.995 });
     expect(balance['BTC']).toEqual({ free: 0.1, used: 0, total: 0.1 });
-    const id = clientOrderId({ subscriptionId: sub.id, scheduledFor: String(first.runId), intent: '#1' });
+    const id = clientOrderId({ subscriptionId: sub.id, runId: first.runId, intent: '#1' });
     expect(first.session.orders()).toEqual([
       { exchange_order_id: '1', client_order_id: id, symbol: 'BTC/USDT', side: 'buy', type: 'market', amount: 0.1, price: 50_050, status: 'closed', mode: 'paper' },
     ]);

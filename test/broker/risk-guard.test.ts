@@ -105,13 +105,13 @@ describe('risk guard', () => {
 });
 
 describe('clientOrderId', () => {
-  const base = { subscriptionId: 7, scheduledFor: '42', intent: 'entry' };
+  const base = { subscriptionId: 7, runId: 42, intent: 'entry' };
 
   it('is deterministic per (subscription, run, intent) and fits every major exchange', () => {
     const id = clientOrderId(base);
     expect(id).toBe(clientOrderId({ ...base }));
     expect(id).toMatch(/^bc[a-z0-9]{30}$/);
-    const others = [{ ...base, subscriptionId: 8 }, { ...base, scheduledFor: '43' }, { ...base, intent: 'stop-loss' }, { ...base, intent: '#1' }].map(clientOrderId);
+    const others = [{ ...base, subscriptionId: 8 }, { ...base, runId: 43 }, { ...base, intent: 'stop-loss' }, { ...base, intent: '#1' }].map(clientOrderId);
     expect(new Set([id, ...others]).size).toBe(5);
   });
 });

@@ -1,7 +1,7 @@
 import { doctor, type DoctorReport as StoreReport } from '../../bots/doctor.js';
 import { quickCheck } from '../../db/health.js';
 import { homePaths } from '../../home.js';
-import { defaultHeapMb } from '../../daemon/sandbox.js';
+import { defaultHeapMb } from '../../daemon/defaults.js';
 import { sandboxLayers, type SandboxLayers } from '../../sandbox/layers.js';
 import { openObjectStore } from '../../store/open-store.js';
 import type { CommandContext } from '../context.js';

@@ -4,7 +4,7 @@ import { closeSharedObjectStores } from '../../store/shared-stores.js';
 import { findRun, type RunDetail } from '../../daemon/run-history.js';
 import { runExecution } from '../../daemon/runner.js';
 import { databaseError, sqliteCode } from '../../db/database-error.js';
-import { BotctlError, conflict } from '../../errors.js';
+import { BotctlError, conflict, errorText } from '../../errors.js';
 import { homePaths } from '../../home.js';
 import type { CommandContext } from '../context.js';
 import { subscriptionLabels } from '../../subscriptions/subscription-labels.js';
@@ -36,7 +36,7 @@ export async function run(context: CommandContext, [ref]: string[]): Promise<Run
   } catch (error) {
     if (error instanceof BotctlError) throw error;
     if (sqliteCode(error)) throw databaseError(error, homePaths(context.home).database, `Subscription ${subscription.id} could not be run`);
-    throw new BotctlError('runtime_failure', `Subscription ${subscription.id} could not be run: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new BotctlError('runtime_failure', `Subscription ${subscription.id} could not be run: ${errorText(error)}`, { cause: error });
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);

@@ -3,6 +3,7 @@ import type { Bot } from '../../db/schema.js';
 import { listSubscriptions, type SubscriptionListing } from '../../subscriptions/list-subscriptions.js';
 import type { CommandContext } from '../context.js';
 import { block, keyValues, table } from '../output.js';
+import { errorText } from '../../errors.js';
 
 export interface ConfigField {
   name: string;
@@ -32,7 +33,7 @@ export async function run(context: CommandContext, [ref]: string[]): Promise<Bot
     const { bundle, displayName } = await resolveBundle(db, context.home, bot, null);
     config_fields = configFields((await describeBot(bundle.path, displayName, undefined, { custom: bot.kind === 'custom' })).configSchema);
   } catch (error) {
-    config_error = error instanceof Error ? error.message : String(error);
+    config_error = errorText(error);
   }
   return {
     id: bot.id,

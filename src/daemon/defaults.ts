@@ -1,0 +1,31 @@
+// botd's defaults, in one place: the daemon applies them when an option is absent, `botd start` shows them in
+// its --help and passes them on, and `botd service` writes them into the unit. Imports nothing of ours, so the
+// CLI reads them without loading the daemon.
+import { availableParallelism } from 'node:os';
+
+/**
+ * Executions running at once (`--concurrency`); more due runs wait their turn. Two children per core. Each run
+ * is mostly CPU (Node's start-up and the bot module's evaluation) with short waits on botd (spawn, the start
+ * message, the outcome write): at 2 per core those waits overlap with another child's CPU; more only adds
+ * context switches and memory. Measured on 2 cores, 1,000 subscriptions every minute: 4 at once ran about
+ * 12.5 runs/s, 8 about 8.5 (issue #15).
+ */
+export const defaultConcurrency = Math.max(2, Math.min(32, 2 * availableParallelism()));
+/** On SIGTERM/SIGINT, how long botd waits for running bots before stopping them (`--stop-grace`). */
+export const defaultStopGraceMs = 10_000;
+/** How long a child may take to stop after the abort message, and again after SIGTERM (`--kill-grace`). */
+export const defaultKillGraceMs = 3_000;
+/** Consecutive failed runs after which a subscription is paused (`--max-failures`). */
+export const defaultMaxConsecutiveFailures = 5;
+/** Each bot child's JavaScript heap limit in MB (`--heap-mb`). */
+export const defaultHeapMb = 256;
+/** Longest delay at which a slot missed during downtime still runs, capped by its period (`--catch-up-deadline`). */
+export const maxCatchUpDeadlineMs = 3_600_000;
+
+/**
+ * How long before its slot a run's child is spawned (`--prewarm`, prewarm.ts). A burst of due runs spawns
+ * one child after another, each spawn blocking botd for 6–20 ms and each child then booting on the same
+ * cores: 500 ms covers a burst of ~20 spawns with their boot, and still leaves a 1 s schedule half its
+ * period for the previous run to end (a subscription with a run under way is not pre-warmed).
+ */
+export const defaultWarmLeadMs = 500;

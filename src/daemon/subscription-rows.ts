@@ -1,0 +1,12 @@
+// The rows an execution starts from: the subscription as it is now, and its bot. Typed by the schema through
+// kysely (no casts), portable SQL; the run table's own SQL is the ledger's (ledger.ts).
+import type { Kysely } from 'kysely';
+import type { Bot, Database, Subscription } from '../db/schema.js';
+
+export function readSubscription(db: Kysely<Database>, id: number): Promise<Subscription | undefined> {
+  return db.selectFrom('subscriptions').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export function readBot(db: Kysely<Database>, id: number): Promise<Bot | undefined> {
+  return db.selectFrom('bots').selectAll().where('id', '=', id).executeTakeFirst();
+}

@@ -1,0 +1,66 @@
+// What the child hands a bot and sends back for it, shared by one execution (child.ts) and a backtest's slots
+// (backtest-loop.ts): the bot's `ctx`, a thrown value as a BotError, an exchange call's arguments as sent.
+import { exchangeMethods } from '../sdk/exchange-methods.js';
+import type { BotContext, BotExchange, SignalInput } from '../sdk/types.js';
+import type { BotError, ChildMessage, StartMessage } from './protocol.js';
+
+/** The `ctx` a bot's execute() gets: exchange calls and logs go out through `call` and `send`. */
+export function botContext(
+  start: Pick<StartMessage, 'exchangeId' | 'pair' | 'mode' | 'subscriptionId' | 'runId' | 'scheduledFor'>,
+  config: unknown,
+  state: Map<string, unknown>,
+  call: (method: string, args: unknown[]) => Promise<never>,
+  send: (message: ChildMessage) => void,
+  abortSignal: AbortSignal,
+): BotContext<unknown> {
+  // One stub per method of the table; arguments past a method's arity are not sent (the broker drops them too).
+  const stubs = { id: start.exchangeId } as Record<string, unknown>;
+  for (const [method, spec] of Object.entries(exchangeMethods)) stubs[method] = (...args: unknown[]) => call(method, args.slice(0, spec.arity));
+  const exchange = stubs as unknown as BotExchange;
+  const log = (level: 'debug' | 'info' | 'warn' | 'error') => (message: string, fields?: Record<string, unknown>) =>
+    send({ type: 'log', level, message: String(message), ...(fields ? { fields } : {}) });
+  return {
+    config,
+    pair: start.pair,
+    mode: start.mode,
+    subscriptionId: start.subscriptionId,
+    runId: start.runId,
+    scheduledFor: start.scheduledFor,
+    exchange,
+    abortSignal,
+    log: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') },
+    state: {
+      get: async (key) => structuredClone(state.get(key)),
+      set: async (key, value) => {
+        // Only JSON survives to the next run; reject the rest here, where the bot can see why.
+        state.set(key, JSON.parse(JSON.stringify(value ?? null)) as unknown);
+      },
+      delete: async (key) => {
+        state.delete(key);
+      },
+    },
+    signal: async (signal: SignalInput) => send({ type: 'signal', signal: { ...signal, symbol: signal.symbol ?? start.pair } }),
+  };
+}
+
+// Name, message and stack, plus what says why Node refused: its code (ERR_ACCESS_DENIED) and, from the
+// permission model, the permission and the resource asked for.
+export function botError(error: unknown): BotError {
+  const e = error instanceof Error ? error : new Error(String(error));
+  const { code, permission, resource } = e as Error & { code?: unknown; permission?: unknown; resource?: unknown };
+  const text = (value: unknown) => (typeof value === 'string' || typeof value === 'number' ? String(value) : undefined);
+  const fields = { code: text(code), permission: text(permission), resource: text(resource) };
+  return {
+    name: e.name,
+    message: e.message,
+    ...(e.stack ? { stack: e.stack } : {}),
+    ...Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)),
+  };
+}
+
+export function trimTrailingUndefined(args: unknown[]): unknown[] {
+  let end = args.length;
+  while (end > 0 && args[end - 1] === undefined) end--;
+  // JSON turns inner undefined into null, which ccxt treats as "not given" too.
+  return args.slice(0, end);
+}
