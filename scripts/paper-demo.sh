@@ -55,19 +55,21 @@ FORCE_COLOR=$colour node bin/botd.js start --concurrency 2 --log-format pretty >
 botd=$!
 trap 'kill "$botd" 2>/dev/null || true' EXIT
 shown=0
+# The log's complete lines: botd may be half-way through writing the last one.
+complete() { if [ -n "$(tail -c 1 "$log")" ]; then sed '$d' "$log"; else cat "$log"; fi; }
 # botd's lines for finished runs (colour codes aside, when the tour is on a terminal).
-finished() { sed 's/\x1b\[[0-9;]*m//g' "$log" | grep 'run finished' || true; }
+finished() { complete | sed 's/\x1b\[[0-9;]*m//g' | grep 'run finished' || true; }
 # The next minute's slot, then five runs two at a time: about a minute; given up on after two on a loaded machine.
 SECONDS=0
 while [ "$SECONDS" -lt 120 ]; do
   sleep 0.5
   # Print them as they come, until every subscription has one (a catch-up run may come first for some).
-  total=$(grep -c 'run finished' "$log" || true)
+  total=$(complete | grep -c 'run finished' || true)
   if [ "$total" -gt "$shown" ]; then
-    grep 'run finished' "$log" | tail -n +"$((shown + 1))" | head -n "$((total - shown))"
+    complete | grep 'run finished' | tail -n +"$((shown + 1))" | head -n "$((total - shown))"
     shown=$total
   fi
-  named=$(finished | sed -E 's/.*run finished  ([^ ]+) .*/\1/' | sort -u | wc -l)
+  named=$(finished | sed -nE 's/.*run finished  ([^ ]+) \([0-9]+\)  run [0-9]+ .*/\1/p' | sort -u | wc -l)
   [ "$named" -ge 5 ] && break
 done
 kill -TERM "$botd"
