@@ -9,7 +9,7 @@ import { columnGap, displayWidth, layOut, pad, wrap, type ColumnSpec } from './o
 
 export type { ColumnSpec } from './output/layout.js';
 
-export const paint = new Chalk({ level: colourLevel(process.stdout) });
+const paint = new Chalk({ level: colourLevel(process.stdout) });
 const paintError = new Chalk({ level: colourLevel(process.stderr) });
 
 /** How a status reads at a glance. */
