@@ -164,10 +164,12 @@ async function run(options: DaemonOptions, baseLog: Logger, lock: DaemonLock, co
     warmLeadMs: options.warmLeadMs ?? defaultWarmLeadMs,
   });
   await prepareChildStarts(options, connection, log);
+  // Observers first: an event emitted before they listen is gone (the first slot's runs were missing from the
+  // metrics and their failures from the notifications while the scheduler started ahead of them).
+  const observability = await startObservability({ home: options.home, connection, log, dispatcher, scheduler, concurrency, ...options.observe });
   const missed = missedRunPolicy(connection, dispatcher, log, options.catchUpDeadlineMs ?? maxCatchUpDeadlineMs);
   scheduler.start(missed.apply);
   missed.report();
-  const observability = await startObservability({ home: options.home, connection, log, dispatcher, scheduler, concurrency, ...options.observe });
   const pruning = setInterval(pruneCache, cachePruneEveryMs).unref();
   // journal_size_limit (open.ts) trims the WAL only when a checkpoint has reset it; the automatic one runs
   // only at 1,000 pages and never completes while readers hold old snapshots. A passive one every minute

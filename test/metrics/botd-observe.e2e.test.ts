@@ -84,11 +84,15 @@ describe('botd --metrics with notifications', () => {
     const finished = sumOf(families, 'botd_runs_total');
     expect(valueOf(families, 'botd_run_duration_seconds_count', { status: 'failed' })).toBe(4);
     expect(sumOf(families, 'botd_run_duration_seconds_count')).toBe(finished);
-    // Each of the three subscriptions started at least once. KNOWN GAP (closing note of this stop): after the
-    // merge of the ledger and sandbox work, botd logged 6 'run started' lines where the histogram counted 3;
-    // until that is explained this checks only the lower bound.
+    // Every run botd logged as started before the scrape was observed: the first slot's too (the observers
+    // once subscribed after the scheduler had started, and lost them).
     expect(startedBeforeScrape).toBeGreaterThanOrEqual(3);
-    expect(sumOf(families, 'botd_dispatch_lag_seconds_count')).toBeGreaterThanOrEqual(3);
+    // (A run may start between the count and the scrape, so the scrape may hold more, never fewer.)
+    const observed = sumOf(families, 'botd_dispatch_lag_seconds_count');
+    expect(observed).toBeGreaterThanOrEqual(startedBeforeScrape);
+    // Nor counted twice: at most the lines read by now, plus one per child slot whose line is still in the pipe.
+    expect(observed).toBeLessThanOrEqual(botd.lines.filter((l) => l.msg === 'run started').length + 3);
+    expect(sumOf(families, 'botd_child_starts_total')).toBe(observed);
     expect(valueOf(families, 'botd_dispatch_lag_seconds_bucket', { le: '+Inf' })).toBeDefined();
     // Without --metrics-per-subscription, no series carries a subscription.
     expect(scrape).not.toContain('subscription="');
@@ -108,7 +112,7 @@ describe('botd --metrics with notifications', () => {
     }
     expect(valueOf(families, 'botd_scheduled_subscriptions')).toBe(1);
     expect(valueOf(families, 'botd_bundle_cache_requests_total', { result: 'hit' })).toBeGreaterThanOrEqual(1);
-    expect(sumOf(families, 'botd_child_starts_total')).toBeGreaterThanOrEqual(3);
+    expect(sumOf(families, 'botd_child_starts_total')).toBeGreaterThanOrEqual(startedBeforeScrape);
     expect(families.get('botd_notifications_total')?.type).toBe('counter');
     expect(families.get('process_cpu_seconds_total')?.type).toBe('counter');
     expect(families.get('nodejs_eventloop_lag_seconds')?.type).toBe('gauge');
