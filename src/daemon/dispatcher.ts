@@ -7,8 +7,8 @@
 // slot") and puts the new slot in its place in the queue, keeping its turn: a bot acts on the market as it is
 // now, never on a stale slot, and no subscription starves at the back of a queue it keeps rejoining. This is
 // the missed-run policy after downtime, applied to a backlog (before, stale slots ran while fresh ones were
-// skipped: 527 in one slot with 1,000 subscriptions every minute on 2 cores). Whenever that happens, a `warn`
-// line says how far behind botd is, once per second at most.
+// skipped: 527 in one slot with 1,000 subscriptions every minute on 2 cores). The slots lost so are counted
+// here and reported by the backlog warning (backlog-watch.ts).
 //
 // Pre-warming: `warm(job)` ahead of a slot starts that execution now (its child is spawned and waits for the
 // slot, see prewarm.ts) if a concurrency slot is free, nothing is queued and the subscription has no run under
@@ -37,6 +37,12 @@ export interface DispatcherOptions {
 
 export const supersededReason = 'superseded by a newer slot';
 
+/** Slots that never ran because botd was behind: superseded in the queue, or skipped behind a run still going. */
+export interface LostSlots {
+  superseded: number;
+  skippedStillRunning: number;
+}
+
 export class Dispatcher {
   readonly #options: DispatcherOptions;
   #queue: Job[] = [];
@@ -49,8 +55,7 @@ export class Dispatcher {
   /** Subscriptions warmed up for a slot whose `due` has not come yet, and that slot. */
   readonly #warm = new Map<number, string>();
   #idle: (() => void)[] = [];
-  #backlog = { superseded: 0, stillRunning: 0 };
-  #backlogTimer: NodeJS.Timeout | undefined;
+  #lost: LostSlots = { superseded: 0, skippedStillRunning: 0 };
 
   constructor(options: DispatcherOptions) {
     if (!Number.isInteger(options.concurrency) || options.concurrency < 1) {
@@ -89,8 +94,7 @@ export class Dispatcher {
     }
     const state = this.#active.get(job.subscriptionId);
     if (state === 'running') {
-      this.#backlog.stillRunning++;
-      this.#reportBacklog();
+      this.#lost.skippedStillRunning++;
       this.#options.skip(job, 'previous run was still running');
       return;
     }
@@ -99,8 +103,7 @@ export class Dispatcher {
       const stale = this.#queue[at];
       if (stale) {
         this.#queue[at] = job;
-        this.#backlog.superseded++;
-        this.#reportBacklog();
+        this.#lost.superseded++;
         this.#options.skip(stale, supersededReason);
         return;
       }
@@ -110,24 +113,11 @@ export class Dispatcher {
     this.#pump();
   }
 
-  // One warn line per second at most, with what happened since the last one and where the queue stands.
-  #reportBacklog(): void {
-    if (this.#backlogTimer) return;
-    this.#backlogTimer = setTimeout(() => {
-      this.#backlogTimer = undefined;
-      const { superseded, stillRunning } = this.#backlog;
-      this.#backlog = { superseded: 0, stillRunning: 0 };
-      const oldest = this.#queue[0];
-      this.#options.log.warn('backlog outlived a slot: botd is behind its schedules', {
-        superseded,
-        skipped_still_running: stillRunning,
-        queued: this.#queue.length,
-        running: this.#running,
-        concurrency: this.#options.concurrency,
-        oldest_queued_lag_ms: oldest ? Date.now() - Date.parse(oldest.scheduledFor) : 0,
-      });
-    }, 1_000);
-    this.#backlogTimer.unref();
+  /** Slots the backlog has cost since the last call (the backlog warning reads and resets them). */
+  takeLostSlots(): LostSlots {
+    const lost = this.#lost;
+    this.#lost = { superseded: 0, skippedStillRunning: 0 };
+    return lost;
   }
 
   #pump(): void {
@@ -137,8 +127,7 @@ export class Dispatcher {
         // Its next slot has come (the scheduler may not have fired it yet, the event loop being busy): this one
         // is more than a period late and never starts; the fresh slot's due queues it anew.
         this.#active.delete(job.subscriptionId);
-        this.#backlog.superseded++;
-        this.#reportBacklog();
+        this.#lost.superseded++;
         this.#options.skip(job, supersededReason);
         continue;
       }
@@ -175,7 +164,6 @@ export class Dispatcher {
    */
   async stop(graceMs: number): Promise<void> {
     this.#closed = true;
-    clearTimeout(this.#backlogTimer);
     this.#stopWarm.abort();
     const dropped = this.#queue.splice(0);
     for (const job of dropped) this.#active.delete(job.subscriptionId);

@@ -17,7 +17,8 @@ export type DaemonEvent =
   | OrderRefusedEvent
   | { type: 'broker-request'; exchange: string; method: string; error: string | null }
   | { type: 'bundle-cache'; hit: boolean }
-  | { type: 'backlog'; queued: number; running: number; concurrency: number; oldestWaitMs: number }
+  /** botd is behind: slots lost since the last warning (superseded, skipped behind a run still going), and the queue. */
+  | { type: 'backlog'; queued: number; running: number; concurrency: number; oldestWaitMs: number; superseded: number; skippedStillRunning: number }
   /** One notification message's end (delivered, failed after its retries, or dropped), or a retried attempt. */
   | { type: 'notification'; channelKind: 'webhook' | 'telegram'; outcome: 'delivered' | 'failed' | 'dropped' | 'retried' };
 

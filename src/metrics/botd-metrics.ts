@@ -52,7 +52,7 @@ export class BotdMetrics {
       duration: new Histogram({ name: 'botd_run_duration_seconds', help: 'Run duration from claim to recorded outcome, by status.', labelNames: ['status'], buckets: runBuckets, registers }),
       lag: new Histogram({ name: 'botd_dispatch_lag_seconds', help: 'Slot time to execution start (spawn, or start message when pre-warmed).', labelNames: ['child_start'], buckets: lagBuckets, registers }),
       paused: new Counter({ name: 'botd_subscriptions_paused_total', help: 'Subscriptions botd paused after a failure streak.', registers }),
-      backlog: new Counter({ name: 'botd_backlog_warnings_total', help: 'Backlog warnings (the oldest queued run waited past the threshold).', registers }),
+      backlog: new Counter({ name: 'botd_backlog_warnings_total', help: 'Backlog episodes warned of (slots lost, or the oldest queued run waited past the threshold).', registers }),
       orders: new Counter({ name: 'botd_orders_total', help: 'Orders the venue accepted, by the status it answered and mode.', labelNames: ['status', 'mode'], registers }),
       refusals: new Counter({ name: 'botd_guard_refusals_total', help: 'Calls the risk guard refused, by reason.', labelNames: ['reason'], registers }),
       requests: new Counter({ name: 'botd_broker_requests_total', help: 'ctx.exchange calls the broker served, by exchange and method.', labelNames: ['exchange', 'method'], registers }),

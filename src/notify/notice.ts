@@ -78,9 +78,11 @@ export function noticeOf(event: DaemonEvent, label: (subscriptionId: number) => 
       return make('daemon', 'daemon.stopped', null, `botd stopped (${event.reason})`, { daemon: { reason: event.reason } });
     case 'backlog': {
       const wait = Math.round(event.oldestWaitMs / 1000);
-      const text = `Backlog: ${event.queued} due runs wait for a free slot (${event.running} running, concurrency ${event.concurrency}); the oldest has waited ${wait} s\nmore: botctl runs`;
+      const lost = event.superseded + event.skippedStillRunning;
+      const slots = lost > 0 ? `; ${lost} slots skipped (${event.superseded} superseded by a newer slot, ${event.skippedStillRunning} behind a run still going)` : '';
+      const text = `Backlog: ${event.queued} due runs wait for a free slot (${event.running} running, concurrency ${event.concurrency}); the oldest has waited ${wait} s${slots}\nmore: botctl runs`;
       return make('backlog', 'backlog', null, text, {
-        backlog: { queued: event.queued, running: event.running, concurrency: event.concurrency, oldest_wait_ms: event.oldestWaitMs },
+        backlog: { queued: event.queued, running: event.running, concurrency: event.concurrency, oldest_wait_ms: event.oldestWaitMs, superseded: event.superseded, skipped_still_running: event.skippedStillRunning },
         command: 'botctl runs',
       });
     }

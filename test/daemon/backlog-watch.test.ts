@@ -41,9 +41,42 @@ describe('backlog warning', () => {
     expect(backlog).toHaveLength(1);
     expect(backlog[0]).toMatchObject({ type: 'backlog', queued: 2, running: 1, concurrency: 1 });
     expect((backlog[0] as { oldestWaitMs: number }).oldestWaitMs).toBeGreaterThanOrEqual(200);
-    expect(logs.filter((l) => l.msg === 'backlog: due runs wait for a free slot')).toMatchObject([{ fields: { queued: 2, running: 1, concurrency: 1 } }]);
+    expect(logs.filter((l) => l.msg === 'backlog: botd is behind its schedules')).toMatchObject([{ fields: { superseded: 0, skipped_still_running: 0, queued: 2, running: 1, concurrency: 1 } }]);
     release();
     await until('the queue to drain', () => dispatcher.queued === 0 && dispatcher.running === 0 || undefined, 10_000);
     expect(oldestWaitMs(dispatcher)).toBe(0);
+  });
+
+  it('warns on every look that finds slots lost, and notifies once for the episode', async () => {
+    const logs: { msg: string; fields: Record<string, unknown> }[] = [];
+    const entry = (msg: string, fields: Record<string, unknown> = {}) => logs.push({ msg, fields });
+    const log = { debug: entry, info: entry, warn: entry, error: entry };
+    let release: () => void = () => {};
+    const blocked = new Promise<void>((resolve) => (release = resolve));
+    stops.push(() => release());
+    const dispatcher = new Dispatcher({
+      concurrency: 1,
+      log,
+      execute: async (job) => {
+        await blocked;
+        return { runId: 1, subscriptionId: job.subscriptionId, scheduledFor: job.scheduledFor, status: 'succeeded', error: null, codeSha256: null, durationMs: 0, pausedReason: null } satisfies RunReport;
+      },
+      skip: () => {},
+    });
+    const bus = new EventBus();
+    const events: DaemonEvent[] = [];
+    bus.on((e) => events.push(e));
+    stops.push(watchBacklog({ dispatcher, concurrency: 1, bus, log, warnAfterMs: 60_000, checkEveryMs: 20 }));
+    const warnings = () => logs.filter((l) => l.msg === 'backlog: botd is behind its schedules');
+    dispatcher.due({ subscriptionId: 1, scheduledFor: new Date(Date.now() - 2_000).toISOString() });
+    dispatcher.due({ subscriptionId: 1, scheduledFor: new Date(Date.now() - 1_000).toISOString() });
+    await until('the first warning', () => warnings()[0], 10_000);
+    dispatcher.due({ subscriptionId: 1, scheduledFor: new Date().toISOString() });
+    await until('the second warning', () => warnings()[1], 10_000);
+    expect(warnings().map((w) => w.fields)).toMatchObject([
+      { superseded: 0, skipped_still_running: 1 },
+      { superseded: 0, skipped_still_running: 1 },
+    ]);
+    expect(events.filter((e) => e.type === 'backlog')).toMatchObject([{ type: 'backlog', superseded: 0, skippedStillRunning: 1, running: 1 }]);
   });
 });

@@ -168,11 +168,11 @@ describe('notification delivery', () => {
     await addChannel(w.connection.db, w.home, { name: 'ops', kind: 'webhook', events: ['backlog', 'daemon'], secrets: { url: receiver.url, secret } });
     await w.notifier();
     w.bus.emit({ type: 'daemon-started', pid: 4242, subscriptions: 12, concurrency: 4 });
-    w.bus.emit({ type: 'backlog', queued: 9, running: 4, concurrency: 4, oldestWaitMs: 75_400 });
+    w.bus.emit({ type: 'backlog', queued: 9, running: 4, concurrency: 4, oldestWaitMs: 75_400, superseded: 3, skippedStillRunning: 1 });
     await until('two messages', () => receiver.received.length >= 2 || undefined, 10_000);
     const byEvent = Object.fromEntries(receiver.received.map((r) => [r.json.event, r.json]));
     expect(byEvent['daemon.started']).toMatchObject({ kind: 'daemon', daemon: { pid: 4242, subscriptions: 12, concurrency: 4 }, text: 'botd started (pid 4242, 12 subscriptions scheduled)' });
-    expect(byEvent.backlog).toMatchObject({ kind: 'backlog', backlog: { queued: 9, running: 4, concurrency: 4, oldest_wait_ms: 75_400 }, command: 'botctl runs' });
+    expect(byEvent.backlog).toMatchObject({ kind: 'backlog', backlog: { queued: 9, running: 4, concurrency: 4, oldest_wait_ms: 75_400, superseded: 3, skipped_still_running: 1 }, command: 'botctl runs' });
     expect(String(byEvent.backlog?.text)).toContain('Backlog: 9 due runs wait for a free slot (4 running, concurrency 4); the oldest has waited 75 s');
   });
 
