@@ -10,26 +10,32 @@ import { until } from './helpers.js';
 const stops: (() => void)[] = [];
 afterEach(() => stops.splice(0).forEach((stop) => stop()));
 
+/** A dispatcher at concurrency 1 whose runs never end (until the test is over), with its log and events. */
+function blockedDispatcher() {
+  const logs: { msg: string; fields: Record<string, unknown> }[] = [];
+  const entry = (msg: string, fields: Record<string, unknown> = {}) => logs.push({ msg, fields });
+  const log = { debug: entry, info: entry, warn: entry, error: entry };
+  let release: () => void = () => {};
+  const blocked = new Promise<void>((resolve) => (release = resolve));
+  stops.push(() => release());
+  const dispatcher = new Dispatcher({
+    concurrency: 1,
+    log,
+    execute: async (job) => {
+      await blocked;
+      return { runId: 1, subscriptionId: job.subscriptionId, scheduledFor: job.scheduledFor, status: 'succeeded', error: null, codeSha256: null, durationMs: 0, pausedReason: null } satisfies RunReport;
+    },
+    skip: () => {},
+  });
+  const bus = new EventBus();
+  const events: DaemonEvent[] = [];
+  bus.on((e) => events.push(e));
+  return { logs, log, dispatcher, bus, events, release: () => release() };
+}
+
 describe('backlog warning', () => {
   it('warns once per episode when the oldest queued run waits too long, on the log and the bus', async () => {
-    const logs: { msg: string; fields: Record<string, unknown> }[] = [];
-    const entry = (msg: string, fields: Record<string, unknown> = {}) => logs.push({ msg, fields });
-    const log = { debug: entry, info: entry, warn: entry, error: entry };
-    let release: () => void = () => {};
-    const blocked = new Promise<void>((resolve) => (release = resolve));
-    stops.push(() => release());
-    const dispatcher = new Dispatcher({
-      concurrency: 1,
-      log,
-      execute: async (job) => {
-        await blocked;
-        return { runId: 1, subscriptionId: job.subscriptionId, scheduledFor: job.scheduledFor, status: 'succeeded', error: null, codeSha256: null, durationMs: 0, pausedReason: null } satisfies RunReport;
-      },
-      skip: () => {},
-    });
-    const bus = new EventBus();
-    const events: DaemonEvent[] = [];
-    bus.on((e) => events.push(e));
+    const { logs, log, dispatcher, bus, events, release } = blockedDispatcher();
     stops.push(watchBacklog({ dispatcher, concurrency: 1, bus, log, warnAfterMs: 200, checkEveryMs: 50 }));
     const slot = new Date(Date.now() - 100).toISOString();
     for (const subscriptionId of [1, 2, 3]) dispatcher.due({ subscriptionId, scheduledFor: slot });
@@ -48,24 +54,7 @@ describe('backlog warning', () => {
   });
 
   it('warns on every look that finds slots lost, and notifies once for the episode', async () => {
-    const logs: { msg: string; fields: Record<string, unknown> }[] = [];
-    const entry = (msg: string, fields: Record<string, unknown> = {}) => logs.push({ msg, fields });
-    const log = { debug: entry, info: entry, warn: entry, error: entry };
-    let release: () => void = () => {};
-    const blocked = new Promise<void>((resolve) => (release = resolve));
-    stops.push(() => release());
-    const dispatcher = new Dispatcher({
-      concurrency: 1,
-      log,
-      execute: async (job) => {
-        await blocked;
-        return { runId: 1, subscriptionId: job.subscriptionId, scheduledFor: job.scheduledFor, status: 'succeeded', error: null, codeSha256: null, durationMs: 0, pausedReason: null } satisfies RunReport;
-      },
-      skip: () => {},
-    });
-    const bus = new EventBus();
-    const events: DaemonEvent[] = [];
-    bus.on((e) => events.push(e));
+    const { logs, log, dispatcher, bus, events } = blockedDispatcher();
     stops.push(watchBacklog({ dispatcher, concurrency: 1, bus, log, warnAfterMs: 60_000, checkEveryMs: 20 }));
     const warnings = () => logs.filter((l) => l.msg === 'backlog: botd is behind its schedules');
     dispatcher.due({ subscriptionId: 1, scheduledFor: new Date(Date.now() - 2_000).toISOString() });
