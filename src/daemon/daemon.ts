@@ -148,6 +148,8 @@ async function run(options: DaemonOptions, baseLog: Logger, lock: DaemonLock, co
       try {
         const runId = recordSkipped(sqlite, job.subscriptionId, job.scheduledFor, reason);
         log.info('run skipped', { ...fields, run_id: runId ?? null, status: 'skipped', reason });
+        // Counted with the runs by status, like a slot the runner itself found superseded.
+        daemonEvents.emit({ type: 'run-finished', runId: runId ?? null, subscriptionId: job.subscriptionId, status: 'skipped', durationMs: 0, error: reason });
       } catch (error) {
         log.error('skipped run could not be recorded', { ...fields, reason, error: databaseErrorText(error, homePaths(options.home).database) });
       }

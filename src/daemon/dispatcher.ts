@@ -16,6 +16,7 @@
 // it as usual. `due` for a slot already warmed is the warm run's business and ignored here.
 import { BotctlError } from '../errors.js';
 import type { RunReport } from './runner.js';
+import { superseded, supersededReason } from './superseded.js';
 import { errorText, type Logger } from './log.js';
 
 export interface Job {
@@ -23,7 +24,7 @@ export interface Job {
   /** ISO-8601 slot. */
   scheduledFor: string;
   catchUp?: boolean;
-  /** The subscription's next slot: once it has come, this job is stale and never starts. */
+  /** The subscription's next slot: once it is near, this job is stale and never starts (superseded.ts). */
   nextSlot?: string;
 }
 
@@ -34,8 +35,6 @@ export interface DispatcherOptions {
   skip(job: Job, reason: string): void;
   log: Logger;
 }
-
-export const supersededReason = 'superseded by a newer slot';
 
 /** Slots that never ran because botd was behind: superseded in the queue, or skipped behind a run still going. */
 export interface LostSlots {
@@ -123,9 +122,9 @@ export class Dispatcher {
   #pump(): void {
     while (!this.#closed && this.#running < this.#options.concurrency && this.#queue.length > 0) {
       const job = this.#queue.shift() as Job;
-      if (job.nextSlot !== undefined && Date.now() >= Date.parse(job.nextSlot)) {
-        // Its next slot has come (the scheduler may not have fired it yet, the event loop being busy): this one
-        // is more than a period late and never starts; the fresh slot's due queues it anew.
+      if (superseded(job.nextSlot)) {
+        // Its next slot is (nearly) here, the scheduler may not have fired it yet, the event loop being busy:
+        // this one would start a period late and never starts; the fresh slot's due queues it anew.
         this.#active.delete(job.subscriptionId);
         this.#lost.superseded++;
         this.#options.skip(job, supersededReason);
@@ -140,6 +139,10 @@ export class Dispatcher {
     this.#active.set(job.subscriptionId, 'running');
     void this.#options
       .execute(job, this.#cancel.signal, prewarm)
+      .then((report) => {
+        // The runner's own last check (superseded.ts) found it stale.
+        if (report.status === 'skipped' && report.error === supersededReason) this.#lost.superseded++;
+      })
       .catch((error: unknown) => {
         const next = error instanceof BotctlError ? error.hint : undefined;
         this.#options.log.error('run failed inside botd', {

@@ -34,6 +34,7 @@ import { processAlive } from './process-group.js';
 import { defaultOutcomeRetryMs, writeDurably } from './record-outcome.js';
 import { startMessage, type Begin } from './start-message.js';
 import { readBot, readSubscription } from './subscription-rows.js';
+import { superseded, supersededReason } from './superseded.js';
 import { supervise } from './supervise.js';
 import { judge, type ChildEnd } from './verdict.js';
 
@@ -69,6 +70,8 @@ export interface Execution {
   cancel?: AbortSignal;
   /** A catch-up run after downtime (logged as such). */
   catchUp?: boolean;
+  /** botd: the subscription's next slot; this run never starts once that is near (superseded.ts). */
+  nextSlot?: string;
   /**
    * Simulated time of this run (ms): the child's clock (Date.now(), timers) and the paper venue's prices read it
    * instead of the machine's. Paper mode only; the parity tests run a subscription slot by slot over recorded data.
@@ -128,6 +131,8 @@ export async function runExecution(options: RunnerOptions, execution: Execution)
   if ('report' in due) return due.report;
   // Code first, so the claimed row records exactly which code ran; a failure here is still a recorded run.
   const code = await resolveBundle(story, due.subscription, due.bot);
+  // From here to the spawn botd does not wait on anything: the last moment to give way to the next slot.
+  if (superseded(execution.nextSlot)) return skipSuperseded(story);
   const claimed = claimSlot(story, due.subscription, due.bot, code.bundle);
   if ('report' in claimed) return claimed.report;
   if (!code.bundle) return record(story, claimed, 'failed', { error: code.error });
@@ -283,6 +288,18 @@ async function superviseChild(story: Story, claimed: Claimed, bundle: BundledBot
       if (execution.prewarm) logStarted(pid, true);
     },
   });
+}
+
+/** Overload: the slot gives way to the subscription's next one, recorded `skipped` like the dispatcher's. */
+function skipSuperseded(story: Story): RunReport {
+  let runId: number | undefined;
+  try {
+    runId = recordSkipped(story.options.connection.sqlite, story.execution.subscriptionId, story.execution.scheduledFor, supersededReason);
+  } catch (error) {
+    throw databaseError(error, databaseFile(story), `Slot ${story.execution.scheduledFor} was superseded, and that could not be recorded`);
+  }
+  story.log.info('run skipped', { ...story.base, run_id: runId ?? null, status: 'skipped', reason: supersededReason });
+  return report(story, 'skipped', { runId: runId ?? null, error: supersededReason });
 }
 
 /** A pre-warmed child that never started because botd stopped before its slot: the slot keeps no row. */

@@ -3,7 +3,8 @@
 // (backlog-watch.ts) counts what the backlog cost.
 import { describe, expect, it } from 'vitest';
 import { watchBacklog } from '../../src/daemon/backlog-watch.js';
-import { Dispatcher, supersededReason, type Job } from '../../src/daemon/dispatcher.js';
+import { Dispatcher, type Job } from '../../src/daemon/dispatcher.js';
+import { supersededReason } from '../../src/daemon/superseded.js';
 import { EventBus } from '../../src/events/daemon-events.js';
 import { silentLogger, type LogFields, type Logger } from '../../src/daemon/log.js';
 import type { RunReport } from '../../src/daemon/runner.js';
