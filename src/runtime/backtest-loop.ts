@@ -6,14 +6,14 @@
 // paper fill engine.
 import type { Duplex } from 'node:stream';
 import type { DefinedBot } from '../sdk/define-bot.js';
-import { exchangeErrorFrom, ExchangeError, NotSupported } from '../sdk/errors.js';
+import { ExchangeError, NotSupported } from '../sdk/errors.js';
 import type { SignalInput } from '../sdk/types.js';
 import { emptySeries, type CandleSeries } from '../market-data/candle-series.js';
 import { ohlcvAt, tickerAt } from '../market-data/candle-view.js';
 import { botContext, botError, trimTrailingUndefined } from './bot-context.js';
 import { configIssues } from './config-issues.js';
-import { encodeMessage, LineDecoder } from './message-channel.js';
-import type { BacktestCandles, BacktestProgress, BacktestResult, BacktestStart, ChildMessage, ExchangeReply, ParentMessage, SlotCall, SlotFailed } from './protocol.js';
+import { pendingCalls } from './pending-calls.js';
+import type { BacktestCandles, BacktestProgress, BacktestResult, BacktestStart, ChildMessage, ParentMessage, SlotFailed } from './protocol.js';
 import { installSimClock, type SimClock } from './sim-clock.js';
 
 const maxSignals = 1_000;
@@ -21,45 +21,16 @@ const maxFailureReports = 100;
 
 export function runBacktest(bot: DefinedBot, channel: Duplex): void {
   const abort = new AbortController();
-  const pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
-  let nextCallId = 1;
   let series: CandleSeries | undefined;
   let clock: SimClock | undefined;
-  const decoder = new LineDecoder();
-  channel.on('error', () => {});
-  channel.on('data', (chunk: Buffer) => {
-    for (const line of decoder.push(chunk)) {
-      const message = JSON.parse(line) as ParentMessage | BacktestCandles | BacktestStart;
-      if (message.type === 'backtest-candles') series = receiveCandles(series, message);
-      else if (message.type === 'backtest-start') void loop(message);
-      else if (message.type === 'abort') abort.abort(new Error(message.reason));
-      else if (message.type === 'exchange-reply') settle(message);
-    }
+  const link = pendingCalls(channel, abort.signal, (message) => {
+    const m = message as ParentMessage | BacktestCandles | BacktestStart;
+    if (m.type === 'backtest-candles') series = receiveCandles(series, m);
+    else if (m.type === 'backtest-start') void loop(m);
+    else if (m.type === 'abort') abort.abort(new Error(m.reason));
   });
-
-  const send = (message: ChildMessage | SlotCall | SlotFailed | BacktestProgress | BacktestResult) => {
-    const line = encodeMessage(message);
-    if (channel.writable) channel.write(line);
-  };
-
-  function settle(reply: ExchangeReply): void {
-    const call = pending.get(reply.id);
-    if (!call) return;
-    pending.delete(reply.id);
-    clock?.busy(-1);
-    if (reply.ok) call.resolve(reply.value);
-    else call.reject(exchangeErrorFrom(reply.error));
-  }
-
-  const remote = (slot: number, method: string, args: unknown[]): Promise<never> => {
-    if (abort.signal.aborted) return Promise.reject(abort.signal.reason as Error);
-    const id = nextCallId++;
-    return new Promise((resolve, reject) => {
-      pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
-      clock?.busy(1);
-      send({ type: 'exchange-call', id, slot, at: clock?.now() ?? 0, method, args: trimTrailingUndefined(args) });
-    });
-  };
+  const send = (message: ChildMessage | SlotFailed | BacktestProgress) => link.send(message);
+  const remote = (slot: number, method: string, args: unknown[]): Promise<never> => link.call(method, trimTrailingUndefined(args), { slot, at: clock?.now() ?? 0 });
 
   async function loop(start: BacktestStart): Promise<void> {
     const result: BacktestResult = { type: 'backtest-result', ok: true, state: {}, done: 0, failed: 0, loopMs: 0, maxRssKb: 0, skipped: [], logTail: [], signals: [] };
@@ -74,6 +45,7 @@ export function runBacktest(bot: DefinedBot, channel: Duplex): void {
     const count = times ? times.length : (start.slots as { count: number }).count;
     const timeOf = (i: number) => (times ? (times[i] ?? 0) : (start.slots as { from: number }).from + i * (start.slots as { step: number }).step);
     clock = installSimClock(timeOf(0));
+    link.useClock(clock);
     const state = new Map(Object.entries(start.state));
     const logTail: string[] = [];
     let time = 0;
@@ -117,7 +89,7 @@ export function runBacktest(bot: DefinedBot, channel: Duplex): void {
   }
 
   function finish(result: BacktestResult): void {
-    if (channel.writable) channel.end(encodeMessage(result), () => channel.destroy());
+    link.finish(result);
   }
 }
 

@@ -6,14 +6,14 @@
 
 import type { Duplex } from 'node:stream';
 import { isDefinedBot, type DefinedBot } from '../sdk/define-bot.js';
-import { exchangeErrorFrom } from '../sdk/errors.js';
-import type { ChildMessage, ExchangeReply, ParentMessage, StartMessage } from './protocol.js';
+import type { ChildMessage, ParentMessage, StartMessage } from './protocol.js';
 import { configIssues } from './config-issues.js';
-import { channelFd, encodeMessage, LineDecoder } from './message-channel.js';
+import { channelFd } from './message-channel.js';
+import { pendingCalls } from './pending-calls.js';
 import { botContext, botError, trimTrailingUndefined } from './bot-context.js';
 import { runBacktest } from './backtest-loop.js';
 import { backtestArg } from './protocol.js';
-import { installSimClock, type SimClock } from './sim-clock.js';
+import { installSimClock } from './sim-clock.js';
 
 export function runChild(bot: unknown): void {
   if (!isDefinedBot(bot)) {
@@ -71,79 +71,30 @@ function jsonSchema(bot: DefinedBot): unknown {
   }
 }
 
-/**
- * Serves one execution of `bot` over `channel`: the start message in, calls, logs and the result out.
- * Longer than 80 lines: the channel's state (pending calls, the abort signal) is shared by the small closures
- * inside, which run in the bot's process where every module loaded costs start-up time.
- */
+/** Serves one execution of `bot` over `channel`: the start message in, calls, logs and the result out. */
 export function execute(bot: DefinedBot, channel: Duplex): void {
   const abort = new AbortController();
-  const pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
-  let nextCallId = 1;
-  /** Set when the start message carries a simulated time. */
-  let clock: SimClock | undefined;
-  const decoder = new LineDecoder();
-  // botd went away or closed the channel: there is no one left to report to.
-  channel.on('error', () => {});
-  channel.on('data', (chunk: Buffer) => {
-    for (const line of decoder.push(chunk)) {
-      let message: ParentMessage;
-      try {
-        message = JSON.parse(line) as ParentMessage;
-      } catch {
-        continue;
-      }
-      if (message.type === 'start') void run(bot, message);
-      else if (message.type === 'abort') abort.abort(new Error(message.reason));
-      else if (message.type === 'exchange-reply') settle(message);
-    }
+  const link = pendingCalls(channel, abort.signal, (message) => {
+    const m = message as ParentMessage;
+    if (m.type === 'start') void run(bot, m);
+    else if (m.type === 'abort') abort.abort(new Error(m.reason));
   });
-
-  function send(message: ChildMessage): void {
-    // Serialising first: a value JSON cannot hold throws here, in the bot's call.
-    const line = encodeMessage(message);
-    if (channel.writable) channel.write(line);
-  }
-
-  function settle(reply: ExchangeReply): void {
-    const call = pending.get(reply.id);
-    if (!call) return;
-    pending.delete(reply.id);
-    clock?.busy(-1);
-    if (reply.ok) call.resolve(reply.value);
-    // Typed: the bot can test `instanceof RiskRejected`, `InsufficientFunds`, … from 'botctl/sdk'.
-    else call.reject(exchangeErrorFrom(reply.error));
-  }
-
-  function call(method: string, args: unknown[]): Promise<never> {
-    if (abort.signal.aborted) return Promise.reject(abort.signal.reason as Error);
-    const id = nextCallId++;
-    return new Promise((resolve, reject) => {
-      pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
-      clock?.busy(1);
-      send({ type: 'exchange-call', id, method, args: trimTrailingUndefined(args) });
-    });
-  }
+  const call = (method: string, args: unknown[]) => link.call(method, trimTrailingUndefined(args));
 
   async function run(bot: DefinedBot, start: StartMessage): Promise<void> {
     const parsed = bot.config.safeParse(start.config ?? {}, parseOnce);
     if (!parsed.success) {
       const message = `config is invalid:\n${configIssues(parsed.error.issues, start.config).join('\n')}`;
-      return finish({ type: 'result', ok: false, kind: 'config', error: { name: 'ConfigError', message } });
+      return link.finish({ type: 'result', ok: false, kind: 'config', error: { name: 'ConfigError', message } });
     }
     const state = new Map(Object.entries(start.state));
-    if (typeof start.clock === 'number') clock = installSimClock(start.clock);
-    const ctx = botContext(start, parsed.data, state, call, send, abort.signal);
+    if (typeof start.clock === 'number') link.useClock(installSimClock(start.clock));
+    const ctx = botContext(start, parsed.data, state, call, (m: ChildMessage) => link.send(m), abort.signal);
     try {
       await bot.execute(ctx);
-      finish({ type: 'result', ok: true, state: Object.fromEntries(state) });
+      link.finish({ type: 'result', ok: true, state: Object.fromEntries(state) });
     } catch (error) {
-      finish({ type: 'result', ok: false, kind: 'error', error: botError(error) });
+      link.finish({ type: 'result', ok: false, kind: 'error', error: botError(error) });
     }
-  }
-
-  function finish(result: ChildMessage): void {
-    // Close the channel once the result is flushed, so the child exits even if the bot left timers behind.
-    if (channel.writable) channel.end(encodeMessage(result), () => channel.destroy());
   }
 }

@@ -1,0 +1,88 @@
+// The child's end of the channel to its parent, shared by one execution (child.ts) and a backtest (backtest-loop.ts):
+// the parent's messages decoded line by line, exchange calls sent with an id and settled by the parent's reply, and
+// the simulated clock told how many calls are waiting (sim-clock.ts: its timers wait for the answers).
+// Bundled into every bot, so it imports only the SDK's errors and the channel's framing.
+import type { Duplex } from 'node:stream';
+import { exchangeErrorFrom } from '../sdk/errors.js';
+import { encodeMessage, LineDecoder } from './message-channel.js';
+import type { ExchangeReply } from './protocol.js';
+import type { SimClock } from './sim-clock.js';
+
+export interface PendingCalls {
+  /** Sends one message; a value JSON cannot hold throws here, in the caller. */
+  send(message: unknown): void;
+  /** Sends an exchange call (`extra` adds fields, such as a backtest's slot) and resolves with the parent's reply. */
+  call(method: string, args: unknown[], extra?: Record<string, unknown>): Promise<never>;
+  /** The simulated clock told of calls waiting, once the run has one. */
+  useClock(clock: SimClock): void;
+  /** Writes a last message, then closes the channel (the child exits even if the bot left timers behind). */
+  finish(message: unknown): void;
+}
+
+/**
+ * Reads the parent's messages from `channel`: each line parsed as JSON (a line that is not JSON, or not an object
+ * with a type, is dropped: the channel is the parent's, but nothing it sends may throw out of this handler), replies
+ * settled here and everything else passed to `onMessage`.
+ */
+export function pendingCalls(channel: Duplex, signal: AbortSignal, onMessage: (message: { type: string }) => void): PendingCalls {
+  const pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
+  let nextCallId = 1;
+  let clock: SimClock | undefined;
+  const decoder = new LineDecoder();
+  // The parent went away or closed the channel: there is no one left to report to.
+  channel.on('error', () => {});
+  channel.on('data', (chunk: Buffer) => {
+    for (const line of decoder.push(chunk)) {
+      const message = parsed(line);
+      if (!message) continue;
+      if (message.type === 'exchange-reply') settle(message as unknown as ExchangeReply);
+      else onMessage(message);
+    }
+  });
+
+  function settle(reply: ExchangeReply): void {
+    const call = pending.get(reply.id);
+    if (!call) return;
+    pending.delete(reply.id);
+    clock?.busy(-1);
+    if (reply.ok) call.resolve(reply.value);
+    // Typed: the bot can test `instanceof RiskRejected`, `InsufficientFunds`, … from 'botctl/sdk'.
+    else call.reject(exchangeErrorFrom(reply.error));
+  }
+
+  const send = (message: unknown): void => {
+    const line = encodeMessage(message);
+    if (channel.writable) channel.write(line);
+  };
+
+  return {
+    send,
+    call(method, args, extra) {
+      if (signal.aborted) return Promise.reject(signal.reason as Error);
+      const id = nextCallId++;
+      return new Promise((resolve, reject) => {
+        // Serialised before it is counted as waiting: arguments JSON cannot hold reject the call and leave nothing.
+        const line = encodeMessage({ type: 'exchange-call', id, ...extra, method, args });
+        pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+        clock?.busy(1);
+        if (channel.writable) channel.write(line);
+      });
+    },
+    useClock(c) {
+      clock = c;
+    },
+    finish(message) {
+      if (channel.writable) channel.end(encodeMessage(message), () => channel.destroy());
+    },
+  };
+}
+
+function parsed(line: string): { type: string } | undefined {
+  try {
+    const message: unknown = JSON.parse(line);
+    if (typeof message === 'object' && message !== null && typeof (message as { type?: unknown }).type === 'string') return message as { type: string };
+  } catch {
+    // Not JSON: dropped, as a line the parent cannot have meant.
+  }
+  return undefined;
+}
