@@ -14,14 +14,19 @@ import { columns, type CandleSeries } from '../market-data/candle-series.js';
 import { encodeMessage, LineDecoder } from '../runtime/message-channel.js';
 import { backtestArg, type BacktestCandles, type BacktestResult, type BacktestStart, type BotError, type SlotCall } from '../runtime/protocol.js';
 
-export interface DriveOptions {
+export interface ChildOptions {
   bundle: BundledBot;
   /** An uploaded bot (the OS sandbox is required for those unless the operator allowed otherwise). */
   custom: boolean;
   home: string;
   heapMb?: number;
   sandbox?: boolean;
+}
+
+export interface RunOptions {
+  /** The candles the run may read; sent only when they differ from what this child last got (`seriesKey`). */
   series: CandleSeries;
+  seriesKey: string;
   start: BacktestStart;
   serve(call: SlotCall): Promise<unknown>;
   onFailure(slot: number, error: BotError): void;
@@ -44,91 +49,155 @@ const maxMessageBytes = 1024 * 1024;
 /** Values per candle chunk: 512 KiB of float64, under 700 KiB of base64. */
 const chunkValues = 65_536;
 
-export async function driveChild(o: DriveOptions): Promise<DriveEnd> {
-  const heapMb = o.heapMb ?? defaultHeapMb;
-  const launch = childStart(o.bundle, { cacheDir: homePaths(o.home).bundleCache, heapMb, log: silentLogger });
-  let spawned: SpawnedBotChild;
+/** A backtest's single run: one child for it alone, which ends with the run. */
+export async function driveChild(o: ChildOptions & RunOptions): Promise<DriveEnd> {
+  const child = BacktestChild.start(o);
   try {
-    spawned = spawnBotChild({ launch, heapMb, sandbox: o.sandbox ?? true, custom: o.custom, mode: backtestArg });
-  } catch (error) {
-    // SandboxRefused: an uploaded bot where the OS sandbox cannot be had.
-    throw new BotctlError('runtime_failure', `The backtest's child may not start: ${errorText(error)}.`);
+    return await child.run(o);
+  } finally {
+    await child.close();
   }
-  const { child } = spawned;
-  const channel = child.stdio[3] as Socket;
-  channel.on('error', () => {});
-  const end: DriveEnd = { result: undefined, exitCode: null, signal: null, output: '' };
-  const keep = (chunk: Buffer) => (end.output = (end.output + chunk.toString('utf8')).slice(-8_192));
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  const exited = new Promise<void>((resolve) => {
-    child.once('exit', (code, signal) => {
-      [end.exitCode, end.signal] = spawned.exit(code, signal);
-      resolve();
-    });
-    child.once('error', (error) => {
-      end.output += `\n${errorText(error)}`;
-      if (child.pid === undefined) resolve();
-    });
-  });
-  const pid = child.pid;
-  if (pid === undefined) {
-    await exited;
-    return end;
-  }
-  const stop = (why: string) => {
-    end.stopped ??= why;
-    channel.destroy();
-    void terminateGroup(pid, 2_000);
-  };
-  const onCancel = () => stop('cancelled');
-  if (o.cancel?.aborted) onCancel();
-  o.cancel?.addEventListener('abort', onCancel, { once: true });
+}
 
-  // Calls are served one after another: the paper account and the simulated time move forward only.
-  let queue = Promise.resolve();
-  const decoder = new LineDecoder(maxMessageBytes);
-  channel.on('data', (chunk: Buffer) => {
-    for (const line of decoder.push(chunk)) {
-      let message: { type?: unknown };
-      try {
-        message = JSON.parse(line) as { type?: unknown };
-      } catch {
-        continue;
-      }
-      if (message.type === 'exchange-call') {
-        const call = message as SlotCall;
-        queue = queue.then(() => reply(call));
-      } else if (message.type === 'slot-failed') {
-        const failed = message as { slot: number; error: BotError };
-        queue = queue.then(() => o.onFailure(Number(failed.slot), failed.error));
-      } else if (message.type === 'progress') o.onProgress?.(Number((message as { done: number }).done));
-      else if (message.type === 'backtest-result') end.result = message as BacktestResult;
+/**
+ * One sandboxed backtest child, spawned as a run's child is (daemon/spawn-child.ts), running one backtest after
+ * another (a sweep's, each with `more` set but the last): candles and a start in, exchange calls served one at a
+ * time in the order they come (a slot's calls before the next slot's), failures and progress passed on, the result out.
+ */
+export class BacktestChild {
+  readonly pid: number | undefined;
+  private readonly channel: Socket;
+  private readonly exited: Promise<void>;
+  private readonly end: Omit<DriveEnd, 'result'> = { exitCode: null, signal: null, output: '' };
+  private alive = true;
+  private sentKey: string | undefined;
+  private runs = 0;
+  /** The run under way: its handlers, and what settles it. */
+  private current: { o: RunOptions; run: number; queue: Promise<void>; done(result: BacktestResult | undefined): void } | undefined;
+
+  static start(o: ChildOptions): BacktestChild {
+    const heapMb = o.heapMb ?? defaultHeapMb;
+    const launch = childStart(o.bundle, { cacheDir: homePaths(o.home).bundleCache, heapMb, log: silentLogger });
+    try {
+      return new BacktestChild(spawnBotChild({ launch, heapMb, sandbox: o.sandbox ?? true, custom: o.custom, mode: backtestArg }));
+    } catch (error) {
+      // SandboxRefused: an uploaded bot where the OS sandbox cannot be had.
+      throw new BotctlError('runtime_failure', `The backtest's child may not start: ${errorText(error)}.`);
     }
-    if (decoder.overflowed) stop(`the bot sent a message over ${maxMessageBytes} bytes`);
-  });
-  const reply = async (call: SlotCall) => {
+  }
+
+  private constructor(private readonly spawned: SpawnedBotChild) {
+    const { child } = spawned;
+    this.pid = child.pid;
+    this.channel = child.stdio[3] as Socket;
+    this.channel.on('error', () => {});
+    const keep = (chunk: Buffer) => (this.end.output = (this.end.output + chunk.toString('utf8')).slice(-8_192));
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    this.exited = new Promise<void>((resolve) => {
+      child.once('exit', (code, signal) => {
+        [this.end.exitCode, this.end.signal] = spawned.exit(code, signal);
+        this.alive = false;
+        resolve();
+      });
+      child.once('error', (error) => {
+        this.end.output += `\n${errorText(error)}`;
+        if (child.pid === undefined) {
+          this.alive = false;
+          resolve();
+        }
+      });
+    });
+    // Gone once it exited and its channel is read to the end (a result written just before the exit still counts).
+    const channelClosed = new Promise<void>((resolve) => this.channel.once('close', () => resolve()));
+    void Promise.all([this.exited, channelClosed]).then(() => this.current?.done(undefined));
+    const decoder = new LineDecoder(maxMessageBytes);
+    this.channel.on('data', (chunk: Buffer) => {
+      for (const line of decoder.push(chunk)) this.receive(line);
+      if (decoder.overflowed) this.stop(`the bot sent a message over ${maxMessageBytes} bytes`);
+    });
+  }
+
+  /** False once the child has exited: a sweep starts another for the runs left. */
+  get usable(): boolean {
+    return this.alive && this.end.stopped === undefined;
+  }
+
+  /** Runs one backtest in this child; the result is undefined when the child ended first (see `end`). */
+  async run(o: RunOptions): Promise<DriveEnd> {
+    if (!this.usable) return { result: undefined, ...this.end };
+    const run = this.runs++;
+    let done!: (result: BacktestResult | undefined) => void;
+    const finished = new Promise<BacktestResult | undefined>((resolve) => (done = resolve));
+    this.current = { o, run, queue: Promise.resolve(), done };
+    const onCancel = () => this.stop('cancelled');
+    if (o.cancel?.aborted) onCancel();
+    o.cancel?.addEventListener('abort', onCancel, { once: true });
+    try {
+      if (this.sentKey !== o.seriesKey) {
+        await sendCandles(this.channel, o.series);
+        this.sentKey = o.seriesKey;
+      }
+      this.channel.write(encodeMessage({ ...o.start, run }));
+    } catch (error) {
+      this.stop(`the candles could not be sent: ${errorText(error)}`);
+    }
+    const result = await finished;
+    // Calls the bot made before its result are answered before the run counts as done.
+    await this.current.queue;
+    o.cancel?.removeEventListener('abort', onCancel);
+    this.current = undefined;
+    return { result, ...this.end };
+  }
+
+  /** Ends the child: its channel closed (it exits once idle), then its process group. */
+  async close(): Promise<void> {
+    this.channel.end();
+    const pid = this.pid;
+    if (pid === undefined) return;
+    const ended = await Promise.race([this.exited.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 2_000).unref())]);
+    if (!ended || groupAlive(pid)) await terminateGroup(pid, 1_000);
+    await this.exited;
+  }
+
+  private receive(line: string): void {
+    const current = this.current;
+    let message: { type?: unknown };
+    try {
+      message = JSON.parse(line) as { type?: unknown };
+    } catch {
+      return;
+    }
+    if (!current) return;
+    if (message.type === 'exchange-call') {
+      const call = message as SlotCall;
+      current.queue = current.queue.then(() => this.reply(current, call));
+    } else if (message.type === 'slot-failed') {
+      const failed = message as { slot: number; error: BotError };
+      current.queue = current.queue.then(() => current.o.onFailure(Number(failed.slot), failed.error));
+    } else if (message.type === 'progress') current.o.onProgress?.(Number((message as { done: number }).done));
+    else if (message.type === 'backtest-result') current.done(message as BacktestResult);
+  }
+
+  // Calls are served one after another: the paper account and the simulated time move forward only. A call of
+  // another run than the current one (a bot's call left running past its run's end) is refused, never served.
+  private async reply(current: NonNullable<BacktestChild['current']>, call: SlotCall): Promise<void> {
     let answer: unknown;
     try {
-      answer = { type: 'exchange-reply', id: call.id, ok: true, value: await o.serve(call) };
+      if (call.run !== undefined && call.run !== current.run) throw new Error(`that backtest run has ended`);
+      answer = { type: 'exchange-reply', id: call.id, ok: true, value: await current.o.serve(call) };
     } catch (error) {
       const e = error instanceof Error ? error : new Error(String(error));
       answer = { type: 'exchange-reply', id: call.id, ok: false, error: { name: e.name, message: e.message } };
     }
-    if (channel.writable) channel.write(encodeMessage(answer));
-  };
-
-  try {
-    await sendCandles(channel, o.series);
-    channel.write(encodeMessage(o.start));
-  } catch (error) {
-    stop(`the candles could not be sent: ${errorText(error)}`);
+    if (this.channel.writable) this.channel.write(encodeMessage(answer));
   }
-  await exited;
-  await queue;
-  o.cancel?.removeEventListener('abort', onCancel);
-  if (groupAlive(pid)) await terminateGroup(pid, 1_000);
-  return end;
+
+  private stop(why: string): void {
+    this.end.stopped ??= why;
+    this.channel.destroy();
+    if (this.pid !== undefined) void terminateGroup(this.pid, 2_000);
+  }
 }
 
 async function sendCandles(channel: Socket, series: CandleSeries): Promise<void> {

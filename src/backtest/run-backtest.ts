@@ -11,10 +11,10 @@ import { BotctlError, invalid } from '../errors.js';
 import { homePaths } from '../home.js';
 import { gapsOf, sliceSeries } from '../market-data/candle-series.js';
 import { lastPriceAt } from '../market-data/candle-view.js';
-import type { BotError } from '../runtime/protocol.js';
+import type { BotError, SlotCall } from '../runtime/protocol.js';
 import type { RiskConfig } from '../subscriptions/risk-config.js';
 import { equityChartSvg } from './chart.js';
-import { driveChild } from './child-driver.js';
+import { BacktestChild, driveChild, type ChildOptions } from './child-driver.js';
 import { equityCurve } from './equity.js';
 import { drawdown, metricsOf } from './metrics.js';
 import { PaperBook } from './paper-book.js';
@@ -48,7 +48,26 @@ export interface BacktestOptions {
   cancel?: AbortSignal;
 }
 
-export async function runBacktest(home: string, connection: Connection, o: BacktestOptions): Promise<BacktestReport> {
+/**
+ * A sweep's worker: its one child, kept from run to run (a new one only when the last has ended), and how many it
+ * started.
+ */
+export interface ChildLane {
+  child?: BacktestChild | undefined;
+  started: number;
+}
+
+function laneChild(lane: ChildLane, options: ChildOptions): BacktestChild {
+  if (!lane.child?.usable) {
+    void lane.child?.close();
+    lane.child = BacktestChild.start(options);
+    lane.started++;
+  }
+  return lane.child;
+}
+
+/** Runs one backtest: in a child of its own, or in `lane`'s (a sweep's), which stays for the next run. */
+export async function runBacktest(home: string, connection: Connection, o: BacktestOptions, lane?: ChildLane): Promise<BacktestReport> {
   const bot = await findBot(connection.db, o.bot);
   if (o.version !== undefined && bot.kind !== 'custom') throw invalid(`\`--version\` applies to uploaded bots; ${bot.name} is a template bot.`);
   const code = await resolveCode(connection.db, home, bot, o.version ?? null);
@@ -84,14 +103,16 @@ export async function runBacktest(home: string, connection: Connection, o: Backt
   const started = Date.now();
   // The child gets the candles up to the end of the period, none after it: there is nothing there to look ahead to.
   const visible = sliceSeries(series, -Infinity, o.to);
-  const drive = await driveChild({
-    bundle, custom: bot.kind === 'custom', home, series: visible, sandbox: o.sandbox ?? true,
-    start: { type: 'backtest-start', pair: o.pair, exchangeId: bot.exchange_type, config: o.config, state: {}, slots, failFast: o.failFast ?? false, logLines: 50 },
-    serve: (call) => book.call(call.slot, Number(call.at) || slotTime(slots, call.slot), call.method, Array.isArray(call.args) ? call.args : []),
-    onFailure: (slot, error) => failures.push({ slot, time: slotTime(slots, slot), error: errorText(error) }),
-    onProgress: (done) => o.onProgress?.(done, count),
+  const run = {
+    series: visible, seriesKey: `${priced.label}:${o.to}`,
+    start: { type: 'backtest-start', pair: o.pair, exchangeId: bot.exchange_type, config: o.config, state: {}, slots, failFast: o.failFast ?? false, logLines: 50, more: lane !== undefined } as const,
+    serve: (call: SlotCall) => book.call(call.slot, Number(call.at) || slotTime(slots, call.slot), call.method, Array.isArray(call.args) ? call.args : []),
+    onFailure: (slot: number, error: BotError) => failures.push({ slot, time: slotTime(slots, slot), error: errorText(error) }),
+    onProgress: (done: number) => o.onProgress?.(done, count),
     cancel: o.cancel,
-  });
+  };
+  const child = { bundle, custom: bot.kind === 'custom', home, sandbox: o.sandbox ?? true };
+  const drive = lane ? await laneChild(lane, child).run(run) : await driveChild({ ...child, ...run });
   const result = drive.result;
   if (drive.stopped === 'cancelled') throw new BotctlError('runtime_failure', 'The backtest was stopped before it finished; nothing was stored.');
   if (!result) {

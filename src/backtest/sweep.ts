@@ -1,11 +1,13 @@
-// `--sweep 'fast=5..15:2,slow=20..60:10'`: the grid of configs, each backtested on the in-sample part of the period
-// as its own sandboxed child, as many at once as the machine has cores; the best by the chosen metric are then run on
-// the held-out rest of the period (`--holdout 30%`), and a warning says when the two disagree.
+// `--sweep 'fast=5..15:2,slow=20..60:10'`: the grid of configs, each backtested on the in-sample part of the period;
+// the best by the chosen metric are then run on the held-out rest of the period (`--holdout 30%`), and a warning says
+// when the two disagree. One long-lived sandboxed child per core runs config after config (a child start costs more
+// than a short backtest), each config with a fresh evaluation of the bot's module and nothing of the last run's
+// state (src/runtime/fresh-bot.ts); its trades are served and reported by the parent, as for a single backtest.
 import { availableParallelism } from 'node:os';
 import type { Connection } from '../db/open.js';
 import { BotctlError, invalid } from '../errors.js';
 import type { Metrics } from './metrics.js';
-import { runBacktest, type BacktestOptions } from './run-backtest.js';
+import { runBacktest, type BacktestOptions, type ChildLane } from './run-backtest.js';
 
 export interface SweepAxis {
   name: string;
@@ -27,6 +29,8 @@ export interface SweepResult {
   inSample: { from: number; to: number };
   outOfSample: { from: number; to: number } | null;
   cores: number;
+  /** Sandboxed children started: one per core at most, unless one ended mid-sweep and was replaced. */
+  children: number;
   best: SweepRow[];
   rejected: SweepRow[];
   warnings: string[];
@@ -73,13 +77,23 @@ export function sweepMetric(value: string | undefined): SweepMetric {
 }
 
 export async function runSweep(home: string, connection: Connection, base: BacktestOptions, axes: SweepAxis[], holdout: number, metric: SweepMetric, top = 5): Promise<SweepResult> {
+  const cores = Math.max(1, availableParallelism());
+  const lanes: ChildLane[] = Array.from({ length: cores }, () => ({ started: 0 }));
+  try {
+    return await sweepIn(lanes, home, connection, base, axes, holdout, metric, top);
+  } finally {
+    await Promise.all(lanes.map((lane) => lane.child?.close()));
+  }
+}
+
+async function sweepIn(lanes: ChildLane[], home: string, connection: Connection, base: BacktestOptions, axes: SweepAxis[], holdout: number, metric: SweepMetric, top: number): Promise<SweepResult> {
   const split = Math.round(base.from + (base.to - base.from) * (1 - holdout));
   const configs = grid(axes).map((values) => ({ ...base.config, ...values }));
-  const cores = Math.max(1, availableParallelism());
+  const cores = lanes.length;
   let done = 0;
-  const run = async (config: Record<string, unknown>, from: number, to: number): Promise<{ metrics: Metrics | null; error: string | null }> => {
+  const run = async (lane: ChildLane, config: Record<string, unknown>, from: number, to: number): Promise<{ metrics: Metrics | null; error: string | null }> => {
     try {
-      const report = await runBacktest(home, connection, { ...base, config, from, to, save: false, onProgress: undefined });
+      const report = await runBacktest(home, connection, { ...base, config, from, to, save: false, onProgress: undefined }, lane);
       return { metrics: report.metrics, error: report.slots.failed ? `${report.slots.failed} slots failed: ${report.failures[0]?.error ?? ''}` : null };
     } catch (error) {
       if (error instanceof BotctlError && error.exitCode === 2) return { metrics: null, error: error.message.split('\n').slice(0, 3).join(' ') };
@@ -88,8 +102,8 @@ export async function runSweep(home: string, connection: Connection, base: Backt
       base.onProgress?.(++done, configs.length);
     }
   };
-  const rows = await pool(configs, cores, async (config) => {
-    const { metrics, error } = await run(config, base.from, split);
+  const rows = await pool(configs, cores, async (config, worker) => {
+    const { metrics, error } = await run(lanes[worker]!, config, base.from, split);
     return { config, inSample: metrics, outOfSample: null, error } as SweepRow;
   });
   const score = metricOf[metric];
@@ -97,8 +111,8 @@ export async function runSweep(home: string, connection: Connection, base: Backt
   const best = ranked.slice(0, top);
   const warnings: string[] = [];
   if (holdout > 0) {
-    await pool(best, cores, async (row) => {
-      row.outOfSample = (await run(row.config, split, base.to)).metrics;
+    await pool(best, cores, async (row, worker) => {
+      row.outOfSample = (await run(lanes[worker]!, row.config, split, base.to)).metrics;
     });
     for (const row of best) {
       const ins = row.inSample!;
@@ -110,6 +124,7 @@ export async function runSweep(home: string, connection: Connection, base: Backt
   }
   return {
     metric, grid: configs.length, inSample: { from: base.from, to: split }, outOfSample: holdout > 0 ? { from: split, to: base.to } : null, cores,
+    children: lanes.reduce((n, lane) => n + lane.started, 0),
     best, rejected: rows.filter((r) => r.error !== null), warnings,
   };
 }
@@ -118,13 +133,14 @@ function grid(axes: SweepAxis[]): Record<string, number>[] {
   return axes.reduce<Record<string, number>[]>((combos, axis) => combos.flatMap((c) => axis.values.map((v) => ({ ...c, [axis.name]: v }))), [{}]);
 }
 
-async function pool<T, R>(items: T[], width: number, work: (item: T) => Promise<R>): Promise<R[]> {
+/** `work` on every item, `width` workers at a time; each worker (0 .. width-1) takes item after item. */
+async function pool<T, R>(items: T[], width: number, work: (item: T, worker: number) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array(items.length);
   let next = 0;
-  await Promise.all(Array.from({ length: Math.min(width, items.length) }, async () => {
+  await Promise.all(Array.from({ length: Math.min(width, items.length) }, async (_, worker) => {
     while (next < items.length) {
       const i = next++;
-      out[i] = await work(items[i]!);
+      out[i] = await work(items[i]!, worker);
     }
   }));
   return out;

@@ -5,13 +5,14 @@
 // happened by the slot's time. Every other call goes to the parent, which serves it through the risk guard and the
 // paper fill engine.
 import type { Duplex } from 'node:stream';
-import type { DefinedBot } from '../sdk/define-bot.js';
+import { isDefinedBot, type DefinedBot } from '../sdk/define-bot.js';
 import { ExchangeError, NotSupported } from '../sdk/errors.js';
 import type { SignalInput } from '../sdk/types.js';
 import { emptySeries, type CandleSeries } from '../market-data/candle-series.js';
 import { ohlcvAt, tickerAt } from '../market-data/candle-view.js';
 import { botContext, botError, trimTrailingUndefined } from './bot-context.js';
 import { configIssues } from './config-issues.js';
+import { freshBot } from './fresh-bot.js';
 import { pendingCalls } from './pending-calls.js';
 import type { BacktestCandles, BacktestProgress, BacktestResult, BacktestStart, ChildMessage, ParentMessage, SlotFailed } from './protocol.js';
 import { installSimClock, type SimClock } from './sim-clock.js';
@@ -19,33 +20,46 @@ import { installSimClock, type SimClock } from './sim-clock.js';
 const maxSignals = 1_000;
 const maxFailureReports = 100;
 
-export function runBacktest(bot: DefinedBot, channel: Duplex): void {
+export function runBacktest(first: DefinedBot, channel: Duplex): void {
   const abort = new AbortController();
   let series: CandleSeries | undefined;
   let clock: SimClock | undefined;
+  /** Runs one after another: a sweep's parent sends the next start once the last result is in. */
+  let running = Promise.resolve();
+  let runs = 0;
   const link = pendingCalls(channel, abort.signal, (message) => {
     const m = message as ParentMessage | BacktestCandles | BacktestStart;
     if (m.type === 'backtest-candles') series = receiveCandles(series, m);
-    else if (m.type === 'backtest-start') void loop(m);
-    else if (m.type === 'abort') abort.abort(new Error(m.reason));
+    else if (m.type === 'backtest-start') {
+      const n = runs++;
+      running = running.then(() => loop(m, n));
+    } else if (m.type === 'abort') abort.abort(new Error(m.reason));
   });
   const send = (message: ChildMessage | SlotFailed | BacktestProgress) => link.send(message);
-  const remote = (slot: number, method: string, args: unknown[]): Promise<never> => link.call(method, trimTrailingUndefined(args), { slot, at: clock?.now() ?? 0 });
 
-  async function loop(start: BacktestStart): Promise<void> {
+  async function loop(start: BacktestStart, n: number): Promise<void> {
     const result: BacktestResult = { type: 'backtest-result', ok: true, state: {}, done: 0, failed: 0, loopMs: 0, maxRssKb: 0, skipped: [], logTail: [], signals: [] };
     const began = performance.now();
+    // The first run has the module as the child evaluated it; every later one a new evaluation (fresh-bot.ts).
+    const bot = n === 0 ? first : await freshBot(n);
+    if (!isDefinedBot(bot)) return finish({ ...result, ok: false, configError: 'the bot module evaluated again did not hand over a bot' }, start.more);
+    // Ends with the run: a call the bot left running past its run's end is refused here, never served for the next.
+    const run = new AbortController();
+    const stopRun = () => run.abort(abort.signal.reason);
+    abort.signal.addEventListener('abort', stopRun, { once: true });
+    const remote = (slot: number, method: string, args: unknown[]): Promise<never> =>
+      run.signal.aborted ? Promise.reject(run.signal.reason as Error) : link.call(method, trimTrailingUndefined(args), { run: start.run, slot, at: clock?.now() ?? 0 });
     const parsed = bot.config.safeParse(start.config ?? {}, { jitless: true });
     if (!parsed.success) {
-      finish({ ...result, ok: false, configError: `config is invalid:\n${configIssues(parsed.error.issues, start.config).join('\n')}` });
-      return;
+      return finish({ ...result, ok: false, configError: `config is invalid:\n${configIssues(parsed.error.issues, start.config).join('\n')}` }, start.more);
     }
     const data = series ?? emptySeries('1m');
     const times = 'times' in start.slots ? start.slots.times : undefined;
     const count = times ? times.length : (start.slots as { count: number }).count;
     const timeOf = (i: number) => (times ? (times[i] ?? 0) : (start.slots as { from: number }).from + i * (start.slots as { step: number }).step);
-    clock = installSimClock(timeOf(0));
-    link.useClock(clock);
+    // Installed once per child: Date and the timers are replaced a single time, and reset at every slot.
+    if (!clock) link.useClock((clock = installSimClock(timeOf(0))));
+    else clock.reset(timeOf(0));
     const state = new Map(Object.entries(start.state));
     const logTail: string[] = [];
     let time = 0;
@@ -69,7 +83,7 @@ export function runBacktest(bot: DefinedBot, channel: Duplex): void {
         }
       };
       const before = new Map(state);
-      const ctx = botContext({ exchangeId: start.exchangeId, pair: start.pair, mode: 'paper', subscriptionId: 0, runId: i + 1, scheduledFor: new Date(time).toISOString() }, parsed.data, state, call as never, sendFromBot, abort.signal);
+      const ctx = botContext({ exchangeId: start.exchangeId, pair: start.pair, mode: 'paper', subscriptionId: 0, runId: i + 1, scheduledFor: new Date(time).toISOString() }, parsed.data, state, call as never, sendFromBot, run.signal);
       try {
         await bot.execute(ctx);
       } catch (error) {
@@ -85,16 +99,23 @@ export function runBacktest(bot: DefinedBot, channel: Duplex): void {
       result.done = i + 1;
       if (result.done % progressEvery === 0) send({ type: 'progress', done: result.done });
     }
-    finish({ ...result, state: Object.fromEntries(state), logTail, loopMs: performance.now() - began, maxRssKb: process.resourceUsage().maxRSS });
+    abort.signal.removeEventListener('abort', stopRun);
+    run.abort(new Error('the backtest run has ended'));
+    clock.reset(clock.now());
+    finish({ ...result, state: Object.fromEntries(state), logTail, loopMs: performance.now() - began, maxRssKb: process.resourceUsage().maxRSS }, start.more);
   }
 
-  function finish(result: BacktestResult): void {
-    link.finish(result);
+  /** The result; the channel stays open when the parent has another run for this child (a sweep). */
+  function finish(result: BacktestResult, more: boolean | undefined): void {
+    if (more) send(result as never);
+    else link.finish(result);
   }
 }
 
 function receiveCandles(current: CandleSeries | undefined, chunk: BacktestCandles): CandleSeries {
-  const series = current ?? emptySeries(chunk.timeframe, chunk.count);
+  // A transfer starts with the time column at offset 0: a sweep's child gets new candles for its held-out runs.
+  const fresh = !current || (chunk.column === 'time' && chunk.offset === 0);
+  const series = fresh ? emptySeries(chunk.timeframe, chunk.count) : current;
   const bytes = Buffer.from(chunk.data, 'base64');
   const values = new Float64Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
   series[chunk.column].set(values, chunk.offset);

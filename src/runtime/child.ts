@@ -14,8 +14,11 @@ import { botContext, botError, trimTrailingUndefined } from './bot-context.js';
 import { runBacktest } from './backtest-loop.js';
 import { backtestArg } from './protocol.js';
 import { installSimClock } from './sim-clock.js';
+import { handedOver } from './fresh-bot.js';
 
 export function runChild(bot: unknown): void {
+  // A sweep's child evaluating the bot's module again for its next config (fresh-bot.ts): only the bot is wanted.
+  if (handedOver(bot)) return;
   if (!isDefinedBot(bot)) {
     process.stderr.write("The bot file must `export default defineBot({...})` from 'botctl/sdk'.\n");
     process.exitCode = 3;

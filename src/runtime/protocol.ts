@@ -103,9 +103,15 @@ export interface BacktestStart {
   failFast: boolean;
   /** How many of the last log lines to report. */
   logLines: number;
+  /** Which run of this child (a sweep's child runs config after config); its exchange calls carry it. */
+  run?: number;
+  /** Another start follows this run's result: the child keeps the channel open and evaluates the bot afresh. */
+  more?: boolean;
 }
 
 export interface SlotCall extends ExchangeCall {
+  /** The run the call belongs to (BacktestStart.run). */
+  run?: number;
   slot: number;
   /** The simulated time of the call (later than the slot's when the bot waited on a timer). */
   at: number;

@@ -16,6 +16,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import * as v8 from 'node:v8';
+import { setReevaluate } from './fresh-bot.js';
 
 /** Run instead of a bot module, to check that a freshly built snapshot starts under the real flags. */
 export const snapshotCheckArg = '--botctl-snapshot-check';
@@ -54,7 +55,12 @@ function main(shared: Map<string, object>): void {
     filename: path,
     importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
   });
-  const module = { exports: {} };
-  // The bot module's stub calls runChild(bot), as the bundle's does.
-  wrapper.call(module.exports, module.exports, require, module, path, dirname(path));
+  const evaluate = () => {
+    const module = { exports: {} };
+    // The bot module's stub calls runChild(bot), as the bundle's does.
+    wrapper.call(module.exports, module.exports, require, module, path, dirname(path));
+  };
+  // A sweep's child evaluates it again for each config (fresh-bot.ts).
+  setReevaluate(evaluate);
+  evaluate();
 }
