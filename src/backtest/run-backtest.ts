@@ -105,7 +105,7 @@ export async function runBacktest(home: string, connection: Connection, o: Backt
   const visible = sliceSeries(series, -Infinity, o.to);
   const run = {
     series: visible, seriesKey: `${priced.label}:${o.to}`,
-    start: { type: 'backtest-start', pair: o.pair, exchangeId: bot.exchange_type, config: o.config, state: {}, slots, failFast: o.failFast ?? false, logLines: 50, more: lane !== undefined } as const,
+    start: { type: 'backtest-start', pair: o.pair, exchangeId: bot.exchange_type, config: o.config, state: {}, slots, failFast: o.failFast ?? false, logLines: 50, more: lane !== undefined, market } as const,
     serve: (call: SlotCall) => book.call(call.slot, Number(call.at) || slotTime(slots, call.slot), call.method, Array.isArray(call.args) ? call.args : []),
     onFailure: (slot: number, error: BotError) => failures.push({ slot, time: slotTime(slots, slot), error: errorText(error) }),
     onProgress: (done: number) => o.onProgress?.(done, count),

@@ -2,8 +2,8 @@
 // simulated clock (sim-clock.ts), with ctx.state carried from slot to slot as botd carries it from run to run (kept
 // only when the slot succeeds). fetchOHLCV and fetchTicker on the pair are answered here from the candles the parent
 // sent, through the same view of them the parent's paper venue uses (market-data/candle-view.ts): only what had
-// happened by the slot's time. Every other call goes to the parent, which serves it through the risk guard and the
-// paper fill engine.
+// happened by the slot's time; market(pair) from the parent's answer sent with the start. Every other call goes to the
+// parent, which serves it through the risk guard and the paper fill engine.
 import type { Duplex } from 'node:stream';
 import { isDefinedBot, type DefinedBot } from '../sdk/define-bot.js';
 import { ExchangeError, NotSupported } from '../sdk/errors.js';
@@ -63,7 +63,7 @@ export function runBacktest(first: DefinedBot, channel: Duplex): void {
     const state = new Map(Object.entries(start.state));
     const logTail: string[] = [];
     let time = 0;
-    const local = localMarketData(data, start.pair, () => clock!.now());
+    const local = localMarketData(data, start.pair, () => clock!.now(), start.market === undefined ? undefined : JSON.stringify(start.market));
     const progressEvery = Math.max(1, Math.floor(count / 100));
     for (let i = 0; i < count && !abort.signal.aborted; i++) {
       time = timeOf(i);
@@ -124,9 +124,12 @@ function receiveCandles(current: CandleSeries | undefined, chunk: BacktestCandle
 
 // fetchOHLCV and fetchTicker on the pair, answered as the parent's store-backed venue answers them
 // (broker/store-market-data.ts); undefined for every other call, which goes to the parent.
-function localMarketData(series: CandleSeries, pair: string, now: () => number) {
+// market(pair) too, from the parent's own answer sent with the start (a market's definition does not change over a
+// backtest): a fresh copy each call, as each would arrive over the channel.
+function localMarketData(series: CandleSeries, pair: string, now: () => number, marketJson: string | undefined) {
   return (method: string, raw: unknown[]): Promise<unknown> | undefined => {
     const args = raw.map((a) => (a === null ? undefined : a));
+    if (method === 'market' && args[0] === pair && marketJson !== undefined) return Promise.resolve(JSON.parse(marketJson));
     if (args[0] !== pair || (method !== 'fetchOHLCV' && method !== 'fetchTicker')) return undefined;
     if (method === 'fetchTicker') {
       const ticker = tickerAt(series, pair, now());

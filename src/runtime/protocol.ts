@@ -103,6 +103,8 @@ export interface BacktestStart {
   failFast: boolean;
   /** How many of the last log lines to report. */
   logLines: number;
+  /** The pair's market as the parent's paper venue answers market(pair): the child answers that call itself. */
+  market?: unknown;
   /** Which run of this child (a sweep's child runs config after config); its exchange calls carry it. */
   run?: number;
   /** Another start follows this run's result: the child keeps the channel open and evaluates the bot afresh. */
