@@ -54,8 +54,10 @@ export async function openPostgres(
 
 // DDL is transactional on PostgreSQL: kysely's Migrator runs all pending migrations in one transaction
 // under an advisory lock, so concurrent starts migrate once and a failure leaves nothing half-built.
-export async function migratePostgres(db: Kysely<Database>): Promise<void> {
-  const { error, results } = await new Migrator({ db, provider }).migrateToLatest();
+// `inTransaction`: `db` is one connection inside a transaction the caller opened (`botctl db copy` migrates
+// and copies in one), so the Migrator must not open its own.
+export async function migratePostgres(db: Kysely<Database>, options: { inTransaction?: boolean } = {}): Promise<void> {
+  const { error, results } = await new Migrator({ db, provider, disableTransactions: options.inTransaction ?? false }).migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error');
     throw new BotctlError('runtime_failure', `Database migration ${failed?.migrationName ?? ''} failed on PostgreSQL: ${errorText(error)}`, { cause: error });
