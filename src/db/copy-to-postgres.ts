@@ -11,7 +11,7 @@ export interface TableCopy {
   table: string;
   rows: number;
   /** The value the id sequence will hand out next, for tables with one. */
-  nextId?: number;
+  next_id?: number;
 }
 
 export interface CopyProgress {
@@ -140,7 +140,7 @@ async function copyTable(sqlite: SQLite.Database, db: Kysely<Database>, table: S
   if (table.nextId === undefined) return { table: table.name, rows: done };
   // The sequence hands out what SQLite would have next: ids are never reused, even those of deleted rows.
   await sql`SELECT setval(pg_get_serial_sequence(${quote(table.name)}, 'id'), ${table.nextId}, false)`.execute(db);
-  return { table: table.name, rows: done, nextId: table.nextId };
+  return { table: table.name, rows: done, next_id: table.nextId };
 }
 
 // PostgreSQL's text cannot hold U+0000, which SQLite stores (a bot may print one): name the row and column.

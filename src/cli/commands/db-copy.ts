@@ -88,7 +88,7 @@ export async function run(context: CommandContext, _args: string[], options: { t
 export function render(r: DbCopyResult): string {
   return [
     success(`copied ${r.rows} rows in ${r.tables.length} tables to PostgreSQL at ${r.target.server}, database ${r.target.database}`),
-    table(['table', 'rows', 'next id'], r.tables.map((t) => [t.table, t.rows, t.nextId ?? ''])),
+    table(['table', 'rows', 'next id'], r.tables.map((t) => [t.table, t.rows, t.next_id ?? ''])),
     keyValues([['seconds', r.seconds], ['rows/s', r.rows_per_second]]),
   ].join('\n');
 }
