@@ -147,6 +147,11 @@ describe.skipIf(skipWithout(postgres, 'botctl db copy into PostgreSQL'))('botctl
       [[], { BOTCTL_DATABASE_URL: 'postgres://u:pw@127.0.0.1:5432/' }, '', /database name in BOTCTL_DATABASE_URL.*postgres:\/\/u:\*\*\*@127/],
       [[], {}, '', /Expected the target database: --to -/],
     ];
+    // A home without a database (a mistyped --home) has nothing to copy; it is not created.
+    const empty = newHome();
+    const none = await botctl(empty, ['db', 'copy', '--to', '-'], { input: url });
+    expect(none.exitCode).toBe(2);
+    expect(none.stderr).toContain(`Expected an SQLite database to copy at ${homePaths(empty).database}`);
     for (const [args, env, input, message] of cases) {
       const r = await botctl(home, ['db', 'copy', ...args], { env, input });
       expect(r.exitCode, `${args.join(' ')}: ${r.stderr}`).toBe(2);

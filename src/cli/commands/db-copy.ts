@@ -1,10 +1,12 @@
 // `botctl db copy --to -`: the home's SQLite data into an empty PostgreSQL database (issue 12, item 4).
 // The URL may carry a password, and argv is readable by every user on the host (ps, /proc/PID/cmdline):
 // it comes from stdin (`--to -`) or BOTCTL_DATABASE_URL; a URL in argv is accepted only without a password.
+import { existsSync } from 'node:fs';
 import { copyToPostgres, type CopyProgress, type TableCopy } from '../../db/copy-to-postgres.js';
 import { openPostgres, postgresError } from '../../db/open-postgres.js';
 import { parsePostgresUrl, type PostgresUrl } from '../../db/postgres-url.js';
 import { invalid } from '../../errors.js';
+import { homePaths } from '../../home.js';
 import type { CommandContext } from '../context.js';
 import { keyValues, success, table } from '../output.js';
 import { progressBar, type Progress } from '../progress.js';
@@ -54,6 +56,9 @@ export async function targetUrl(to: string | undefined, env: NodeJS.ProcessEnv =
 
 export async function run(context: CommandContext, _args: string[], options: { to?: string }): Promise<DbCopyResult> {
   const target = await targetUrl(options.to);
+  // Opening the database would create an empty one: a mistyped --home must not "copy" nothing successfully.
+  const file = homePaths(context.home).database;
+  if (!existsSync(file)) throw invalid(`Expected an SQLite database to copy at ${file} (--home / BOTCTL_HOME), found none.`);
   const { sqlite } = await context.database();
   const postgres = await openPostgres(target, { migrate: false, maxConnections: 1 });
   let bar: Progress | undefined;
@@ -87,7 +92,7 @@ export async function run(context: CommandContext, _args: string[], options: { t
 
 export function render(r: DbCopyResult): string {
   return [
-    success(`copied ${r.rows} rows in ${r.tables.length} tables to PostgreSQL at ${r.target.server}, database ${r.target.database}`),
+    success(`copied ${r.rows} row${r.rows === 1 ? '' : 's'} in ${r.tables.length} tables to PostgreSQL at ${r.target.server}, database ${r.target.database}`),
     table(['table', 'rows', 'next id'], r.tables.map((t) => [t.table, t.rows, t.next_id ?? ''])),
     keyValues([['seconds', r.seconds], ['rows/s', r.rows_per_second]]),
   ].join('\n');
