@@ -1,12 +1,15 @@
 import { sql, type Kysely } from 'kysely';
+import { dialectSql } from '../src/db/dialect-sql.js';
 
-// Frozen in time: never edit once landed; add a new migration instead.
+// Frozen in time: never edit once landed; add a new migration instead. (Types, ids and the time default come
+// from src/db/dialect-sql.ts so PostgreSQL gets the same schema; on SQLite they are the text this file always had.)
 export async function up(db: Kysely<any>): Promise<void> {
-  const now = sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`;
+  const t = dialectSql(db);
+  const now = t.now;
 
   await db.schema
     .createTable('bots')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('id', t.integer, t.id)
     .addColumn('name', 'text', (c) => c.notNull())
     .addColumn('developer_id', 'text', (c) => c.notNull())
     .addColumn('kind', 'text', (c) => c.notNull().check(sql`kind in ('template', 'custom')`))
@@ -21,15 +24,15 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   await db.schema
     .createTable('bot_versions')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
-    .addColumn('bot_id', 'integer', (c) => c.notNull().references('bots.id').onDelete('cascade'))
-    .addColumn('version', 'integer', (c) => c.notNull())
+    .addColumn('id', t.integer, t.id)
+    .addColumn('bot_id', t.integer, (c) => c.notNull().references('bots.id').onDelete('cascade'))
+    .addColumn('version', t.integer, (c) => c.notNull())
     .addColumn('code_path', 'text', (c) => c.notNull())
     .addColumn('bundle_path', 'text', (c) => c.notNull())
     .addColumn('sha256', 'text', (c) => c.notNull())
     .addColumn('bundle_sha256', 'text', (c) => c.notNull())
-    .addColumn('size', 'integer', (c) => c.notNull())
-    .addColumn('bundle_size', 'integer', (c) => c.notNull())
+    .addColumn('size', t.integer, (c) => c.notNull())
+    .addColumn('bundle_size', t.integer, (c) => c.notNull())
     .addColumn('file_name', 'text', (c) => c.notNull())
     .addColumn('created_at', 'text', (c) => c.notNull().defaultTo(now))
     .addUniqueConstraint('bot_versions_bot_version', ['bot_id', 'version'])
@@ -37,8 +40,8 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   await db.schema
     .createTable('subscriptions')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
-    .addColumn('bot_id', 'integer', (c) => c.notNull().references('bots.id').onDelete('cascade'))
+    .addColumn('id', t.integer, t.id)
+    .addColumn('bot_id', t.integer, (c) => c.notNull().references('bots.id').onDelete('cascade'))
     .addColumn('user_principal_id', 'text', (c) => c.notNull())
     .addColumn('trading_pair', 'text', (c) => c.notNull())
     .addColumn('schedule', 'text', (c) => c.notNull())
@@ -47,11 +50,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('risk_config', 'text', (c) => c.notNull().defaultTo('{}'))
     .addColumn('mode', 'text', (c) => c.notNull().check(sql`mode in ('paper', 'testnet', 'live')`))
     .addColumn('key_name', 'text')
-    .addColumn('enabled', 'integer', (c) => c.notNull().defaultTo(1))
+    .addColumn('enabled', t.integer, (c) => c.notNull().defaultTo(1))
     .addColumn('paused_reason', 'text')
-    .addColumn('pinned_version', 'integer')
-    .addColumn('timeout_ms', 'integer')
-    .addColumn('consecutive_failures', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('pinned_version', t.integer)
+    .addColumn('timeout_ms', t.integer)
+    .addColumn('consecutive_failures', t.integer, (c) => c.notNull().defaultTo(0))
     .addColumn('created_at', 'text', (c) => c.notNull().defaultTo(now))
     .addColumn('updated_at', 'text', (c) => c.notNull().defaultTo(now))
     .execute();
@@ -59,28 +62,28 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   await db.schema
     .createTable('runs')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
-    .addColumn('subscription_id', 'integer', (c) => c.notNull().references('subscriptions.id').onDelete('cascade'))
+    .addColumn('id', t.integer, t.id)
+    .addColumn('subscription_id', t.integer, (c) => c.notNull().references('subscriptions.id').onDelete('cascade'))
     .addColumn('scheduled_for', 'text', (c) => c.notNull())
     .addColumn('started_at', 'text', (c) => c.notNull())
     .addColumn('finished_at', 'text')
     .addColumn('status', 'text', (c) =>
       c.notNull().check(sql`status in ('running', 'succeeded', 'failed', 'timed_out', 'crashed', 'skipped', 'abandoned')`),
     )
-    .addColumn('exit_code', 'integer')
+    .addColumn('exit_code', t.integer)
     .addColumn('signal', 'text')
     .addColumn('error', 'text')
     .addColumn('code_sha256', 'text')
     .addColumn('log_tail', 'text')
-    .addColumn('daemon_pid', 'integer')
-    .addColumn('child_pid', 'integer')
+    .addColumn('daemon_pid', t.integer)
+    .addColumn('child_pid', t.integer)
     .addUniqueConstraint('runs_subscription_slot', ['subscription_id', 'scheduled_for'])
     .execute();
   await db.schema.createIndex('runs_status').on('runs').column('status').execute();
 
   await db.schema
     .createTable('bot_state')
-    .addColumn('subscription_id', 'integer', (c) =>
+    .addColumn('subscription_id', t.integer, (c) =>
       c.primaryKey().references('subscriptions.id').onDelete('cascade'),
     )
     .addColumn('state', 'text', (c) => c.notNull())
@@ -89,9 +92,9 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   await db.schema
     .createTable('signals')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
-    .addColumn('run_id', 'integer', (c) => c.notNull().references('runs.id').onDelete('cascade'))
-    .addColumn('subscription_id', 'integer', (c) => c.notNull())
+    .addColumn('id', t.integer, t.id)
+    .addColumn('run_id', t.integer, (c) => c.notNull().references('runs.id').onDelete('cascade'))
+    .addColumn('subscription_id', t.integer, (c) => c.notNull())
     .addColumn('symbol', 'text', (c) => c.notNull())
     .addColumn('action', 'text', (c) => c.notNull())
     .addColumn('payload', 'text', (c) => c.notNull())
@@ -100,16 +103,16 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   await db.schema
     .createTable('orders')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
-    .addColumn('run_id', 'integer', (c) => c.notNull().references('runs.id').onDelete('cascade'))
-    .addColumn('subscription_id', 'integer', (c) => c.notNull())
+    .addColumn('id', t.integer, t.id)
+    .addColumn('run_id', t.integer, (c) => c.notNull().references('runs.id').onDelete('cascade'))
+    .addColumn('subscription_id', t.integer, (c) => c.notNull())
     .addColumn('exchange_order_id', 'text')
     .addColumn('client_order_id', 'text', (c) => c.notNull().unique())
     .addColumn('symbol', 'text', (c) => c.notNull())
     .addColumn('side', 'text', (c) => c.notNull())
     .addColumn('type', 'text', (c) => c.notNull())
-    .addColumn('amount', 'real', (c) => c.notNull())
-    .addColumn('price', 'real')
+    .addColumn('amount', t.real, (c) => c.notNull())
+    .addColumn('price', t.real)
     .addColumn('status', 'text', (c) => c.notNull())
     .addColumn('mode', 'text', (c) => c.notNull())
     .addColumn('created_at', 'text', (c) => c.notNull().defaultTo(now))
@@ -125,7 +128,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   await db.schema
     .createTable('paper_accounts')
-    .addColumn('subscription_id', 'integer', (c) =>
+    .addColumn('subscription_id', t.integer, (c) =>
       c.primaryKey().references('subscriptions.id').onDelete('cascade'),
     )
     .addColumn('balances', 'text', (c) => c.notNull())

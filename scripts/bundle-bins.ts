@@ -27,7 +27,9 @@ await build({
   target: 'node20',
   sourcemap: 'linked',
   logLevel: 'warning',
-  external: ['better-sqlite3', 'esbuild', 'ccxt', '@aws-sdk/*', 'typescript'],
+  // pg: its native binding (pg-native) and its Cloudflare socket are optional requires esbuild cannot resolve;
+  // only `botctl db copy` loads it.
+  external: ['better-sqlite3', 'esbuild', 'ccxt', '@aws-sdk/*', 'typescript', 'pg'],
   // CommonJS dependencies bundled into ESM still call require() for Node built-ins.
   banner: { js: "import { createRequire as __botctlCreateRequire } from 'node:module'; const require = __botctlCreateRequire(import.meta.url);" },
 });

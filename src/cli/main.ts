@@ -223,6 +223,13 @@ export function buildProgram(): Command {
     .argument('<file>', 'the backup file')
     .action(handle(() => import('./commands/restore.js')));
 
+  const database = program.command('db').description('the database itself: move a home to PostgreSQL');
+  database
+    .command('copy')
+    .description("copy this home's SQLite data into an empty PostgreSQL database (ids kept, one transaction)")
+    .option('--to <url>', '`-`: read the postgres:// URL from stdin (default: BOTCTL_DATABASE_URL); a URL here must not carry a password')
+    .action(handle(() => import('./commands/db-copy.js')));
+
   program
     .command('run')
     .description('execute a subscription once now, in the foreground, through the runner botd uses (exit 1 unless it succeeded)')
