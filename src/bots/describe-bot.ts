@@ -26,8 +26,9 @@ export async function describeBot(bundlePath: string, displayName: string, confi
     timeout: 20_000,
     maxBuffer: 1_000_000,
   });
+  const outOfMemory = command.release();
   if (result.exitCode !== 0 || !result.stdout) {
-    const reason = result.timedOut ? 'timed out' : lastLines(String(result.stderr || result.stdout), 6);
+    const reason = result.timedOut ? 'timed out' : (outOfMemory ?? lastLines(String(result.stderr || result.stdout), 6));
     throw invalid(`${displayName} failed to load: ${reason}`);
   }
   const description = JSON.parse(result.stdout) as BotDescription;

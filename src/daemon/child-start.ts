@@ -205,7 +205,7 @@ async function checkSnapshot(blob: string, { heapMb, node = process.execPath }: 
   const nodeArgs = [...sandboxNodeArgs(blob, heapMb), '--snapshot-blob', blob, '--', snapshotCheckArg];
   // Inside the OS sandbox too: the blob must be readable in the child's mount view, as its uid.
   const command = childCommand({ nodeArgs, files: [blob], env: { ...sandboxEnv(), ...snapshotChildEnv }, heapMb, custom: false, node });
-  const check = await runNode(command.command, command.args, command.env);
+  const check = await runNode(command.command, command.args, command.env).finally(() => command.release());
   if (check.stdout !== 'ok\n' || check.stderr !== '') throw new Error(`the snapshot does not start cleanly: ${lastLines(check.stderr || check.stdout)}`);
 }
 

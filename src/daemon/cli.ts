@@ -56,7 +56,7 @@ async function start(options: StartOptions): Promise<number> {
     : jsonLogger(undefined, level);
   const home = resolveHome(options.home);
   const { announceSandbox } = await import('../sandbox/announce.js');
-  announceSandbox(log, Boolean(options.allowUnsandboxedCustomBots));
+  announceSandbox(log, Boolean(options.allowUnsandboxedCustomBots), options.heapMb);
   // Handlers first: until one is installed a SIGTERM kills the process outright, and one sent just as
   // 'botd started' is logged used to do that (seen in tests). A signal during start-up stops botd once started.
   let signals = 0;

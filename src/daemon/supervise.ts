@@ -104,12 +104,18 @@ function spawnChild(command: ChildCommand, end: ChildEnd): Spawned {
   const exited = new Promise<void>((resolve) => {
     child.once('exit', (code, signal) => {
       [end.exitCode, end.signal] = command.exit(code, signal);
+      // Killed by the kernel for its cgroup's memory budget: said plainly, not as a bare SIGKILL.
+      const outOfMemory = command.release();
+      if (outOfMemory) end.outOfMemory = outOfMemory;
       resolve();
     });
     // Spawning failed (no 'exit' follows), or a later error of the handle.
     child.on('error', (error) => {
       spawnError ??= error;
-      if (child.pid === undefined) resolve();
+      if (child.pid === undefined) {
+        command.release();
+        resolve();
+      }
     });
   });
   return { child, socket, exited, drained, spawnError: () => spawnError?.message };

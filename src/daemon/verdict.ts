@@ -22,6 +22,8 @@ export interface ChildEnd {
   signal: string | null;
   timedOut: boolean;
   cancelled: boolean;
+  /** The kernel killed the child for its cgroup's memory budget (src/sandbox/run-cgroup.ts): why, in a sentence. */
+  outOfMemory?: string;
   /** How the process group ended when botd had to stop it. */
   stopped?: GroupEnd | 'exited';
   tail: LogTail;
@@ -53,6 +55,7 @@ export function judge(end: ChildEnd, heapMb: number): Verdict {
     if (stack) end.tail.line(cappedError(stack));
     return { status: 'failed', error: cappedError(end.result.kind === 'config' ? end.result.error.message : errorRecord(end.result.error)) };
   }
+  if (end.outOfMemory) return { status: 'crashed', error: `out of memory: ${end.outOfMemory}` };
   if (end.cancelled) return { status: 'abandoned', error: `botd stopped before the run finished${how}` };
   const output = end.tail.text();
   if (/heap out of memory|Reached heap limit/.test(output)) {

@@ -1,13 +1,15 @@
 // The command that starts one child running bot code (a run, a snapshot check, a describe): Node with its own
 // flags (Node's permission model, src/daemon/sandbox.ts: the first wall) inside the OS sandbox (the second:
-// bwrap-args.ts, memory-limit.ts). Where the OS sandbox cannot be had, template bots start with the first wall
+// bwrap-args.ts, memory-limit.ts), in a cgroup of its own where botd has one to give (run-cgroup.ts). Where the OS sandbox cannot be had, template bots start with the first wall
 // only and a warning; custom bots are refused unless the operator accepted that risk by name.
 import { chmodSync, statSync } from 'node:fs';
 import { constants } from 'node:os';
 import { bwrapArgs, decodeBwrapExit } from './bwrap-args.js';
+import { cgroupLayer } from './cgroup-claim.js';
 import { prlimitArgs } from './memory-limit.js';
 import { describeOsSandbox, osSandbox } from './os-sandbox.js';
 import { unsandboxedCustomBotsAllowed, unsandboxedFlag, unsandboxedVariable } from './policy.js';
+import { createRunCgroup, type RunCgroup } from './run-cgroup.js';
 
 export interface ChildSpec {
   /** Node's arguments: flags, entry, mode. */
@@ -31,8 +33,13 @@ export interface ChildCommand {
   env: Record<string, string>;
   /** Set when the child runs without the OS sandbox: a line for the run's log. */
   warning?: string;
-  /** The child's exit as Node reported it → as the bot ended (bwrap turns a signal into 128 + N). */
+  /** The child's exit as Node reported it → as the bot ended (bwrap turns a signal into 128 + N). Releases its cgroup. */
   exit(code: number | null, signal: string | null): [number | null, string | null];
+  /**
+   * Once the child has exited (or could not start): removes its cgroup, and says why when the kernel killed it for
+   * its memory budget. Idempotent; exit() calls it too.
+   */
+  release(): string | undefined;
 }
 
 // The first name of each number: SIGABRT, not its alias SIGIOT.
@@ -44,9 +51,34 @@ export class SandboxRefused extends Error {
   override name = 'SandboxRefused';
 }
 
+const nothingToRelease = () => undefined;
+
 export function childCommand(spec: ChildSpec): ChildCommand {
   const node = spec.node ?? process.execPath;
-  if (spec.osSandbox === false) return { command: node, args: spec.nodeArgs, env: spec.env, exit: asIs };
+  if (spec.osSandbox === false) return { command: node, args: spec.nodeArgs, env: spec.env, exit: asIs, release: nothingToRelease };
+  return inCgroup(sandboxed(spec, node), spec.heapMb);
+}
+
+// The command (a bare Node, or prlimit → bwrap → setpriv → Node) prefixed by the shell that joins the child's
+// cgroup, where one can be had; RLIMIT_AS alone otherwise.
+function inCgroup(command: Omit<ChildCommand, 'release'>, heapMb: number): ChildCommand {
+  const layer = cgroupLayer();
+  if (layer.kind === 'none') return { ...command, release: nothingToRelease };
+  const cgroup: RunCgroup = createRunCgroup(layer, heapMb);
+  const [shell, ...wrapper] = cgroup.wrapper;
+  return {
+    ...command,
+    command: shell!,
+    args: [...wrapper, command.command, ...command.args],
+    exit: (code, signal) => {
+      cgroup.release();
+      return command.exit(code, signal);
+    },
+    release: () => cgroup.release(),
+  };
+}
+
+function sandboxed(spec: ChildSpec, node: string): Omit<ChildCommand, 'release'> {
   const state = osSandbox();
   if (!state.available) {
     if (spec.custom && !unsandboxedCustomBotsAllowed()) {

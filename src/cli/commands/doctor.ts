@@ -69,7 +69,7 @@ function renderLayers(s: SandboxLayers): string {
     keyValues([
       ['permission model', s.permission_model],
       ['OS sandbox', os],
-      ['memory cap', s.memory_cap],
+      ['memory cap', s.memory_layer.layer.startsWith('cgroup') ? s.memory_cap : { text: `${s.memory_cap}; fix: ${s.memory_layer.fix ?? ''}`, tone: 'warn' }],
       ['inspector', s.inspector],
       ['custom bots', s.custom_bots],
     ]),
