@@ -1,0 +1,129 @@
+// The cgroup layer (src/sandbox/cgroup-*.ts, run-cgroup.ts) with real processes: each bot child of the real botd
+// runs in a cgroup of its own with the memory budget and the task cap, removed after it; a bot holding Buffers past
+// the budget is killed by the kernel and its run says why while botd and another tenant carry on; a thread bomb
+// stops at the task cap; leftovers of a botd that is gone are removed at the next start.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Run } from '../../src/db/schema.js';
+import { cgroupLayer, processPrefix } from '../../src/sandbox/cgroup-claim.js';
+import { detectCgroups } from '../../src/sandbox/cgroup-detect.js';
+import { residentBudgetBytes } from '../../src/sandbox/memory-limit.js';
+import { createRunCgroup, taskLimit } from '../../src/sandbox/run-cgroup.js';
+import { startBotd, type Botd } from '../daemon/botd.js';
+import { addSubscription, alive, until } from '../daemon/helpers.js';
+import { botctl } from '../support/cli.js';
+import { useTemporaryDatabase } from '../support/database.js';
+
+const found = detectCgroups();
+// In CI (root on a cgroup v1 host, or a delegated v2 service) the layer must be there: these tests run, never skip.
+const skip = found.kind === 'none' && process.env.CI !== 'true';
+if (skip && found.kind === 'none') process.stderr.write(`[cgroup.test] skipped: no cgroup layer here (${found.why})\n`);
+
+const temp = useTemporaryDatabase();
+const heapMb = 256;
+const subs: Record<string, number> = {};
+let botd: Botd;
+/** A leftover of a botd that is gone, made before botd starts: pid 2^22 + 1 is above any pid_max. */
+const deadPid = 4_194_305;
+let leftover = '';
+
+const fixture = (path: string) => fileURLToPath(new URL(`../fixtures/${path}`, import.meta.url));
+
+async function upload(file: string, name: string): Promise<number> {
+  const r = await botctl(temp.home, ['upload', file, '--name', name, '--json']);
+  expect(r.exitCode, r.stderr).toBe(0);
+  return (r.json as { id: number }).id;
+}
+
+function runsOf(name: string, finished = true): Promise<Run[]> {
+  let query = temp.db.selectFrom('runs').selectAll().where('subscription_id', '=', subs[name]!);
+  if (finished) query = query.where('status', 'not in', ['running', 'skipped']);
+  return query.orderBy('id').execute();
+}
+
+/** The cgroup directories of a process, by controller ('' for v2), from /proc/<pid>/cgroup. */
+function cgroupsOf(pid: number): Record<string, string> {
+  const dirs: Record<string, string> = {};
+  for (const line of readFileSync(`/proc/${pid}/cgroup`, 'utf8').trim().split('\n')) {
+    const [, controllers = '', path = ''] = line.split(':');
+    for (const controller of controllers.split(',')) dirs[controller] = path;
+  }
+  return dirs;
+}
+
+describe.skipIf(skip)('the cgroup layer', () => {
+  beforeAll(async () => {
+    // The parent this very process would use: where botd (a child of it) makes its own, for v1 and for v2 alike.
+    const base = found.kind === 'v2' ? found.own : found.kind === 'v1' ? found.memory : '';
+    leftover = join(base, `${processPrefix}${deadPid}`);
+    mkdirSync(join(leftover, 'run-7'), { recursive: true });
+    subs.slow = await addSubscription(temp.db, await upload(fixture('bots/slow.ts'), 'slow'), { schedule: '*/2 * * * * *', config: { ms: 6_000 }, timeoutMs: 60_000 });
+    subs.buffers = await addSubscription(temp.db, await upload(fixture('attack/buffers.ts'), 'buffers'), { schedule: '*/2 * * * * *', timeoutMs: 60_000 });
+    subs.counter = await addSubscription(temp.db, await upload(fixture('custom/counter_bot.ts'), 'counter'), { schedule: '*/2 * * * * *', timeoutMs: 60_000 });
+    botd = startBotd(temp.home, ['--heap-mb', String(heapMb), '--concurrency', '4', '--max-failures', '1000']);
+    await botd.waitFor('its start', (line) => line.msg === 'botd started');
+  }, 180_000);
+
+  afterAll(async () => {
+    botd?.kill('SIGTERM');
+    await botd?.exit;
+  });
+
+  it('botd names the layer at start, and removes what a botd that is gone left behind', async () => {
+    const line = await botd.waitFor('the memory layer line', (l) => l.msg === 'memory layer in force');
+    expect(line.layer).toBe(`cgroup ${found.kind}`);
+    expect(line.cap).toContain(`${residentBudgetBytes(heapMb) / 1024 / 1024} MB resident and ${taskLimit} tasks per child`);
+    expect(existsSync(leftover)).toBe(false);
+  });
+
+  it('puts each bot child in a cgroup of its own, with the memory budget and the task cap, removed after it', async () => {
+    const running = await until('a running child of slow', async () => (await runsOf('slow', false)).find((r) => r.status === 'running' && r.child_pid !== null), 60_000);
+    const pid = running.child_pid!;
+    const dirs = cgroupsOf(pid);
+    const memory = found.kind === 'v2' ? join('/sys/fs/cgroup', dirs['']!) : join('/sys/fs/cgroup/memory', dirs.memory!);
+    const pids = found.kind === 'v2' ? memory : join('/sys/fs/cgroup/pids', dirs.pids!);
+    expect(memory).toMatch(new RegExp(`/${processPrefix}${botd.pid}/run-\\d+$`));
+    const limit = readFileSync(join(memory, found.kind === 'v2' ? 'memory.max' : 'memory.limit_in_bytes'), 'utf8').trim();
+    expect(Number(limit)).toBe(residentBudgetBytes(heapMb));
+    expect(readFileSync(join(pids, 'pids.max'), 'utf8').trim()).toBe(String(taskLimit));
+    // Every process of the sandbox is in it (bwrap, and Node as pid 1's child in its namespace).
+    expect(readFileSync(join(memory, 'cgroup.procs'), 'utf8').trim().split('\n').length).toBeGreaterThanOrEqual(2);
+    await until('that run to finish', async () => (await runsOf('slow')).find((r) => r.id === running.id), 60_000);
+    await until('its cgroup to be removed', () => !existsSync(memory) && !existsSync(pids), 10_000);
+  });
+
+  it('kills a bot holding Buffers past its budget, and the run says why; botd and another tenant carry on', async () => {
+    const [run] = await until('a finished run of buffers', async () => (await runsOf('buffers'))[0] && runsOf('buffers'), 90_000);
+    expect(run!.status).toBe('crashed');
+    expect(run!.error).toBe(`out of memory: killed by the kernel: the child reached its memory budget of ${residentBudgetBytes(heapMb) / 1024 / 1024} MB (heap and everything outside it; cgroup ${found.kind})`);
+    const after = await until('a counter run after it', async () => (await runsOf('counter')).find((r) => r.id > run!.id), 60_000);
+    expect(after.status).toBe('succeeded');
+    expect(alive(botd.pid)).toBe(true);
+    expect(botd.lines.filter((l) => l.level === 'error')).toEqual([]);
+  });
+
+  it('stops a thread bomb at the task cap (worker threads, as a bot may start none under the permission model)', async () => {
+    const layer = cgroupLayer();
+    if (layer.kind === 'none') throw new Error(`no cgroup layer in the test process: ${layer.why}`);
+    // A budget large enough that only the task cap binds (each worker has a heap of its own).
+    const cgroup = createRunCgroup(layer, 2048);
+    // Real Node, in the cgroup through the same wrapper a bot child gets, without Node's permission model.
+    const bomb = `const { Worker } = require('node:worker_threads'); let online = 0, refused;
+      for (let i = 0; i < 200; i++) { try { const w = new Worker('setTimeout(() => {}, 4000)', { eval: true });
+        w.on('online', () => online++); w.on('error', (e) => { refused ??= e.code; }); } catch (e) { refused ??= e.code; break; } }
+      setTimeout(() => { console.log(JSON.stringify({ online, refused })); process.exit(0); }, 3000);`;
+    const [shell, ...wrapper] = cgroup.wrapper;
+    const child = spawn(shell!, [...wrapper, process.execPath, '-e', bomb], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(cgroup.release()).toBeUndefined();
+    expect(code).toBe(0);
+    const result = JSON.parse(out) as { online: number; refused?: string };
+    expect(result.online).toBeLessThan(taskLimit);
+    expect(result.refused).toBe('ERR_WORKER_INIT_FAILED');
+  });
+});
