@@ -10,7 +10,12 @@
 // here: so no RestrictNamespaces= or PrivateUsers=, and the kernel must allow unprivileged user namespaces
 // (Debian 11+ and Fedora do; Ubuntu 23.10+ needs an AppArmor profile for bwrap). NoNewPrivileges= is fine (bwrap
 // is not setuid). Under ProtectKernelTunables= /proc/sys is read-only, so children get no /proc of their own
-// (found and said at start). No Delegate=: the memory cap is RLIMIT_AS per child, not a cgroup (memory-limit.ts).
+// (found and said at start).
+// Delegate=yes: the service's cgroup v2 subtree is botd's own (owned by User=, memory and pids available), so each
+// bot child gets a cgroup of its own with a resident memory budget and a task cap (src/sandbox/run-cgroup.ts;
+// botd moves itself into a leaf first, cgroup-claim.ts). No ProtectControlGroups=, which would make that subtree
+// read-only: as User= botd can write nothing else under /sys/fs/cgroup, and systemd 257's `private` mode, which
+// keeps both, is refused by older systemd.
 // Type=notify: botd sends READY=1 once its schedule is loaded and WATCHDOG=1 every WatchdogSec/2 while healthy
 // (src/metrics/watchdog.ts), through systemd-notify, hence NotifyAccess=all (the sender is botd's child).
 import { dirname, join, resolve } from 'node:path';
@@ -71,6 +76,7 @@ export function serviceUnit(options: ServiceUnitOptions): string {
     'Restart=on-failure',
     'RestartSec=5',
     'OOMPolicy=continue',
+    'Delegate=yes',
     'LimitCORE=0',
     'NoNewPrivileges=yes',
     'ProtectSystem=strict',
@@ -79,7 +85,6 @@ export function serviceUnit(options: ServiceUnitOptions): string {
     'PrivateDevices=yes',
     'ProtectKernelTunables=yes',
     'ProtectKernelModules=yes',
-    'ProtectControlGroups=yes',
     'RestrictSUIDSGID=yes',
     'LockPersonality=yes',
     'SyslogIdentifier=botd',

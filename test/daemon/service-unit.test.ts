@@ -46,6 +46,9 @@ describe('botd service', () => {
     expect(Number(setting(unit, 'TimeoutStopSec')[0])).toBeGreaterThan(16);
     expect(setting(unit, 'Restart')).toEqual(['on-failure']);
     expect(setting(unit, 'OOMPolicy')).toEqual(['continue']);
+    // A cgroup v2 subtree of botd's own, writable: each bot child gets a memory budget and a task cap there.
+    expect(setting(unit, 'Delegate')).toEqual(['yes']);
+    expect(setting(unit, 'ProtectControlGroups')).toEqual([]);
     // No core dump of a process that holds the master key.
     expect(setting(unit, 'LimitCORE')).toEqual(['0']);
     expect(setting(unit, 'NoNewPrivileges')).toEqual(['yes']);

@@ -74,6 +74,12 @@ describe('verdict', () => {
     expect(judge(end({ tail, exitCode: null, signal: 'SIGABRT' }), 96)).toEqual({ status: 'crashed', error: 'out of memory: the JavaScript heap reached its 96 MB limit' });
   });
 
+  it("names a kill by the child's cgroup as out of memory, not as a bare SIGKILL, even during a shutdown", () => {
+    const outOfMemory = 'killed by the kernel: the child reached its memory budget of 512 MB (heap and everything outside it; cgroup v1)';
+    expect(judge(end({ outOfMemory, exitCode: null, signal: 'SIGKILL' }), 256)).toEqual({ status: 'crashed', error: `out of memory: ${outOfMemory}` });
+    expect(judge(end({ outOfMemory, cancelled: true, signal: 'SIGKILL' }), 256).error).toBe(`out of memory: ${outOfMemory}`);
+  });
+
   it('reports an exit without a result with its code or signal and the last line printed, cut at 300 characters', () => {
     const tail = new LogTail();
     tail.write(`first\n${'w'.repeat(400)}\n\n`);
