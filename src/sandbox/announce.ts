@@ -14,7 +14,7 @@ interface StartLog {
 export function announceSandbox(log: StartLog, allowUnsandboxed: boolean, heapMb: number): void {
   allowUnsandboxedCustomBots(allowUnsandboxed);
   const inspector = inspectorGuard();
-  if (!inspector.closed) log.warn('SIGUSR1 can open the inspector in botd', { fix: inspector.how });
+  if (inspector.closed !== 'always') log.warn('SIGUSR1 can open the inspector in botd during its start-up', { detail: inspector.how });
   // Claimed now, before botd starts any process: on cgroup v2 botd first moves itself into a leaf (cgroup-claim.ts).
   cgroupLayer();
   const { layer, cap } = memoryLayer(heapMb);

@@ -53,8 +53,8 @@ export function sandboxLayers(heapMb: number): SandboxLayers {
     os_sandbox: state.available ? { in_force: true, detail: describeOsSandbox(state) } : { in_force: false, reason: state.reason, fix: state.fix },
     memory_cap: memory,
     memory_layer: layer,
-    inspector: inspectorGuard().closed ? `SIGUSR1 opens nothing: ${inspectorGuard().how}` : `OPEN: ${inspectorGuard().how}`,
+    inspector: inspectorGuard().closed === 'always' ? `SIGUSR1 opens nothing: ${inspectorGuard().how}` : `SIGUSR1 opens nothing once started: ${inspectorGuard().how}`,
     custom_bots: state.available ? 'run inside both walls' : unsandboxedCustomBotsAllowed() ? 'run WITHOUT the OS sandbox (allowed by the operator)' : 'refused (no OS sandbox)',
-    ok: state.available && Boolean(state.prlimit) && inspectorGuard().closed,
+    ok: state.available && Boolean(state.prlimit),
   };
 }

@@ -1,4 +1,5 @@
 // Starts the real bin/botd.js and follows its JSON log lines.
+import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 import { execa, type ResultPromise } from 'execa';
 import type { Kysely } from 'kysely';
@@ -34,9 +35,12 @@ export interface Botd {
 
 const running = new Set<ResultPromise>();
 
-export function startBotd(home: string, args: string[] = [], env: Record<string, string> = {}): Botd {
-  const child = execa(process.execPath, [botdBin, 'start', '--home', home, '--kill-grace', '300', ...args], {
-    env: { BOTCTL_BOT_FILES: fixtureBots, NO_COLOR: '1', ...env },
+/** `asProgram`: started as an operator starts it, `botd` through its shim (bin/botd.js as an executable), on this Node. */
+export function startBotd(home: string, args: string[] = [], env: Record<string, string> = {}, options: { asProgram?: boolean } = {}): Botd {
+  const botdArgs = [botdBin, 'start', '--home', home, '--kill-grace', '300', ...args];
+  const [command, ...commandArgs] = options.asProgram ? botdArgs : [process.execPath, ...botdArgs];
+  const child = execa(command!, commandArgs, {
+    env: { BOTCTL_BOT_FILES: fixtureBots, NO_COLOR: '1', ...(options.asProgram ? { PATH: thisNodeFirst() } : {}), ...env },
     reject: false,
     buffer: { stdout: false, stderr: true },
     stdin: 'ignore',
@@ -77,6 +81,11 @@ export function startBotd(home: string, args: string[] = [], env: Record<string,
         timeoutMs,
       ),
   };
+}
+
+/** PATH with this Node's folder first, so a shim's `node` is the Node running the tests. */
+export function thisNodeFirst(): string {
+  return `${dirname(process.execPath)}:${process.env.PATH ?? ''}`;
 }
 
 /** For afterEach: no botd outlives its test. */
