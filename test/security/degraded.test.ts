@@ -5,6 +5,7 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Run } from '../../src/db/schema.js';
+import { detectCgroups } from '../../src/sandbox/cgroup-detect.js';
 import { osSandbox } from '../../src/sandbox/os-sandbox.js';
 import { startBotd, type Botd } from '../daemon/botd.js';
 import { addBot, addSubscription, until } from '../daemon/helpers.js';
@@ -85,6 +86,10 @@ describe('without the OS sandbox', () => {
     if (!osSandbox().available) return;
     const whole = await botctl(temp.home, ['doctor', '--json']);
     expect(whole.exitCode, whole.stdout).toBe(0);
-    expect(whole.json).toMatchObject({ ok: true, sandbox: { os_sandbox: { in_force: true }, custom_bots: 'run inside both walls', memory_cap: expect.stringMatching(/^RLIMIT_AS \d+ MB/) as string } });
+    // The memory layer as this process finds it (src/sandbox/cgroup-detect.ts): a cgroup's budget, else RLIMIT_AS alone.
+    const found = detectCgroups();
+    const layer = found.kind === 'none' ? 'RLIMIT_AS only' : `cgroup ${found.kind}`;
+    const cap = found.kind === 'none' ? /^RLIMIT_AS \d+ MB per child/ : new RegExp(`^cgroup ${found.kind}: 512 MB resident and 64 tasks per child at the default 256 MB heap cap; RLIMIT_AS 1536 MB as well$`);
+    expect(whole.json).toMatchObject({ ok: true, sandbox: { os_sandbox: { in_force: true }, custom_bots: 'run inside both walls', memory_cap: expect.stringMatching(cap) as string, memory_layer: { layer } } });
   });
 });
