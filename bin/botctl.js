@@ -3,7 +3,7 @@
 // SIGUSR1 must never open the V8 inspector (127.0.0.1:9229) in this process, which holds the master key: whatever
 // reaches that port runs code here. Two guards:
 //   - Started as a program (`botctl`, through PATH or npm's bin link), line 2 is a shell line (and JavaScript sees a
-//     string and a comment): where Node has --disable-sigusr1 (22.14+, 24) it re-runs this file with it, so no
+//     string and a comment): where Node has --disable-sigusr1 (22.14+, 24) it execs Node on this file with it, so no
 //     SIGUSR1 opens anything from the first instruction on. Node 20 refuses the flag (exit 9, "bad option") and
 //     runs without it; anything else (no node, the probe killed) stops here rather than run unguarded. It costs one
 //     `node --version` (no V8 start) and a shell: src/sandbox/inspector-guard.ts has the figures.
