@@ -1,5 +1,5 @@
 // The command that starts one child running bot code (a run, a snapshot check, a describe): Node with its own
-// flags (Node's permission model, src/daemon/sandbox.ts: the first wall) inside the OS sandbox (the second:
+// flags (Node's permission model, node-flags.ts: the first wall) inside the OS sandbox (the second:
 // bwrap-args.ts, memory-limit.ts). Where the OS sandbox cannot be had, template bots start with the first wall
 // only and a warning; custom bots are refused unless the operator accepted that risk by name.
 import { chmodSync, statSync } from 'node:fs';
