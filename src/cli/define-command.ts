@@ -9,7 +9,10 @@ export interface OptionDeclaration {
   /** commander's flags: `--name <value>` takes a string; `--name` alone is a switch (true when given). */
   flags: string;
   description: string;
-  /** Shown in --help and used when the option is absent: the option is then always there. */
+  /**
+   * Shown in --help and used when the option is absent. The handler's type still has the option optional: a
+   * handler may run without commander (tests call it directly), so the layer below applies the same default.
+   */
   default?: string;
   /** commander refuses the command without it; its help says `(required)` (main.ts, finishHelp). */
   required?: true;
@@ -38,7 +41,7 @@ type CamelCase<S extends string> = S extends `${infer Head}-${infer Tail}` ? `${
 /** `--fail-fast` → failFast, `--pair <symbol>` → pair: commander's own key for the option. */
 type OptionKey<Flags extends string> = Flags extends `--${infer Name} ${string}` ? CamelCase<Name> : Flags extends `--${infer Name}` ? CamelCase<Name> : never;
 type OptionValue<Flags extends string> = Flags extends `${string} <${string}>` ? string : boolean;
-type AlwaysThere<O extends OptionDeclaration> = O extends { required: true } | { default: string } ? true : false;
+type AlwaysThere<O extends OptionDeclaration> = O extends { required: true } ? true : false;
 type Declared<D extends CommandDeclaration> = D['options'] extends readonly OptionDeclaration[] ? D['options'][number] : never;
 
 /** The options a handler receives, as commander parses them for this declaration. */
