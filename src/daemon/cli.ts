@@ -111,7 +111,7 @@ function listenAddress(value: string): ListenAddress {
   try {
     return parseListenAddress(value);
   } catch (error) {
-    throw new InvalidArgumentError(error instanceof Error ? error.message : String(error));
+    throw new InvalidArgumentError(errorText(error));
   }
 }
 

@@ -1,5 +1,5 @@
 import { ensureHome } from '../../home.js';
-import { BotctlError } from '../../errors.js';
+import { BotctlError, errorText } from '../../errors.js';
 import type { FetchResult } from '../../market-data/fetch-candles.js';
 import type { Arguments, Options } from '../commands.js';
 import type { CommandContext } from '../context.js';
@@ -24,7 +24,7 @@ export async function run(context: CommandContext, _args: Arguments<'data fetch'
     return await fetchCandles(client, context.home, { exchange, symbol: options.pair, timeframe, since, until, onProgress: (done, total) => bar.update(done, total) });
   } catch (error) {
     if (error instanceof BotctlError) throw error;
-    throw new BotctlError('exchange_failure', `Fetching candles from ${exchange} failed: ${error instanceof Error ? error.message : String(error)}. What was fetched is kept.`, {
+    throw new BotctlError('exchange_failure', `Fetching candles from ${exchange} failed: ${errorText(error)}. What was fetched is kept.`, {
       hint: 'run the same command again: it fetches only what is missing',
       cause: error,
     });
