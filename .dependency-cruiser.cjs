@@ -1,6 +1,27 @@
-// `npm run check:imports` (run by `npm test` and .ci/run): the import graph of src/ has no cycle. Type-only
-// and lazy (`await import`) imports count too: a cycle through them still means two modules that each
-// need the other, which is how the broker once ended up above the daemon that uses it.
+// `npm run check:imports` (run by `npm test` and .ci/run): src/ imports only downwards through its layers, and
+// has no cycle. Type-only and lazy (`await import`) imports count too: a cycle or an upward import through them
+// still means a lower module that needs a higher one, which is how the broker once ended up above the daemon
+// that uses it.
+
+// The layers, top to bottom (README, "How it works"; ../shared/docs/architecture.md, "Layout"). A folder may
+// import its own layer and any layer below, never one above. Within a layer imports go either way (bots and
+// subscriptions name each other's rows), and no-circular keeps those acyclic.
+const layers = [
+  ['cli'],
+  // Backtests drive a child as a run does (daemon/child-start, the defaults) and are driven by the CLI only.
+  ['backtest'],
+  ['daemon'],
+  ['notify', 'metrics'],
+  ['broker'],
+  // secrets sits here because keys are named like bots (bots/names.ts) and subscriptions check their key.
+  ['bots', 'subscriptions', 'secrets'],
+  ['sandbox', 'runtime', 'store', 'db', 'market-data', 'events'],
+  // What everything may use: the SDK bots import (it imports nothing of ours), text helpers and src/*.ts.
+  ['sdk', 'text', '[^/]+\\.ts$'],
+];
+
+const folders = (names) => `^src/(${names.join('|')})`;
+
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
@@ -11,6 +32,13 @@ module.exports = {
       from: {},
       to: { circular: true },
     },
+    ...layers.slice(1).map((layer, i) => ({
+      name: `no-upward-from-${layer[0]}`,
+      severity: 'error',
+      comment: `${layer.join(', ')} must not import a layer above it (${layers.slice(0, i + 1).flat().join(', ')}).`,
+      from: { path: folders(layer) },
+      to: { path: folders(layers.slice(0, i + 1).flat()) },
+    })),
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

@@ -13,7 +13,8 @@ import { createTemplateBot } from '../src/bots/create-template-bot.js';
 import { createBroker } from '../src/broker/broker.js';
 import { ExchangeClients } from '../src/broker/exchange-clients.js';
 import { redirectTransport } from '../src/broker/redirect.js';
-import { sandboxEnv, sandboxNodeArgs } from '../src/daemon/sandbox.js';
+import { sandboxEnv, sandboxNodeArgs } from '../src/sandbox/node-flags.js';
+import { defaultHeapMb } from '../src/daemon/defaults.js';
 import { runExecution } from '../src/daemon/runner.js';
 import { openDatabase } from '../src/db/open.js';
 import type { Subscription } from '../src/db/schema.js';
@@ -140,7 +141,7 @@ async function childMemory(dir: string, fake: FakeBinance): Promise<BenchRow[]> 
     // The broker's child: the real bundle in the sandbox, its ctx.exchange served by the session over the
     // message channel on fd 3, as the runner does.
     const viaBroker = await new Promise<number>((resolve, reject) => {
-      const child = spawn(process.execPath, [...sandboxNodeArgs(bundle.path), bundle.path, '--botctl-child'], { env: sandboxEnv(), stdio: ['ignore', 'ignore', 'inherit', 'pipe'] });
+      const child = spawn(process.execPath, [...sandboxNodeArgs(bundle.path, defaultHeapMb), bundle.path, '--botctl-child'], { env: sandboxEnv(), stdio: ['ignore', 'ignore', 'inherit', 'pipe'] });
       const channel = child.stdio[3] as import('node:net').Socket;
       const send = (message: ParentMessage) => channel.write(encodeMessage(message));
       const start: StartMessage = {

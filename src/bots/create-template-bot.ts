@@ -8,16 +8,18 @@ import { ccxtVersion, exchangeIds } from './exchange-ids.js';
 export interface CreateTemplateBotInput {
   template: string;
   name: string;
-  developer: string;
-  exchange: string;
+  /** Default `default`, as for uploads. */
+  developer?: string | undefined;
+  /** Default binanceusdm, as for uploads. */
+  exchange?: string | undefined;
   description?: string | undefined;
 }
 
 // A template bot is one row whose code_path points at the shared template file: nothing is copied.
 export async function createTemplateBot(db: Kysely<Database>, input: CreateTemplateBotInput): Promise<Bot> {
   const name = validateName('--name', input.name);
-  const developer = validateName('--developer', input.developer);
-  const exchange = validateExchangeId(input.exchange);
+  const developer = validateName('--developer', input.developer ?? 'default');
+  const exchange = validateExchangeId(input.exchange ?? 'binanceusdm');
   const template = findTemplate(input.template);
   const description = input.description === undefined ? null : validateDescription(input.description);
   try {

@@ -1,6 +1,6 @@
 import { BotctlError, invalid } from '../errors.js';
 import { childCommand } from '../sandbox/child-command.js';
-import { sandboxEnv, sandboxNodeArgs } from '../daemon/sandbox.js';
+import { sandboxEnv, sandboxNodeArgs } from '../sandbox/node-flags.js';
 import type { BotDescription } from '../runtime/child.js';
 
 export type { BotDescription };

@@ -22,7 +22,7 @@ import { checkMarketLimits } from './market-limits.js';
 import { OrderLedger } from './order-ledger.js';
 import { ohlcvRequest } from './ohlcv-request.js';
 import { parseOrder, type OrderRequest } from './order-request.js';
-import { checkLeverage, checkOrder, checkSymbol, riskLimits, valuationPrice, type Holding, type RiskLimits } from './risk-guard.js';
+import { addsExposure, checkLeverage, checkOrder, checkSymbol, exposureCheck, riskLimits, valuationPrice, type ExposureChecks, type Holding, type RiskLimits } from './risk-guard.js';
 import { hintedMarketData, withOfflineHint } from './offline-hint.js';
 import { marketDataSource, recordedDataDir, type MarketDataSource } from './settings.js';
 import { seriesMarketData, storeCovers, storeLookup } from './store-market-data.js';
@@ -270,6 +270,7 @@ export class BrokerSession implements ExchangeSession {
     const args = rawArgs.slice(0, exchangeMethods[method].arity).map((a) => (a === null ? undefined : a));
     const pi = paramsIndex(method);
     if (pi !== undefined) args[pi] = this.checkParams(method, args[pi]);
+    if (addsExposure(method)) return exposureCheck(method, this.exposureChecks)(args);
     const pair = this.limits.pair;
     switch (method) {
       case 'loadMarkets': {
@@ -302,14 +303,6 @@ export class BrokerSession implements ExchangeSession {
         await this.prepare();
         return this.venue.call(method, [symbol, args[1], args[2], args[3]]);
       }
-      case 'setLeverage': {
-        const symbol = args[1] ?? pair;
-        checkSymbol(this.limits, 'setLeverage', symbol);
-        checkLeverage(this.limits, args[0]);
-        const result = await this.venue.call(method, [args[0], symbol, args[2]]);
-        this.record(undefined, this.venue.commit);
-        return result;
-      }
       case 'cancelOrder': {
         const symbol = args[1] ?? pair;
         checkSymbol(this.limits, 'cancelOrder', symbol);
@@ -327,14 +320,27 @@ export class BrokerSession implements ExchangeSession {
         });
         return result;
       }
-      case 'createOrder':
-        return this.createOrder(args);
       default: {
-        // Every method of the table is served above: a new one fails to compile here until it is.
+        // Every method of the table that adds no exposure is served above (those that do, by exposureChecks): a new one fails to compile here until it is.
         const unserved: never = method;
         throw new NotSupported(`ctx.exchange.${String(unserved)}() is not served by the broker.`);
       }
     }
+  }
+
+  // The calls the table marks as adding exposure, each through its guard check (risk-guard.ts, exposureCheck).
+  private readonly exposureChecks: ExposureChecks = {
+    createOrder: (args) => this.createOrder(args),
+    setLeverage: (args) => this.setLeverage(args),
+  };
+
+  private async setLeverage(args: unknown[]): Promise<unknown> {
+    const symbol = args[1] ?? this.limits.pair;
+    checkSymbol(this.limits, 'setLeverage', symbol);
+    checkLeverage(this.limits, args[0]);
+    const result = await this.venue.call('setLeverage', [args[0], symbol, args[2]]);
+    this.record(undefined, this.venue.commit);
+    return result;
   }
 
   private checkParams(method: ExchangeMethod, params: unknown): Record<string, unknown> {

@@ -3,8 +3,42 @@
 // erase it. One row per client order id: an exchange order is written `unknown` before it is sent (if botd dies
 // while the request is out, the next run asks the exchange, see reconcile-orders.ts) and again with the answer.
 // A paper fill is written together with the paper account it changed, so the two never disagree.
+//
+// All of the `orders` table's SQL is here, typed by the schema, in SQL that SQLite and PostgreSQL read alike
+// (INSERT … ON CONFLICT … excluded, COALESCE). It is the broker's, not the daemon's ledger: the broker writes each
+// order as it happens and sits below the daemon, which cannot be imported from here. The writes that share a
+// transaction with a paper account are synchronous (better-sqlite3); the reconcile before a run is not.
 import type SQLite from 'better-sqlite3';
+import type { Kysely, Updateable } from 'kysely';
+import type { Database, Order, OrdersTable } from '../db/schema.js';
 import type { OrderRecord } from './session.js';
+
+/** An order recorded `unknown`, as the reconcile needs it to ask the exchange. */
+export type UnknownOrder = Pick<Order, 'id' | 'client_order_id' | 'symbol' | 'type' | 'amount' | 'price'>;
+
+/** What the exchange answered about an `unknown` order. */
+export type OrderAnswer = Required<Pick<Updateable<OrdersTable>, 'exchange_order_id' | 'status' | 'amount' | 'price'>>;
+
+/** The subscription's orders still `unknown`, oldest first. */
+export function unknownOrders(db: Kysely<Database>, subscriptionId: number, limit: number): Promise<UnknownOrder[]> {
+  return db
+    .selectFrom('orders')
+    .select(['id', 'client_order_id', 'symbol', 'type', 'amount', 'price'])
+    .where('subscription_id', '=', subscriptionId)
+    .where('status', '=', 'unknown')
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+}
+
+/** Records what the exchange said about an `unknown` order: its answer, or `rejected` when it never received it. */
+export async function settleUnknownOrder(db: Kysely<Database>, id: number, answer: OrderAnswer | 'rejected'): Promise<void> {
+  await db
+    .updateTable('orders')
+    .set(answer === 'rejected' ? { status: 'rejected' } : answer)
+    .where('id', '=', id)
+    .execute();
+}
 
 export class OrderLedger {
   constructor(

@@ -8,41 +8,28 @@
 import type { Exchange, Order } from 'ccxt';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
+import { settleUnknownOrder, unknownOrders } from './order-ledger.js';
 
 /** At most this many lookups per run, oldest first: one run never spends its time on a backlog. */
 const maxLookupsPerRun = 10;
 
 export async function reconcileUnknownOrders(client: Exchange, db: Kysely<Database>, subscriptionId: number): Promise<void> {
-  const unknown = await db
-    .selectFrom('orders')
-    .select(['id', 'client_order_id', 'symbol', 'type', 'amount', 'price'])
-    .where('subscription_id', '=', subscriptionId)
-    .where('status', '=', 'unknown')
-    .orderBy('id')
-    .limit(maxLookupsPerRun)
-    .execute();
-  for (const row of unknown) {
+  for (const row of await unknownOrders(db, subscriptionId, maxLookupsPerRun)) {
     let order: Order;
     try {
       // Futures stop and take-profit orders live apart on Binance (its algo orders): ccxt looks there for `trigger`.
       const trigger = row.symbol.includes(':') && /^(stop|take_profit)/.test(row.type);
       order = await client.fetchOrder(undefined as unknown as string, row.symbol, { origClientOrderId: row.client_order_id, ...(trigger ? { trigger: true } : {}) });
     } catch (error) {
-      if (error instanceof Error && error.name === 'OrderNotFound') {
-        await db.updateTable('orders').set({ status: 'rejected' }).where('id', '=', row.id).execute();
-      }
+      if (error instanceof Error && error.name === 'OrderNotFound') await settleUnknownOrder(db, row.id, 'rejected');
       // Anything else (the exchange unreachable again): it stays unknown, and a later run asks again.
       continue;
     }
-    await db
-      .updateTable('orders')
-      .set({
-        exchange_order_id: order.id === undefined ? null : String(order.id),
-        status: order.status ?? 'open',
-        amount: order.amount ?? row.amount,
-        price: order.average ?? (order.price || undefined) ?? row.price,
-      })
-      .where('id', '=', row.id)
-      .execute();
+    await settleUnknownOrder(db, row.id, {
+      exchange_order_id: order.id === undefined ? null : String(order.id),
+      status: order.status ?? 'open',
+      amount: order.amount ?? row.amount,
+      price: order.average ?? (order.price || undefined) ?? row.price,
+    });
   }
 }

@@ -3,6 +3,7 @@
 // this order, equity, the position, orders so far); a failed check throws RiskRejected with what was asked and
 // what the limit allows.
 import { RiskRejected } from '../sdk/errors.js';
+import { exchangeMethods, type ExchangeMethod } from '../sdk/exchange-methods.js';
 import { riskConfigSchema } from '../subscriptions/risk-config.js';
 import type { OrderSide, OrderType } from './order-request.js';
 
@@ -41,6 +42,29 @@ export function riskLimits(pair: string, riskConfigJson: string, executionConfig
 function parseObject(json: string): Record<string, unknown> {
   const value: unknown = JSON.parse(json || '{}');
   return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
+
+/** The methods the exchange-method table marks as adding exposure (an order, more leverage). */
+export type ExposureMethod = { [K in ExchangeMethod]: (typeof exchangeMethods)[K]['addsExposure'] extends true ? K : never }[ExchangeMethod];
+
+/** The guard's own check of each call that may add exposure, given by the session that has the facts it needs. */
+export type ExposureChecks = { [K in ExposureMethod]: (args: unknown[]) => Promise<unknown> };
+
+/** Does the table mark `method` as adding exposure? Read at every call, so the table alone decides. */
+export function addsExposure(method: ExchangeMethod): method is ExposureMethod {
+  return exchangeMethods[method].addsExposure;
+}
+
+/**
+ * How a call that may add exposure is served: only through its check (each ends in checkOrder or checkLeverage
+ * before the venue is called). The type makes a method marked in the table without a check fail to compile; a
+ * method the table marks at run time without one is refused, never passed on unchecked.
+ */
+export function exposureCheck(method: ExposureMethod, checks: ExposureChecks): (args: unknown[]) => Promise<unknown> {
+  const known: Partial<Record<ExchangeMethod, (args: unknown[]) => Promise<unknown>>> = checks;
+  const check = Object.hasOwn(known, method) ? known[method] : undefined;
+  if (!check) throw new RiskRejected(`${method} refused: it may add exposure and the risk guard has no check for it.`);
+  return check;
 }
 
 export function checkSymbol(limits: RiskLimits, method: string, symbol: unknown): void {

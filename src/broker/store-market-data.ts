@@ -9,6 +9,7 @@ import { CandleStore } from '../market-data/candle-store.js';
 import { lastPriceAt, ohlcvAt, priceRangeAt, settleStepsOf, tickerAt } from '../market-data/candle-view.js';
 import { toMarket, type RecordedMarket } from '../market-data/markets.js';
 import type { MarketData } from './market-data.js';
+import { errorText } from '../errors.js';
 
 export interface PricedSymbol {
   /** The spot symbol the candles are of; its perpetual shares them. */
@@ -50,7 +51,7 @@ export function seriesMarketData(lookup: (symbol: string) => PricedSymbol | unde
       try {
         return ohlcvAt(p.series, timeframe ?? p.series.timeframe, since, Math.min(limit, 1500), now());
       } catch (error) {
-        throw new NotSupported(`Stored candles for ${symbol} are ${p.series.timeframe}: ${error instanceof Error ? error.message : String(error)}.`);
+        throw new NotSupported(`Stored candles for ${symbol} are ${p.series.timeframe}: ${errorText(error)}.`);
       }
     },
     async fetchTicker(symbol): Promise<Ticker> {

@@ -4,31 +4,71 @@ import { Command, CommanderError, Option } from 'commander';
 import { databaseError } from '../db/database-error.js';
 import { BotctlError, errorText } from '../errors.js';
 import { homePaths } from '../home.js';
-import { createContext, type CommandContext } from './context.js';
+import { commands } from './commands.js';
+import { createContext } from './context.js';
+import { addCommand, type CommandModule, type LoadedCommand } from './define-command.js';
 import { printError, printJson } from './output.js';
 import { packageVersion } from '../package-version.js';
-
-export interface CommandModule {
-  run(context: CommandContext, args: string[], options: Record<string, unknown>): Promise<unknown>;
-  /** Human output; without it the result prints as JSON. */
-  render?(result: unknown): string;
-  /** Exit code for a result that was printed but is not a success (e.g. `botctl run` of a failing bot). */
-  exitCode?(result: unknown): number;
-}
 
 let jsonRequested = process.argv.includes('--json');
 let resultExitCode = 0;
 
-function handle(load: () => Promise<CommandModule>) {
+type Commands = typeof commands;
+type Handled = { [K in keyof Commands]: Commands[K] extends { group: true } ? never : K }[keyof Commands];
+
+// Each declared command's handler, loaded only when it runs (botctl starts without loading the others). The type
+// pairs each with its declaration: a handler whose run() does not take exactly the declared options fails here.
+const handlers: { [K in Handled]: () => Promise<CommandModule<Commands[K]>> } = {
+  templates: () => import('./commands/templates.js'),
+  create: () => import('./commands/create.js'),
+  bots: () => import('./commands/bots.js'),
+  show: () => import('./commands/show.js'),
+  delete: () => import('./commands/delete.js'),
+  subscribe: () => import('./commands/subscribe.js'),
+  subscriptions: () => import('./commands/subscriptions.js'),
+  pause: () => import('./commands/pause.js'),
+  resume: () => import('./commands/resume.js'),
+  unsubscribe: () => import('./commands/unsubscribe.js'),
+  keys: () => import('./commands/keys.js'),
+  'keys add': () => import('./commands/keys-add.js'),
+  'keys rm': () => import('./commands/keys-rm.js'),
+  notify: () => import('./commands/notify.js'),
+  'notify add': () => import('./commands/notify-add.js'),
+  'notify rm': () => import('./commands/notify-rm.js'),
+  'notify test': () => import('./commands/notify-test.js'),
+  'notify mute': () => import('./commands/notify-mute.js'),
+  'notify unmute': () => import('./commands/notify-unmute.js'),
+  usage: () => import('./commands/usage.js'),
+  upload: () => import('./commands/upload.js'),
+  versions: () => import('./commands/versions.js'),
+  pin: () => import('./commands/pin.js'),
+  doctor: () => import('./commands/doctor.js'),
+  backup: () => import('./commands/backup.js'),
+  restore: () => import('./commands/restore.js'),
+  'db copy': () => import('./commands/db-copy.js'),
+  run: () => import('./commands/run.js'),
+  runs: () => import('./commands/runs.js'),
+  orders: () => import('./commands/orders.js'),
+  signals: () => import('./commands/signals.js'),
+  logs: () => import('./commands/logs.js'),
+  'data fetch': () => import('./commands/data-fetch.js'),
+  'data list': () => import('./commands/data-list.js'),
+  'data import': () => import('./commands/data-import.js'),
+  backtest: () => import('./commands/backtest.js'),
+  backtests: () => import('./commands/backtests.js'),
+};
+
+function handle(load: () => Promise<LoadedCommand>) {
   return async (...params: unknown[]) => {
     const command = params[params.length - 1] as Command;
     const args = params.slice(0, -2).flat() as string[];
-    const options = command.optsWithGlobals<Record<string, unknown> & { home?: string; json?: boolean }>();
+    const options = command.optsWithGlobals<{ home?: string; json?: boolean }>();
     jsonRequested = Boolean(options.json);
     const context = createContext(options);
     try {
       const module = await load();
-      const result = await module.run(context, args, options);
+      // Commander parsed these by the command's own declaration (addCommand), the one `handlers` checked run() against.
+      const result = await module.run(context, args as never, options as never);
       if (options.json || !module.render) printJson(result);
       else {
         const text = module.render(result);
@@ -44,7 +84,6 @@ function handle(load: () => Promise<CommandModule>) {
   };
 }
 
-// Longer than 80 lines: one short registration per command, in the order `botctl --help` lists them.
 export function buildProgram(): Command {
   const program = new Command('botctl')
     .description('Register trading bots and their subscriptions; botd runs them on schedule.')
@@ -54,267 +93,14 @@ export function buildProgram(): Command {
     .addHelpText('after', '\n`botctl --version` (or -V) prints the version, {"version": …} with --json.')
     .showHelpAfterError('(run `botctl --help` for usage)')
     .exitOverride();
-
-  program
-    .command('templates')
-    .description('list the template bots in bot_files/ with their config fields')
-    .action(handle(() => import('./commands/templates.js')));
-
-  program
-    .command('create')
-    .description('create a template bot: one row pointing at the shared template file, nothing copied')
-    .requiredOption('--template <name>', 'template name, see `botctl templates`')
-    .requiredOption('--name <name>', 'bot name, unique per developer')
-    .option('--developer <id>', 'developer id', 'default')
-    .option('--exchange <id>', 'ccxt exchange id', 'binanceusdm')
-    .option('--description <text>', 'description')
-    .action(handle(() => import('./commands/create.js')));
-
-  program
-    .command('bots')
-    .description('list bots with their code path and subscription count')
-    .action(handle(() => import('./commands/bots.js')));
-
-  program
-    .command('show')
-    .description("inspect one bot: its code, config fields and subscriptions")
-    .argument('<bot>', 'bot id, name or developer/name')
-    .action(handle(() => import('./commands/show.js')));
-
-  program
-    .command('delete')
-    .description('remove a bot (refuses while it has subscriptions unless --force)')
-    .argument('<bot>', 'bot id, name or developer/name')
-    .option('--force', "also remove the bot's subscriptions and their run history")
-    .action(handle(() => import('./commands/delete.js')));
-
-  program
-    .command('subscribe')
-    .description('create a subscription: run a bot on a pair, on a cron schedule, with its own config')
-    .argument('<bot>', 'bot id, name or developer/name')
-    .requiredOption('--pair <symbol>', 'ccxt unified symbol, e.g. BTC/USDT or BTC/USDT:USDT')
-    .requiredOption('--schedule <cron>', 'five-field cron expression, e.g. "*/15 * * * *"')
-    .option('--config <json|@file>', "the bot's config, validated by its schema (defaults fill the rest)")
-    .option('--risk <json|@file>', 'risk limits: max_leverage, max_orders_per_run, max_position_size_pct, max_order_notional')
-    .option('--mode <mode>', 'paper, testnet or live', 'paper')
-    .option('--key <name>', 'API key for testnet and live, see `botctl keys`')
-    .option('--user <id>', 'user the subscription belongs to', 'default')
-    .option('--timezone <tz>', 'IANA time zone the schedule is read in', 'UTC')
-    .option('--name <name>', 'subscription name (default: <bot>.<BASE>-<QUOTE>[-<SETTLE>], e.g. btc-trend.BTC-USDT-USDT; commands also accept it as <bot>.<pair>)')
-    .option('--version <n>', 'custom bots: pin to this uploaded version (default: follow the newest)')
-    .action(handle(() => import('./commands/subscribe.js')));
-
-  program
-    .command('subscriptions')
-    .description('list subscriptions with their last run status')
-    .option('--bot <bot>', "only this bot's subscriptions")
-    .action(handle(() => import('./commands/subscriptions.js')));
-
-  program
-    .command('pause')
-    .description('stop scheduling a subscription (runs under way finish)')
-    .argument('<sub>', 'subscription id or name')
-    .option('--reason <text>', 'why, shown in `botctl subscriptions`')
-    .action(handle(() => import('./commands/pause.js')));
-
-  program
-    .command('resume')
-    .description('schedule a paused subscription again')
-    .argument('<sub>', 'subscription id or name')
-    .action(handle(() => import('./commands/resume.js')));
-
-  program
-    .command('unsubscribe')
-    .description('remove a subscription with its run history')
-    .argument('<sub>', 'subscription id or name')
-    .action(handle(() => import('./commands/unsubscribe.js')));
-
-  const keys = program
-    .command('keys')
-    .description('list stored exchange API keys (never their secrets)')
-    .action(handle(() => import('./commands/keys.js')));
-  keys
-    .command('add')
-    .description('store an API key and secret read from stdin (prompted without echo on a terminal), encrypted')
-    .argument('<name>', 'key name, used by `botctl subscribe --key`')
-    .requiredOption('--exchange <id>', 'ccxt exchange id, e.g. binanceusdm')
-    .action(handle(() => import('./commands/keys-add.js')));
-  keys
-    .command('rm')
-    .description('remove a stored API key (refuses while subscriptions use it)')
-    .argument('<name>', 'key name')
-    .action(handle(() => import('./commands/keys-rm.js')));
-
-  const notify = program
-    .command('notify')
-    .description('list notification channels (Telegram chats, webhooks) botd tells about fills, refusals, failures, pauses')
-    .action(handle(() => import('./commands/notify.js')));
-  notify
-    .command('add')
-    .description('add a channel: --webhook URL (signing secret on stdin) or --telegram (bot token and chat id on stdin), stored encrypted')
-    .argument('<name>', 'channel name')
-    .option('--webhook <url>', 'POST signed JSON to this http(s) URL (- : read it from stdin, before the secret)')
-    .option('--telegram', 'send to a Telegram chat through the Bot API')
-    .option('--on <kinds>', 'only these events: fill,reject,failure,paused,daemon,backlog (default: all)')
-    .action(handle(() => import('./commands/notify-add.js')));
-  notify.command('rm').description('remove a channel').argument('<name>', 'channel name').action(handle(() => import('./commands/notify-rm.js')));
-  notify
-    .command('test')
-    .description('send a test message now and show what the receiver answered (exit 1 unless delivered)')
-    .argument('<name>', 'channel name')
-    .action(handle(() => import('./commands/notify-test.js')));
-  notify
-    .command('mute')
-    .description("stop telling a channel about one subscription")
-    .argument('<name>', 'channel name')
-    .argument('<sub>', 'subscription id or name')
-    .action(handle(() => import('./commands/notify-mute.js')));
-  notify
-    .command('unmute')
-    .description('tell a channel about a muted subscription again')
-    .argument('<name>', 'channel name')
-    .argument('<sub>', 'subscription id or name')
-    .action(handle(() => import('./commands/notify-unmute.js')));
-
-  program
-    .command('usage')
-    .description('which code file serves how many bots and subscriptions, and the bytes sharing saves')
-    .action(handle(() => import('./commands/usage.js')));
-
-  program
-    .command('upload')
-    .description('custom bot: validate a .ts file, bundle it and store it as a new version in the object store')
-    .argument('<file>', 'the bot file (.ts, at most 1 MiB, `export default defineBot({...})`)')
-    .option('--name <name>', 'a new bot with this name (default: the file name)')
-    .option('--bot <bot>', 'add a version to this custom bot (id, name or developer/name)')
-    .option('--developer <id>', 'developer id (default: default)')
-    .option('--exchange <id>', 'ccxt exchange id for a new bot (default: binanceusdm)')
-    .option('--description <text>', "description for a new bot (default: the bot's own)")
-    .action(handle(() => import('./commands/upload.js')));
-
-  program
-    .command('versions')
-    .description("list a custom bot's uploaded versions and which subscriptions run each")
-    .argument('<bot>', 'bot id, name or developer/name')
-    .action(handle(() => import('./commands/versions.js')));
-
-  program
-    .command('pin')
-    .description('run a subscription on one version of its custom bot (rollback), or `latest` to follow uploads')
-    .argument('<sub>', 'subscription id or name')
-    .argument('<version>', 'a version number from `botctl versions`, or latest')
-    .action(handle(() => import('./commands/pin.js')));
-
-  program
-    .command('doctor')
-    .description('compare the object store with the database: orphaned, missing and damaged objects')
-    .option('--verify', 'also download every object and check its sha256')
-    .action(handle(() => import('./commands/doctor.js')));
-
-  program
-    .command('backup')
-    .description('write a consistent copy of the database to FILE (safe while botd runs)')
-    .argument('<file>', 'the backup file to create')
-    .action(handle(() => import('./commands/backup.js')));
-
-  program
-    .command('restore')
-    .description('replace the database with a backup made by `botctl backup` (refused while botd runs)')
-    .argument('<file>', 'the backup file')
-    .action(handle(() => import('./commands/restore.js')));
-
-  const database = program.command('db').description('the database itself: move a home to PostgreSQL');
-  database
-    .command('copy')
-    .description("copy this home's SQLite data into an empty PostgreSQL database (ids kept, one transaction)")
-    .option('--to <url>', '`-`: read the postgres:// URL from stdin (default: BOTCTL_DATABASE_URL); a URL here must not carry a password')
-    .action(handle(() => import('./commands/db-copy.js')));
-
-  program
-    .command('run')
-    .description('execute a subscription once now, in the foreground, through the runner botd uses (exit 1 unless it succeeded)')
-    .argument('<sub>', 'subscription id or name')
-    .action(handle(() => import('./commands/run.js')));
-
-  program
-    .command('runs')
-    .description('execution history, newest first')
-    .option('--subscription <sub>', "only this subscription's runs (id or name)")
-    .option('--limit <n>', 'how many runs', '20')
-    .action(handle(() => import('./commands/runs.js')));
-
-  program
-    .command('orders')
-    .description('orders the runs placed (paper, testnet and live), newest first; rejected ones included')
-    .option('--subscription <sub>', "only this subscription's orders (id or name)")
-    .option('--run <run>', "only this run's orders")
-    .option('--limit <n>', 'how many orders', '20')
-    .action(handle(() => import('./commands/orders.js')));
-
-  program
-    .command('signals')
-    .description('trading signals the bots recorded (ctx.signal), newest first')
-    .option('--subscription <sub>', "only this subscription's signals (id or name)")
-    .option('--limit <n>', 'how many signals', '20')
-    .action(handle(() => import('./commands/signals.js')));
-
-  program
-    .command('logs')
-    .description("one run's outcome and the tail of its output")
-    .argument('<run>', 'run id, see `botctl runs`')
-    .action(handle(() => import('./commands/logs.js')));
-
-  const data = program.command('data').description('the candle store in the home: fetch, import and list market data');
-  data
-    .command('fetch')
-    .description("download candles through the exchange's public API (paginated, rate-limited, resumable)")
-    .requiredOption('--exchange <id>', 'ccxt exchange id, e.g. binance or binanceusdm')
-    .requiredOption('--pair <symbol>', 'ccxt unified symbol, e.g. BTC/USDT')
-    .requiredOption('--timeframe <tf>', 'candle timeframe, e.g. 1m, 15m, 1h')
-    .requiredOption('--since <date>', 'first candle, e.g. 2024-01-01 (UTC)')
-    .option('--until <date>', 'end of the period (exclusive; default now)')
-    .action(handle(() => import('./commands/data-fetch.js')));
-  data
-    .command('list')
-    .description('stored series: pair, timeframe, first and last candle, count and gaps')
-    .action(handle(() => import('./commands/data-list.js')));
-  data
-    .command('import')
-    .description('load recorded-candle JSON or a CSV (time,open,high,low,close,volume) into the store')
-    .argument('<file>', 'the file')
-    .option('--exchange <id>', 'for a CSV: the exchange it is from')
-    .option('--pair <symbol>', 'for a CSV: the pair, e.g. BTC/USDT')
-    .option('--timeframe <tf>', 'for a CSV: the timeframe (default: read from the times)')
-    .option('--since <date>', "for JSON rows without times: the first candle's open time")
-    .action(handle(() => import('./commands/data-import.js')));
-
-  program
-    .command('backtest')
-    .description("replay a bot over a period on stored candles: its own code in one sandboxed child, through the risk guard and paper fills; `backtest show ID` prints a stored one")
-    .argument('<bot>', 'bot id, name or developer/name (or `show`)')
-    .argument('[id]', 'with `show`: the backtest id')
-    .option('--pair <symbol>', 'ccxt unified symbol, e.g. BTC/USDT')
-    .option('--from <date>', 'start of the period, e.g. 2021-02-19 (UTC)')
-    .option('--to <date>', 'end of the period (exclusive)')
-    .option('--every <tf>', "a slot at every TF boundary (default: the config's timeframe, else the candles')")
-    .option('--schedule <cron>', 'slots from a cron schedule, as a subscription fires')
-    .option('--config <json|@file>', "the bot's config, validated by its schema")
-    .option('--risk <json|@file>', 'risk limits, as for subscribe')
-    .option('--balance <amount>', 'starting balance, e.g. 10000USDT')
-    .option('--fee <pct>', 'fee per fill in percent of notional, e.g. 0.1 (default: the market taker fee)')
-    .option('--slippage <pct>', 'slippage of market and triggered fills in percent, e.g. 0.05 (default 0.05)')
-    .option('--version <n>', 'custom bots: the uploaded version (default: the newest)')
-    .option('--fail-fast', 'stop at the first slot whose execution throws')
-    .option('--sweep <spec>', "grid of config values, e.g. 'fast=5..15:2,slow=20..60:10', run across all cores")
-    .option('--holdout <pct>', 'with --sweep: the last part of the period kept out of sample (default 30%)')
-    .option('--metric <name>', 'with --sweep: rank by sharpe, sortino, return, profit_factor, win_rate or drawdown (default sharpe)')
-    .action(handle(() => import('./commands/backtest.js')));
-
-  program
-    .command('backtests')
-    .description('stored backtests, to compare configs side by side')
-    .action(handle(() => import('./commands/backtests.js')));
-
+  const added = new Map<string, Command>();
+  for (const [path, declaration] of Object.entries(commands) as [keyof Commands, Commands[keyof Commands]][]) {
+    // `keys add` is `add` under `keys`, declared (and so added) after it.
+    const [name, parent] = path.split(' ').reverse() as [string, string | undefined];
+    const command = addCommand(parent === undefined ? program : added.get(parent)!, name, declaration);
+    if (path in handlers) command.action(handle(handlers[path as Handled]));
+    added.set(path, command);
+  }
   return finishHelp(program);
 }
 

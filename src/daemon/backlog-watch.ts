@@ -8,6 +8,7 @@
 import type { EventBus } from '../events/daemon-events.js';
 import type { Dispatcher } from './dispatcher.js';
 import type { Logger } from './log.js';
+import { defaultBacklogWarnMs } from './defaults.js';
 
 export interface BacklogWatchOptions {
   dispatcher: Dispatcher;
@@ -19,8 +20,6 @@ export interface BacklogWatchOptions {
   checkEveryMs?: number;
   calmMs?: number;
 }
-
-export const defaultBacklogWarnMs = 60_000;
 
 export function oldestWaitMs(dispatcher: Dispatcher, now = Date.now()): number {
   const oldest = dispatcher.oldestQueuedFor;

@@ -3,7 +3,7 @@
 // replaces the home's database and needs botd stopped: it takes botd's lock for the duration.
 import { existsSync, renameSync, rmSync, statSync } from 'node:fs';
 import SQLite from 'better-sqlite3';
-import { conflict, invalid } from '../errors.js';
+import { conflict, errorText, invalid } from '../errors.js';
 import { homePaths } from '../home.js';
 import { AlreadyRunning, acquireDaemonLock } from './lock.js';
 import { databaseError } from '../db/database-error.js';
@@ -77,7 +77,7 @@ async function assertRestorable(file: string): Promise<void> {
       db.close();
     }
   } catch (error) {
-    throw invalid(`Expected FILE to be a botctl database backup, got ${file}: ${error instanceof Error ? error.message : String(error)}.`);
+    throw invalid(`Expected FILE to be a botctl database backup, got ${file}: ${errorText(error)}.`);
   }
   const missing = ['bots', 'subscriptions', 'runs'].filter((t) => !tables.includes(t));
   if (missing.length) throw invalid(`Expected FILE to be a botctl database backup, got ${file}, which has no ${missing.join(', ')} table.`);

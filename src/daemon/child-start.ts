@@ -25,7 +25,7 @@ import { markUsed } from '../bots/bundle-cache.js';
 import { sha256 } from '../bots/digest.js';
 import { snapshotCheckArg } from '../runtime/snapshot-main.js';
 import { errorText, type Logger } from './log.js';
-import { sandboxEnv, sandboxNodeArgs } from './sandbox.js';
+import { sandboxEnv, sandboxNodeArgs } from '../sandbox/node-flags.js';
 import { childCommand } from '../sandbox/child-command.js';
 
 export interface ChildStart {

@@ -9,6 +9,7 @@ import { parseListenAddress, type ListenAddress } from '../metrics/listen-addres
 import { colourLevel } from '../text/terminal.js';
 import { logLevels, type LogLevel } from './log.js';
 import {
+  defaultBacklogWarnMs,
   defaultConcurrency,
   defaultHeapMb,
   defaultKillGraceMs,
@@ -111,7 +112,7 @@ function listenAddress(value: string): ListenAddress {
   try {
     return parseListenAddress(value);
   } catch (error) {
-    throw new InvalidArgumentError(error instanceof Error ? error.message : String(error));
+    throw new InvalidArgumentError(errorText(error));
   }
 }
 
@@ -136,7 +137,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--allow-unsandboxed-custom-bots', 'where the OS sandbox cannot be had, run uploaded bots anyway, with only Node\'s permission model around them (DANGEROUS)')
     .option('--metrics <host:port>', 'serve Prometheus metrics at /metrics and health at /healthz, e.g. 127.0.0.1:9464', listenAddress)
     .option('--metrics-per-subscription', 'also label run counts by subscription id (one series per subscription and status)')
-    .option('--backlog-warn <ms>', 'warn (log, notify) when a due run has waited this long for a free slot', positiveInteger('--backlog-warn', 1), 60_000)
+    .option('--backlog-warn <ms>', 'warn (log, notify) when a due run has waited this long for a free slot', positiveInteger('--backlog-warn', 1), defaultBacklogWarnMs)
     .addOption(new Option('--log-level <level>', 'least important log lines shown').choices(logLevels).default('info'))
     .option('--verbose', 'debug lines too (same as --log-level debug)')
     .addOption(new Option('--log-format <format>', 'pretty: one readable line per event; json: one JSON object per line; auto: pretty on a terminal').choices(['auto', 'json', 'pretty']).default('auto'))

@@ -8,7 +8,6 @@ import { ensureHome, homePaths } from '../home.js';
 import { watchDatabaseFile } from './database-watch.js';
 import { bundleBot } from '../bots/bundle.js';
 import { resolveCode } from '../bots/resolve-code.js';
-import type { Bot, Subscription } from '../db/schema.js';
 import { childStart, childStartBuilds, prepareRuntimeSnapshot, stopChildStartBuilds } from './child-start.js';
 import {
   defaultConcurrency,
@@ -32,6 +31,7 @@ import { commandLine, isOrphanedExecution, processAlive, terminateGroup } from '
 import { runExecution, type RunnerOptions } from './runner.js';
 import type { Calendar } from './calendar.js';
 import { Scheduler, type ScheduledRow } from './scheduler.js';
+import { oneSubscriptionPerCode, readBot } from './subscription-rows.js';
 import { daemonEvents } from '../events/daemon-events.js';
 import { observedSessions } from './observed-sessions.js';
 import { startObservability, type ObservabilityOptions } from './observability.js';
@@ -255,15 +255,14 @@ async function prepareChildStarts(options: DaemonOptions, connection: Connection
   const childOptions = { cacheDir, heapMb: options.heapMb ?? defaultHeapMb, log };
   const snapshot = prepareRuntimeSnapshot(childOptions);
   // One subscription per bot: its code, bundle and bot module (a bot that cannot be resolved now fails at its run).
-  const rows = connection.sqlite
-    .prepare(`SELECT * FROM subscriptions WHERE id IN (SELECT MIN(id) FROM subscriptions WHERE enabled = 1 GROUP BY bot_id, pinned_version)`)
-    .all() as Subscription[];
+  const rows = await oneSubscriptionPerCode(connection.db);
   // Nothing scheduled yet: the build goes on in the background, start-up does not wait for it.
   if (rows.length === 0) return;
   const modules = (async () => {
     for (const subscription of rows) {
       try {
-        const bot = connection.sqlite.prepare(`SELECT * FROM bots WHERE id = ?`).get(subscription.bot_id) as Bot;
+        const bot = await readBot(connection.db, subscription.bot_id);
+        if (!bot) continue;
         const code = await resolveCode(connection.db, options.home, bot, subscription.pinned_version, { sharedStore: true });
         childStart(await bundleBot(code.sourcePath, cacheDir), childOptions);
       } catch {

@@ -19,6 +19,8 @@ export const defaultKillGraceMs = 3_000;
 export const defaultMaxConsecutiveFailures = 5;
 /** Each bot child's JavaScript heap limit in MB (`--heap-mb`). */
 export const defaultHeapMb = 256;
+/** A due run waiting this long for a free slot is logged and notified (`--backlog-warn`, backlog-watch.ts). */
+export const defaultBacklogWarnMs = 60_000;
 /** Longest delay at which a slot missed during downtime still runs, capped by its period (`--catch-up-deadline`). */
 export const maxCatchUpDeadlineMs = 3_600_000;
 

@@ -4,6 +4,7 @@
 // observers; the call itself, its answer and its error pass through untouched.
 import type { EventBus } from '../events/daemon-events.js';
 import type { ExchangeRun, ExchangeSession, ExchangeSessionFactory } from '../broker/session.js';
+import { errorText } from '../errors.js';
 
 export function observedSessions(factory: ExchangeSessionFactory, bus: EventBus): ExchangeSessionFactory {
   return async (run) => {
@@ -26,7 +27,7 @@ export function observedSessions(factory: ExchangeSessionFactory, bus: EventBus)
             const s = run.subscription;
             bus.emit({
               type: 'order-refused', runId: run.runId, subscriptionId: s.id, subscriptionName: s.name, bot: run.bot.name, mode: s.mode,
-              method, message: error instanceof Error ? error.message : String(error),
+              method, message: errorText(error),
             });
           }
           throw error;

@@ -14,16 +14,12 @@
 // is already due is not fired (the slot is dispatched as usual).
 import type SQLite from 'better-sqlite3';
 import { databaseErrorText } from '../db/database-error.js';
+import type { Subscription } from '../db/schema.js';
 import { Calendar } from './calendar.js';
 import { errorText, type Logger } from './log.js';
 
 /** A subscription as the scheduler reads it. */
-export interface ScheduledRow {
-  id: number;
-  schedule: string;
-  timezone: string | null;
-  created_at: string;
-}
+export type ScheduledRow = Pick<Subscription, 'id' | 'schedule' | 'timezone' | 'created_at'>;
 
 export interface SchedulerOptions {
   sqlite: SQLite.Database;
@@ -106,7 +102,8 @@ export class Scheduler {
   reload(initial?: (row: ScheduledRow, calendar: Calendar, now: number) => void): void {
     if (!this.#running) return;
     this.#fireDue();
-    const rows = this.#options.sqlite.prepare(`SELECT id, schedule, timezone, created_at FROM subscriptions WHERE enabled = 1`).all() as ScheduledRow[];
+    // Synchronous (better-sqlite3, not kysely): the diff must follow the due slots fired just above with nothing in between.
+    const rows = this.#options.sqlite.prepare<[], ScheduledRow>(`SELECT id, schedule, timezone, created_at FROM subscriptions WHERE enabled = 1`).all();
     const now = Date.now();
     const seen = new Set<number>();
     let added = 0;

@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { getPriority, setPriority } from 'node:os';
 import { childCommand } from '../sandbox/child-command.js';
 import type { ChildStart } from './child-start.js';
-import { sandboxEnv, sandboxNodeArgs } from './sandbox.js';
+import { sandboxEnv, sandboxNodeArgs } from '../sandbox/node-flags.js';
 
 /** Added to the parent's own niceness for each bot child, as for a run's. */
 const childNiceness = 5;

@@ -10,3 +10,12 @@ export function readSubscription(db: Kysely<Database>, id: number): Promise<Subs
 export function readBot(db: Kysely<Database>, id: number): Promise<Bot | undefined> {
   return db.selectFrom('bots').selectAll().where('id', '=', id).executeTakeFirst();
 }
+
+/** One enabled subscription per bot and pinned version: what start-up builds ahead of the first slot. */
+export function oneSubscriptionPerCode(db: Kysely<Database>): Promise<Subscription[]> {
+  return db
+    .selectFrom('subscriptions')
+    .selectAll()
+    .where('id', 'in', db.selectFrom('subscriptions').select((eb) => eb.fn.min<number>('id').as('id')).where('enabled', '=', 1).groupBy(['bot_id', 'pinned_version']))
+    .execute();
+}

@@ -10,7 +10,7 @@ import type { ChildStart } from './child-start.js';
 import type { LogTail } from './log-tail.js';
 import { errorText } from './log.js';
 import { groupAlive, terminateGroup } from './process-group.js';
-import { sandboxEnv, sandboxNodeArgs } from './sandbox.js';
+import { sandboxEnv, sandboxNodeArgs } from '../sandbox/node-flags.js';
 import { childCommand, type ChildCommand } from '../sandbox/child-command.js';
 import type { Begin } from './start-message.js';
 import type { ChildEnd } from './verdict.js';

@@ -1,7 +1,7 @@
 // SQLite's own messages ("database or disk is full", "disk I/O error") name neither the file nor what to do.
 // Every database error that reaches an operator (botctl's stderr, botd's log) goes through here first, so
 // it says which file, what the cause is in plain words, and the next step.
-import { BotctlError } from '../errors.js';
+import { BotctlError, errorText } from '../errors.js';
 
 interface Cause {
   /** Short and greppable: `botctl run` prints it first ("disk full"). */
@@ -45,7 +45,7 @@ export function isTransientStorageError(error: unknown): boolean {
 
 /** One line: "disk full: database or disk is full (/home/x/botctl.db)". */
 export function databaseErrorText(error: unknown, file: string): string {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorText(error);
   const code = sqliteCode(error);
   const known = code ? causeOf(code, file) : undefined;
   return known ? `${known.cause}: ${message} (${file})` : `${message} (${file})`;

@@ -6,9 +6,9 @@
 // of 1m candles (525,600 rows) into typed arrays took 7.2–7.9 s from a WITHOUT ROWID table keyed by
 // (exchange, symbol, timeframe, time) through better-sqlite3's raw() rows, against 0.19–0.46 s from this format;
 // the table file was 46 MB against 25 MB. `npm run bench candle-store` measures the ratio again.
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { writeFileAtomically } from '../atomic-write.js';
 import { columns, emptySeries, gapsOf, mergeSeries, type CandleSeries, type Gap } from './candle-series.js';
 import type { RecordedMarket } from './markets.js';
 
@@ -64,7 +64,7 @@ export class CandleStore {
     const merged = current ? mergeSeries(current, series) : series;
     const dir = this.symbolDir(exchange, symbol);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    writeAtomically(this.seriesPath(exchange, symbol, series.timeframe), encode(merged));
+    writeFileAtomically(this.seriesPath(exchange, symbol, series.timeframe), encode(merged));
     return merged;
   }
 
@@ -77,7 +77,7 @@ export class CandleStore {
   writeMeta(meta: SymbolMeta): void {
     const dir = this.symbolDir(meta.exchange, meta.symbol);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    writeAtomically(join(dir, 'meta.json'), Buffer.from(`${JSON.stringify(meta, null, 1)}\n`));
+    writeFileAtomically(join(dir, 'meta.json'), Buffer.from(`${JSON.stringify(meta, null, 1)}\n`));
   }
 
   /** Every stored series, with its first and last candle, count and gaps. */
@@ -147,12 +147,6 @@ function decode(timeframe: string, buffer: Buffer, path: string): CandleSeries {
   series.length = n;
   columns.forEach((name, j) => (series[name] = all.subarray(j * n, (j + 1) * n)));
   return series;
-}
-
-function writeAtomically(path: string, data: Buffer): void {
-  const temporary = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  writeFileSync(temporary, data, { mode: 0o600 });
-  renameSync(temporary, path);
 }
 
 /** Adds [from, to) to a list of ranges, merging overlapping and touching ones. */

@@ -3,7 +3,7 @@
 // written; a bad one names its line (or index) and what was wrong, and nothing is stored.
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { invalid } from '../errors.js';
+import { errorText, invalid } from '../errors.js';
 import { timeframeMs } from '../sdk/strategy/candles.js';
 import { gapsOf, seriesFromRows, type CandleRow, type CandleSeries, type Gap } from './candle-series.js';
 import { addRange, CandleStore } from './candle-store.js';
@@ -75,7 +75,7 @@ function parseRecorded(text: string, file: string, options: ImportOptions): Pars
   try {
     doc = JSON.parse(text) as Record<string, unknown>;
   } catch (error) {
-    throw invalid(`Expected ${JSON.stringify(file)} to be recorded-candle JSON or a CSV: ${error instanceof Error ? error.message : String(error)}`);
+    throw invalid(`Expected ${JSON.stringify(file)} to be recorded-candle JSON or a CSV: ${errorText(error)}`);
   }
   const field = (name: 'exchange' | 'symbol' | 'timeframe', given: string | undefined): string => {
     const value = given ?? doc[name];

@@ -3,6 +3,7 @@
 // means botd's event loop is stuck or the scheduler died: then /healthz answers 503 and the watchdog is not
 // fed, so systemd restarts botd.
 import type SQLite from 'better-sqlite3';
+import { errorText } from '../errors.js';
 
 export interface HealthSources {
   sqlite: SQLite.Database;
@@ -27,7 +28,7 @@ export function checkHealth(sources: HealthSources): Health {
     sources.sqlite.prepare('SELECT count(*) FROM subscriptions WHERE enabled = 1').pluck().get();
   } catch (error) {
     database.reachable = false;
-    database.error = error instanceof Error ? error.message : String(error);
+    database.error = errorText(error);
   }
   const staleAfterMs = sources.staleAfterMs ?? defaultStaleAfterMs;
   const running = sources.schedulerRunning();

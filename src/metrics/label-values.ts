@@ -1,10 +1,9 @@
 // Label values come from closed sets, so a scrape's series stay bounded and no label holds a secret or free
 // text: a bot may call any method name or throw any error, but only known ones become label values.
+import { exchangeMethods } from '../sdk/exchange-methods.js';
 
-/** The calls the broker serves (src/broker/broker.ts); anything else a bot asks for is `other`. */
-const brokerMethods = new Set([
-  'loadMarkets', 'market', 'fetchOHLCV', 'fetchTicker', 'fetchBalance', 'fetchPositions', 'fetchOpenOrders', 'createOrder', 'cancelOrder', 'setLeverage',
-]);
+/** The calls the broker serves: the exchange-method table's; anything else a bot asks for is `other`. */
+const brokerMethods = new Set<string>(Object.keys(exchangeMethods));
 const orderStatuses = new Set(['open', 'closed', 'canceled', 'expired', 'rejected', 'unknown']);
 const modes = new Set(['paper', 'testnet', 'live']);
 

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import type { Health } from './health.js';
 import type { ListenAddress } from './listen-address.js';
+import { errorText } from '../errors.js';
 
 export interface MetricsServer {
   address: AddressInfo;
@@ -21,7 +22,7 @@ export async function startMetricsServer(listen: ListenAddress, registry: Regist
     if (path === '/metrics') {
       registry.metrics().then(
         (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
-        (error: unknown) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`metrics failed: ${error instanceof Error ? error.message : String(error)}\n`),
+        (error: unknown) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`metrics failed: ${errorText(error)}\n`),
       );
       return;
     }

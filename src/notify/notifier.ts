@@ -17,6 +17,7 @@ import type { Message } from './payload.js';
 import { RateGate } from './rate-gate.js';
 import { sendTelegram, telegramApiUrl } from './telegram.js';
 import { sendWebhook } from './webhook.js';
+import { errorText } from '../errors.js';
 
 /** The subset of botd's logger used here. */
 export interface NotifyLog {
@@ -104,7 +105,7 @@ export class Notifier {
     try {
       channels = await loadChannels(this.#options.db, this.#options.home);
     } catch (error) {
-      this.#options.log.error('notification channels could not be loaded; keeping the previous ones', { error: error instanceof Error ? error.message : String(error) });
+      this.#options.log.error('notification channels could not be loaded; keeping the previous ones', { error: errorText(error) });
       return;
     }
     const seen = new Set<number>();

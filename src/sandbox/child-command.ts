@@ -1,6 +1,7 @@
 // The command that starts one child running bot code (a run, a snapshot check, a describe): Node with its own
-// flags (Node's permission model, src/daemon/sandbox.ts: the first wall) inside the OS sandbox (the second:
-// bwrap-args.ts, memory-limit.ts), in a cgroup of its own where botd has one to give (run-cgroup.ts). Where the OS sandbox cannot be had, template bots start with the first wall
+// flags (Node's permission model, node-flags.ts: the first wall) inside the OS sandbox (the second:
+// bwrap-args.ts, memory-limit.ts), in a cgroup of its own where botd has one to give (run-cgroup.ts). Where the
+// OS sandbox cannot be had, template bots start with the first wall
 // only and a warning; custom bots are refused unless the operator accepted that risk by name.
 import { chmodSync, statSync } from 'node:fs';
 import { constants } from 'node:os';

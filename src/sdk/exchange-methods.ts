@@ -1,7 +1,8 @@
 // The exchange methods a bot may call, in one table: it drives the SDK's BotExchange type (types.ts), the
-// child's ctx.exchange stub (runtime/child.ts), the broker's dispatch (which arguments and params it passes
-// on, broker/broker.ts) and the paper venue (which must implement every method, broker/paper-venue.ts).
-// Adding a method is one entry here plus its implementation in the broker.
+// child's ctx.exchange stub (runtime/bot-context.ts), the broker's dispatch (which arguments and params it passes
+// on, broker/broker.ts), the risk guard (which calls it checks before any venue sees them: those that add
+// exposure, broker/risk-guard.ts) and the paper venue (which must answer every method, paperVenue in broker/broker.ts).
+// Adding a method is one entry here plus its implementation in the broker (and its check, if it adds exposure).
 import type { MarketInterface, OHLCV, Order, Position, Ticker, Balances } from 'ccxt';
 
 /** A ccxt market; never undefined here (an unknown symbol rejects with BadSymbol). */
@@ -37,6 +38,10 @@ export interface ExchangeMethodSpec<Signature> {
 
 type AnyMethod = (...args: never[]) => Promise<unknown>;
 
+// Two overloads keep `addsExposure` a literal in the table's type, so the risk guard's ExposureMethod (the methods
+// marked true) is known at compile time while each row still names its signature explicitly.
+function method<Signature extends AnyMethod>(spec: ExchangeMethodSpec<Signature> & { addsExposure: true }): ExchangeMethodSpec<Signature> & { addsExposure: true };
+function method<Signature extends AnyMethod>(spec: ExchangeMethodSpec<Signature> & { addsExposure: false }): ExchangeMethodSpec<Signature> & { addsExposure: false };
 function method<Signature extends AnyMethod>(spec: ExchangeMethodSpec<Signature>): ExchangeMethodSpec<Signature> {
   return spec;
 }

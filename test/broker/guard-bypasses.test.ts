@@ -7,7 +7,9 @@ import { createBroker, type Broker } from '../../src/broker/broker.js';
 import { ExchangeClients } from '../../src/broker/exchange-clients.js';
 import type { ExchangeSession } from '../../src/broker/session.js';
 import type { Bot, Subscription } from '../../src/db/schema.js';
+import { addsExposure, type ExposureMethod } from '../../src/broker/risk-guard.js';
 import { RiskRejected } from '../../src/sdk/errors.js';
+import { exchangeMethods, isExchangeMethod } from '../../src/sdk/exchange-methods.js';
 import type { BotExchange } from '../../src/sdk/types.js';
 import { rejection } from '../support/expect-error.js';
 import { routeToFake, startFakeBinance, type FakeBinance } from '../support/fake-binance.js';
@@ -210,5 +212,28 @@ describe.each([paper, testnet])('risk guard bypasses, $name', (venue) => {
     const rows = await stored(sub);
     expect(rows.filter((o) => o.status === 'rejected').map((o) => o.amount)).toEqual(venue.mode === 'testnet' ? [0.0001, 2000, 0.001] : [0.0001, 2000]);
     expect(rows).toHaveLength(venue.mode === 'testnet' ? 3 : 2);
+  });
+
+  // The guard decides from the exchange-method table which calls it must check (addsExposure), not from a list
+  // of its own: each method marked there is refused on another pair before any venue sees it, and a method the
+  // table marks at run time without a check of the guard's is refused outright.
+  it('checks every call the exchange-method table marks as adding exposure, and only the table decides which', async () => {
+    const { session } = await open({});
+    // One call per marked method, on another pair: a method newly marked in the table fails to compile here until it has one.
+    const onAnotherPair: Record<ExposureMethod, unknown[]> = { createOrder: ['ETH/USDT:USDT', 'market', 'buy', 0.01], setLeverage: [2, 'ETH/USDT:USDT'] };
+    const marked = Object.keys(exchangeMethods).filter((m) => isExchangeMethod(m) && addsExposure(m));
+    expect(marked.sort()).toEqual(Object.keys(onAnotherPair).sort());
+    for (const method of marked) {
+      await refused(session.call(method, onAnotherPair[method as ExposureMethod]), `${method} on ETH/USDT:USDT refused: this subscription trades ${FUT} only.`);
+    }
+    const ticker = exchangeMethods.fetchTicker as { addsExposure: boolean };
+    await expect(session.call('fetchTicker', [FUT])).resolves.toMatchObject({ symbol: FUT });
+    ticker.addsExposure = true;
+    try {
+      await refused(session.call('fetchTicker', [FUT]), 'fetchTicker refused: it may add exposure and the risk guard has no check for it.');
+    } finally {
+      ticker.addsExposure = false;
+    }
+    expect(venue.reached(session)).toBe(0);
   });
 });

@@ -21,6 +21,5 @@ export async function onTerminal(argv: string[], options: { env?: Record<string,
 
 /** Text without SGR colour codes (what a person sees). */
 export function plain(text: string): string {
-  // eslint-disable-next-line no-control-regex
   return text.replace(/\u001b\[[0-9;]*m/g, '');
 }

@@ -2,6 +2,7 @@ import type { BacktestReport } from '../../backtest/report.js';
 import type { SweepResult } from '../../backtest/sweep.js';
 import { invalid } from '../../errors.js';
 import { validateRiskConfig } from '../../subscriptions/risk-config.js';
+import type { Arguments, Options } from '../commands.js';
 import type { CommandContext } from '../context.js';
 import { readJsonOption } from '../json-option.js';
 import { keyValues, line, table, toned } from '../output.js';
@@ -9,16 +10,16 @@ import { isoMinute, parseTime } from '../parse-time.js';
 import { progressBar } from '../progress.js';
 
 // `botctl backtest BOT …` runs one; `botctl backtest show ID` prints a stored one.
-export async function run(context: CommandContext, [ref, id]: string[], options: Record<string, unknown>): Promise<BacktestReport | SweepResult> {
+export async function run(context: CommandContext, [ref, id]: Arguments<'backtest'>, options: Options<'backtest'>): Promise<BacktestReport | SweepResult> {
   if (ref === 'show') {
     const { loadReport } = await import('../../backtest/report-store.js');
     return loadReport(context.home, id ?? '');
   }
-  const parsed = backtestOptions(ref ?? '', options);
-  const sweep = typeof options['sweep'] === 'string' ? await import('../../backtest/sweep.js') : undefined;
-  const axes = sweep?.parseSweep(options['sweep'] as string);
-  const holdout = sweep?.parseHoldout(options['holdout'] as string | undefined);
-  const metric = sweep?.sweepMetric(options['metric'] as string | undefined);
+  const parsed = backtestOptions(ref, options);
+  const sweep = options.sweep === undefined ? undefined : await import('../../backtest/sweep.js');
+  const axes = options.sweep === undefined ? undefined : sweep?.parseSweep(options.sweep);
+  const holdout = sweep?.parseHoldout(options.holdout);
+  const metric = sweep?.sweepMetric(options.metric);
   const connection = await context.database();
   const { runBacktest } = await import('../../backtest/run-backtest.js');
   const bar = progressBar(sweep ? `sweep ${ref}` : `backtest ${ref}`);
@@ -35,25 +36,24 @@ export async function run(context: CommandContext, [ref, id]: string[], options:
   }
 }
 
-export function backtestOptions(bot: string, options: Record<string, unknown>) {
-  const text = (name: string) => (typeof options[name] === 'string' ? (options[name] as string) : undefined);
-  if (!text('pair')) throw invalid('Expected `--pair` with the pair to backtest, such as BTC/USDT, got nothing.');
-  const config = readJsonOption('--config', text('config')) ?? {};
+export function backtestOptions(bot: string, options: Options<'backtest'>) {
+  if (!options.pair) throw invalid('Expected `--pair` with the pair to backtest, such as BTC/USDT, got nothing.');
+  const config = readJsonOption('--config', options.config) ?? {};
   if (typeof config !== 'object' || config === null || Array.isArray(config)) throw invalid(`Expected \`--config\` to be a JSON object, got ${JSON.stringify(config).slice(0, 60)}.`);
   return {
     bot,
-    pair: String(options['pair']),
-    from: parseTime('--from', options['from']),
-    to: parseTime('--to', options['to']),
-    every: text('every'),
-    schedule: text('schedule'),
+    pair: options.pair,
+    from: parseTime('--from', options.from),
+    to: parseTime('--to', options.to),
+    every: options.every,
+    schedule: options.schedule,
     config: config as Record<string, unknown>,
-    risk: validateRiskConfig(readJsonOption('--risk', text('risk'))),
-    balance: text('balance') === undefined ? undefined : balanceOf(text('balance')!),
-    feeRate: text('fee') === undefined ? undefined : percent('--fee', text('fee')!, 10) / 100,
-    slippageBps: text('slippage') === undefined ? undefined : percent('--slippage', text('slippage')!, 10) * 100,
-    version: text('version') === undefined ? undefined : positiveInt('--version', text('version')!),
-    failFast: options['failFast'] === true,
+    risk: validateRiskConfig(readJsonOption('--risk', options.risk)),
+    balance: options.balance === undefined ? undefined : balanceOf(options.balance),
+    feeRate: options.fee === undefined ? undefined : percent('--fee', options.fee, 10) / 100,
+    slippageBps: options.slippage === undefined ? undefined : percent('--slippage', options.slippage, 10) * 100,
+    version: options.version === undefined ? undefined : positiveInt('--version', options.version),
+    failFast: options.failFast === true,
   };
 }
 

@@ -1,11 +1,12 @@
 import { resolve } from 'node:path';
 import { backupDatabase, type BackupResult } from '../../daemon/backup.js';
 import { invalid } from '../../errors.js';
+import type { Arguments } from '../commands.js';
 import type { CommandContext } from '../context.js';
 import { keyValues, success } from '../output.js';
 
 // A consistent copy of the database while botd runs (SQLite's online backup), for `botctl restore`.
-export async function run(context: CommandContext, [file]: string[]): Promise<BackupResult> {
+export async function run(context: CommandContext, [file]: Arguments<'backup'>): Promise<BackupResult> {
   if (!file) throw invalid('Expected FILE, the backup to write, got nothing.');
   const { sqlite } = await context.database();
   return backupDatabase(sqlite, resolve(file));

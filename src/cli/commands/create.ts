@@ -1,4 +1,5 @@
 import { createTemplateBot } from '../../bots/create-template-bot.js';
+import type { Arguments, Options } from '../commands.js';
 import type { CommandContext } from '../context.js';
 import { success } from '../output.js';
 
@@ -11,10 +12,7 @@ export interface CreatedBot {
 }
 
 export async function run(
-  context: CommandContext,
-  _args: string[],
-  options: { template: string; name: string; developer: string; exchange: string; description?: string },
-): Promise<CreatedBot> {
+  context: CommandContext, _args: Arguments<'create'>, options: Options<'create'>): Promise<CreatedBot> {
   const { db } = await context.database();
   const bot = await createTemplateBot(db, options);
   return { id: bot.id, name: bot.name, kind: 'template', template: bot.template ?? '', code_path: bot.code_path };

@@ -1,29 +1,30 @@
 import { ensureHome } from '../../home.js';
-import { BotctlError } from '../../errors.js';
+import { BotctlError, errorText } from '../../errors.js';
 import type { FetchResult } from '../../market-data/fetch-candles.js';
+import type { Arguments, Options } from '../commands.js';
 import type { CommandContext } from '../context.js';
 import { keyValues } from '../output.js';
 import { isoMinute, parseTime } from '../parse-time.js';
 import { progressBar } from '../progress.js';
 
 // Candles through ccxt's public API (no key), into the store in the home. ccxt loads lazily, here only.
-export async function run(context: CommandContext, _args: string[], options: Record<string, unknown>): Promise<FetchResult> {
-  const since = parseTime('--since', options['since']);
-  const until = options['until'] === undefined ? undefined : parseTime('--until', options['until']);
-  const timeframe = String(options['timeframe']);
-  const exchange = String(options['exchange']);
+export async function run(context: CommandContext, _args: Arguments<'data fetch'>, options: Options<'data fetch'>): Promise<FetchResult> {
+  const since = parseTime('--since', options.since);
+  const until = options.until === undefined ? undefined : parseTime('--until', options.until);
+  const timeframe = options.timeframe;
+  const exchange = options.exchange;
   ensureHome(context.home);
   const [{ ExchangeClients, clientOptionsFromEnv }, { fetchCandles }] = await Promise.all([
     import('../../broker/exchange-clients.js'),
     import('../../market-data/fetch-candles.js'),
   ]);
-  const bar = progressBar(`${exchange} ${String(options['pair'])} ${timeframe}`);
+  const bar = progressBar(`${exchange} ${options.pair} ${timeframe}`);
   try {
     const client = await new ExchangeClients(clientOptionsFromEnv()).get({ exchange, endpoints: 'live', keyName: null });
-    return await fetchCandles(client, context.home, { exchange, symbol: String(options['pair']), timeframe, since, until, onProgress: (done, total) => bar.update(done, total) });
+    return await fetchCandles(client, context.home, { exchange, symbol: options.pair, timeframe, since, until, onProgress: (done, total) => bar.update(done, total) });
   } catch (error) {
     if (error instanceof BotctlError) throw error;
-    throw new BotctlError('exchange_failure', `Fetching candles from ${exchange} failed: ${error instanceof Error ? error.message : String(error)}. What was fetched is kept.`, {
+    throw new BotctlError('exchange_failure', `Fetching candles from ${exchange} failed: ${errorText(error)}. What was fetched is kept.`, {
       hint: 'run the same command again: it fetches only what is missing',
       cause: error,
     });

@@ -1,14 +1,14 @@
 import { ensureHome } from '../../home.js';
 import { importCandles, type ImportResult } from '../../market-data/import-candles.js';
+import type { Arguments, Options } from '../commands.js';
 import type { CommandContext } from '../context.js';
 import { keyValues } from '../output.js';
 import { isoMinute, parseTime } from '../parse-time.js';
 
-export async function run(context: CommandContext, [file]: string[], options: Record<string, unknown>): Promise<ImportResult> {
-  const text = (name: string) => (typeof options[name] === 'string' ? (options[name] as string) : undefined);
-  const since = options['since'] === undefined ? undefined : parseTime('--since', options['since']);
+export async function run(context: CommandContext, [file]: Arguments<'data import'>, options: Options<'data import'>): Promise<ImportResult> {
+  const since = options.since === undefined ? undefined : parseTime('--since', options.since);
   ensureHome(context.home);
-  return importCandles(context.home, file ?? '', { exchange: text('exchange'), pair: text('pair'), timeframe: text('timeframe'), since });
+  return importCandles(context.home, file, { exchange: options.exchange, pair: options.pair, timeframe: options.timeframe, since });
 }
 
 export function render(r: ImportResult): string {

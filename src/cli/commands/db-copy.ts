@@ -7,6 +7,7 @@ import { openPostgres, postgresError } from '../../db/open-postgres.js';
 import { parsePostgresUrl, type PostgresUrl } from '../../db/postgres-url.js';
 import { invalid } from '../../errors.js';
 import { homePaths } from '../../home.js';
+import type { Arguments, Options } from '../commands.js';
 import type { CommandContext } from '../context.js';
 import { keyValues, success, table } from '../output.js';
 import { progressBar, type Progress } from '../progress.js';
@@ -54,7 +55,7 @@ export async function targetUrl(to: string | undefined, env: NodeJS.ProcessEnv =
   return parsePostgresUrl(fromEnv, 'BOTCTL_DATABASE_URL');
 }
 
-export async function run(context: CommandContext, _args: string[], options: { to?: string }): Promise<DbCopyResult> {
+export async function run(context: CommandContext, _args: Arguments<'db copy'>, options: Options<'db copy'>): Promise<DbCopyResult> {
   const target = await targetUrl(options.to);
   // Opening the database would create an empty one: a mistyped --home must not "copy" nothing successfully.
   const file = homePaths(context.home).database;

@@ -1,4 +1,5 @@
 import { deleteBot } from '../../bots/delete-bot.js';
+import type { Arguments, Options } from '../commands.js';
 import type { CommandContext } from '../context.js';
 import { success } from '../output.js';
 
@@ -9,7 +10,7 @@ export interface DeletedBotResult {
   subscriptions_removed: number;
 }
 
-export async function run(context: CommandContext, [ref]: string[], options: { force?: boolean }): Promise<DeletedBotResult> {
+export async function run(context: CommandContext, [ref]: Arguments<'delete'>, options: Options<'delete'>): Promise<DeletedBotResult> {
   const { db } = await context.database();
   const { bot, subscriptions } = await deleteBot(db, ref ?? '', { force: Boolean(options.force) });
   return { id: bot.id, name: bot.name, deleted: true, subscriptions_removed: subscriptions };

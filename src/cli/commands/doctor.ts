@@ -4,6 +4,7 @@ import { homePaths } from '../../home.js';
 import { defaultHeapMb } from '../../daemon/defaults.js';
 import { sandboxLayers, type SandboxLayers } from '../../sandbox/layers.js';
 import { openObjectStore } from '../../store/open-store.js';
+import type { Arguments, Options } from '../commands.js';
 import type { CommandContext } from '../context.js';
 import { keyValues, success, table, type Cell } from '../output.js';
 
@@ -17,7 +18,7 @@ export type DoctorReport = StoreReport & {
 // A minute covers a database of several GB; beyond that the answer says it did not finish.
 const quickCheckMs = 60_000;
 
-export async function run(context: CommandContext, _args: string[], options: { verify?: boolean }): Promise<DoctorReport> {
+export async function run(context: CommandContext, _args: Arguments<'doctor'>, options: Options<'doctor'>): Promise<DoctorReport> {
   const store = openObjectStore(context.home);
   try {
     const { db } = await context.database();

@@ -1,4 +1,5 @@
 import { removeKey } from '../../secrets/keys.js';
+import type { Arguments } from '../commands.js';
 import type { CommandContext } from '../context.js';
 import { success } from '../output.js';
 
@@ -8,7 +9,7 @@ export interface RemovedKey {
   removed: true;
 }
 
-export async function run(context: CommandContext, [name]: string[]): Promise<RemovedKey> {
+export async function run(context: CommandContext, [name]: Arguments<'keys rm'>): Promise<RemovedKey> {
   const { db } = await context.database();
   const key = await removeKey(db, name ?? '');
   return { ...key, removed: true };

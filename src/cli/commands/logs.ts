@@ -1,13 +1,14 @@
 import { findRun, type RunDetail } from '../../daemon/run-history.js';
 import { subscriptionLabels } from '../../subscriptions/subscription-labels.js';
 import { parseRunId } from '../run-id.js';
+import type { Arguments } from '../commands.js';
 import type { CommandContext } from '../context.js';
 import { block, duration, errorLine, named, quiet, toned, status, when } from '../output.js';
 import { runErrorView } from '../output/run-error.js';
 
 export type LogsResult = RunDetail & { subscription_name: string | null };
 
-export async function run(context: CommandContext, [ref]: string[]): Promise<LogsResult> {
+export async function run(context: CommandContext, [ref]: Arguments<'logs'>): Promise<LogsResult> {
   const id = parseRunId('RUN', ref);
   const { db } = await context.database();
   const found = await findRun(db, id);

@@ -2,11 +2,12 @@ import { invalid } from '../../errors.js';
 import { parseTelegramSecrets, parseWebhookSecret, parseWebhookUrl } from '../../notify/channel-secrets.js';
 import { addChannel, type ChannelListing } from '../../notify/channels.js';
 import { parseEventKinds } from '../../notify/event-kinds.js';
+import type { Arguments, Options } from '../commands.js';
 import type { CommandContext } from '../context.js';
 import { success } from '../output.js';
 import { readChannelSecrets } from '../read-channel-secrets.js';
 
-export async function run(context: CommandContext, [name]: string[], options: { webhook?: string; telegram?: boolean; on?: string }): Promise<ChannelListing> {
+export async function run(context: CommandContext, [name]: Arguments<'notify add'>, options: Options<'notify add'>): Promise<ChannelListing> {
   if (Boolean(options.webhook) === Boolean(options.telegram)) throw invalid('Expected exactly one of --webhook URL or --telegram.');
   const events = parseEventKinds(options.on);
   const { db } = await context.database();

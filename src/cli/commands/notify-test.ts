@@ -5,6 +5,7 @@ import { testNotice } from '../../notify/notice.js';
 import { singleMessage } from '../../notify/payload.js';
 import { sendTelegram } from '../../notify/telegram.js';
 import { sendWebhook } from '../../notify/webhook.js';
+import type { Arguments } from '../commands.js';
 import type { CommandContext } from '../context.js';
 import { failure, success } from '../output.js';
 
@@ -16,7 +17,7 @@ export interface TestResult {
   answer: string;
 }
 
-export async function run(context: CommandContext, [name]: string[]): Promise<TestResult> {
+export async function run(context: CommandContext, [name]: Arguments<'notify test'>): Promise<TestResult> {
   const { db } = await context.database();
   const [channel] = await loadChannels(db, context.home, name ?? '');
   if (!channel) throw new Error('unreachable: loadChannels throws for an unknown name');

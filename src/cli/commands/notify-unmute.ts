@@ -1,8 +1,9 @@
 import { setMuted, type MuteResult } from '../../notify/channels.js';
+import type { Arguments } from '../commands.js';
 import type { CommandContext } from '../context.js';
 import { success } from '../output.js';
 
-export async function run(context: CommandContext, [channel, sub]: string[]): Promise<MuteResult> {
+export async function run(context: CommandContext, [channel, sub]: Arguments<'notify unmute'>): Promise<MuteResult> {
   const { db } = await context.database();
   return setMuted(db, channel ?? '', sub ?? '', false);
 }

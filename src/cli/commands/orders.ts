@@ -3,6 +3,7 @@ import { findSubscription } from '../../subscriptions/find-subscription.js';
 import { subscriptionLabels } from '../../subscriptions/subscription-labels.js';
 import { invalid, shown } from '../../errors.js';
 import { parseRunId } from '../run-id.js';
+import type { Arguments, Options } from '../commands.js';
 import type { CommandContext } from '../context.js';
 import { named, status, table } from '../output.js';
 import { marketPrecision } from '../output/market-precision.js';
@@ -11,7 +12,7 @@ import { parseLimit } from './runs.js';
 
 export type OrderRow = OrderListing & { subscription_name: string | null; exchange: string | null };
 
-export async function run(context: CommandContext, _args: string[], options: { subscription?: string; run?: string; limit?: string }): Promise<OrderRow[]> {
+export async function run(context: CommandContext, _args: Arguments<'orders'>, options: Options<'orders'>): Promise<OrderRow[]> {
   const limit = parseLimit(options.limit);
   const runId = options.run === undefined ? undefined : parseRunId('`--run`', options.run);
   const { db } = await context.database();

@@ -1,4 +1,5 @@
 import { pauseSubscription } from '../../subscriptions/change-subscription.js';
+import type { Arguments, Options } from '../commands.js';
 import type { CommandContext } from '../context.js';
 import { success } from '../output.js';
 
@@ -11,7 +12,7 @@ export interface EnabledResult {
   changed: boolean;
 }
 
-export async function run(context: CommandContext, [ref]: string[], options: { reason?: string }): Promise<EnabledResult> {
+export async function run(context: CommandContext, [ref]: Arguments<'pause'>, options: Options<'pause'>): Promise<EnabledResult> {
   const { db } = await context.database();
   const { subscription: s, changed } = await pauseSubscription(db, ref ?? '', options.reason);
   return { id: s.id, name: s.name, enabled: s.enabled === 1, paused_reason: s.paused_reason, changed };

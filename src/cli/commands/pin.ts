@@ -1,4 +1,5 @@
 import { pinSubscription } from '../../bots/versions.js';
+import type { Arguments } from '../commands.js';
 import type { CommandContext } from '../context.js';
 import { success } from '../output.js';
 
@@ -13,7 +14,7 @@ export interface PinResult {
   runs_version: number;
 }
 
-export async function run(context: CommandContext, [subscription, version]: string[]): Promise<PinResult> {
+export async function run(context: CommandContext, [subscription, version]: Arguments<'pin'>): Promise<PinResult> {
   const { db } = await context.database();
   const pinned = await pinSubscription(db, subscription ?? '', version ?? '');
   return {

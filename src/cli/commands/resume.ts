@@ -1,9 +1,10 @@
 import { resumeSubscription } from '../../subscriptions/change-subscription.js';
+import type { Arguments } from '../commands.js';
 import type { CommandContext } from '../context.js';
 import { success } from '../output.js';
 import type { EnabledResult } from './pause.js';
 
-export async function run(context: CommandContext, [ref]: string[]): Promise<EnabledResult> {
+export async function run(context: CommandContext, [ref]: Arguments<'resume'>): Promise<EnabledResult> {
   const { db } = await context.database();
   const { subscription: s, changed } = await resumeSubscription(db, ref ?? '');
   return { id: s.id, name: s.name, enabled: s.enabled === 1, paused_reason: s.paused_reason, changed };

@@ -6,6 +6,7 @@ import { runExecution } from '../../daemon/runner.js';
 import { databaseError, sqliteCode } from '../../db/database-error.js';
 import { BotctlError, conflict, errorText } from '../../errors.js';
 import { homePaths } from '../../home.js';
+import type { Arguments } from '../commands.js';
 import type { CommandContext } from '../context.js';
 import { subscriptionLabels } from '../../subscriptions/subscription-labels.js';
 import { block, type Cell, duration, keyValues, named, quiet, status, when } from '../output.js';
@@ -16,7 +17,7 @@ export type RunResult = RunDetail & { subscription_name: string | null };
 // One execution now, in the foreground, through the runner botd uses: same sandbox, same ledger, same
 // failure streak. It runs a paused subscription too (to try a fix before `botctl resume`). Ctrl-C stops
 // the bot and records the run `abandoned`. Exit code 0 only when the run succeeded, 1 otherwise.
-export async function run(context: CommandContext, [ref]: string[]): Promise<RunResult> {
+export async function run(context: CommandContext, [ref]: Arguments<'run'>): Promise<RunResult> {
   const connection = await context.database();
   const subscription = await findSubscription(connection.db, ref ?? '');
   const broker = await openBroker(context.home, connection);

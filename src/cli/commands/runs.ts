@@ -1,13 +1,14 @@
 import { findSubscription } from '../../subscriptions/find-subscription.js';
 import { listRuns, type RunListing } from '../../daemon/run-history.js';
 import { invalid, shown } from '../../errors.js';
+import type { Arguments, Options } from '../commands.js';
 import type { CommandContext } from '../context.js';
 import { subscriptionLabels } from '../../subscriptions/subscription-labels.js';
 import { duration, firstLine, named, status, table, when } from '../output.js';
 
 export type RunRow = RunListing & { subscription_name: string | null };
 
-export async function run(context: CommandContext, _args: string[], options: { subscription?: string; limit?: string }): Promise<RunRow[]> {
+export async function run(context: CommandContext, _args: Arguments<'runs'>, options: Options<'runs'>): Promise<RunRow[]> {
   const limit = parseLimit(options.limit);
   const { db } = await context.database();
   const subscriptionId = options.subscription === undefined ? undefined : (await findSubscription(db, options.subscription)).id;

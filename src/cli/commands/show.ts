@@ -1,6 +1,7 @@
 import { findBot } from '../../bots/find-bot.js';
 import type { Bot } from '../../db/schema.js';
 import { listSubscriptions, type SubscriptionListing } from '../../subscriptions/list-subscriptions.js';
+import type { Arguments } from '../commands.js';
 import type { CommandContext } from '../context.js';
 import { block, keyValues, table } from '../output.js';
 import { errorText } from '../../errors.js';
@@ -20,7 +21,7 @@ export interface BotDetails extends Bot {
   subscriptions: SubscriptionListing[];
 }
 
-export async function run(context: CommandContext, [ref]: string[]): Promise<BotDetails> {
+export async function run(context: CommandContext, [ref]: Arguments<'show'>): Promise<BotDetails> {
   const { db } = await context.database();
   const bot = await findBot(db, ref ?? '');
   const subscriptions = await listSubscriptions(db, { botId: bot.id });

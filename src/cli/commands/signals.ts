@@ -1,13 +1,14 @@
 import { listSignals, type SignalListing } from '../../broker/trade-history.js';
 import { findSubscription } from '../../subscriptions/find-subscription.js';
 import { subscriptionLabels } from '../../subscriptions/subscription-labels.js';
+import type { Arguments, Options } from '../commands.js';
 import type { CommandContext } from '../context.js';
 import { firstLine, named, table, when } from '../output.js';
 import { parseLimit } from './runs.js';
 
 export type SignalRow = SignalListing & { subscription_name: string | null };
 
-export async function run(context: CommandContext, _args: string[], options: { subscription?: string; limit?: string }): Promise<SignalRow[]> {
+export async function run(context: CommandContext, _args: Arguments<'signals'>, options: Options<'signals'>): Promise<SignalRow[]> {
   const limit = parseLimit(options.limit);
   const { db } = await context.database();
   const subscriptionId = options.subscription === undefined ? undefined : (await findSubscription(db, options.subscription)).id;

@@ -1,21 +1,9 @@
 import { createSubscription } from '../../subscriptions/create-subscription.js';
 import { subscriptionSummary, type SubscriptionSummary } from '../../subscriptions/list-subscriptions.js';
+import type { Arguments, Options } from '../commands.js';
 import type { CommandContext } from '../context.js';
 import { readJsonOption } from '../json-option.js';
 import { keyValues, success } from '../output.js';
-
-export type SubscribeOptions = {
-  pair: string;
-  schedule: string;
-  config?: string;
-  risk?: string;
-  mode?: string;
-  key?: string;
-  user?: string;
-  timezone?: string;
-  name?: string;
-  version?: string;
-};
 
 export interface SubscribedResult extends SubscriptionSummary {
   /** The bot's config as stored: parsed by its schema, defaults applied. */
@@ -27,7 +15,7 @@ export interface SubscribedResult extends SubscriptionSummary {
   pinned_version: number | null;
 }
 
-export async function run(context: CommandContext, [bot]: string[], options: SubscribeOptions): Promise<SubscribedResult> {
+export async function run(context: CommandContext, [bot]: Arguments<'subscribe'>, options: Options<'subscribe'>): Promise<SubscribedResult> {
   // Both documents are read and parsed before the database is even opened.
   const config = readJsonOption('--config', options.config);
   const risk = readJsonOption('--risk', options.risk);

@@ -1,9 +1,10 @@
 import { findBot } from '../../bots/find-bot.js';
 import { listSubscriptions, type SubscriptionListing } from '../../subscriptions/list-subscriptions.js';
+import type { Arguments, Options } from '../commands.js';
 import type { CommandContext } from '../context.js';
 import { status, table } from '../output.js';
 
-export async function run(context: CommandContext, _args: string[], options: { bot?: string }): Promise<SubscriptionListing[]> {
+export async function run(context: CommandContext, _args: Arguments<'subscriptions'>, options: Options<'subscriptions'>): Promise<SubscriptionListing[]> {
   const { db } = await context.database();
   const botId = options.bot === undefined ? undefined : (await findBot(db, options.bot)).id;
   return listSubscriptions(db, botId === undefined ? {} : { botId });

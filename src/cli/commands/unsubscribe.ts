@@ -1,4 +1,5 @@
 import { deleteSubscription } from '../../subscriptions/change-subscription.js';
+import type { Arguments } from '../commands.js';
 import type { CommandContext } from '../context.js';
 import { success } from '../output.js';
 
@@ -8,7 +9,7 @@ export interface UnsubscribedResult {
   deleted: true;
 }
 
-export async function run(context: CommandContext, [ref]: string[]): Promise<UnsubscribedResult> {
+export async function run(context: CommandContext, [ref]: Arguments<'unsubscribe'>): Promise<UnsubscribedResult> {
   const { db } = await context.database();
   const s = await deleteSubscription(db, ref ?? '');
   return { id: s.id, name: s.name, deleted: true };

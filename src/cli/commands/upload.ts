@@ -1,15 +1,8 @@
 import { uploadBot } from '../../bots/upload.js';
 import { openObjectStore } from '../../store/open-store.js';
+import type { Arguments, Options } from '../commands.js';
 import type { CommandContext } from '../context.js';
 import { keyValues, success } from '../output.js';
-
-export interface UploadOptions {
-  name?: string;
-  bot?: string;
-  developer?: string;
-  exchange?: string;
-  description?: string;
-}
 
 export interface UploadedBot {
   id: number;
@@ -26,7 +19,7 @@ export interface UploadedBot {
   store: string;
 }
 
-export async function run(context: CommandContext, [file]: string[], options: UploadOptions): Promise<UploadedBot> {
+export async function run(context: CommandContext, [file]: Arguments<'upload'>, options: Options<'upload'>): Promise<UploadedBot> {
   const store = openObjectStore(context.home);
   try {
     const { db } = await context.database();

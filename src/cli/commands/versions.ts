@@ -1,10 +1,11 @@
 import { describeVersions, type VersionRow } from '../../bots/versions.js';
+import type { Arguments } from '../commands.js';
 import type { CommandContext } from '../context.js';
 import { table } from '../output.js';
 
 export type VersionsResult = (VersionRow & { bot_id: number; bot: string })[];
 
-export async function run(context: CommandContext, [bot]: string[]): Promise<VersionsResult> {
+export async function run(context: CommandContext, [bot]: Arguments<'versions'>): Promise<VersionsResult> {
   const { db } = await context.database();
   const described = await describeVersions(db, bot ?? '');
   return described.versions.map((v) => ({ bot_id: described.bot.id, bot: described.bot.name, ...v }));
