@@ -1,7 +1,8 @@
 // Backtests are kept in the home as files, one report (JSON) and one chart (SVG) each, numbered in order:
 // `botctl backtests` lists them and `botctl backtest show ID` reads one back. Nothing goes into the run tables.
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileAtomically } from '../atomic-write.js';
 import { notFound } from '../errors.js';
 import type { BacktestReport } from './report.js';
 
@@ -17,15 +18,23 @@ export function saveReport(home: string, make: (id: number, chartPath: string) =
     const path = join(dir, `${id}.json`);
     try {
       writeFileSync(path, '', { flag: 'wx', mode: 0o600 });
-    } catch {
-      continue;
+    } catch (error) {
+      // Taken by another backtest: the next id. Anything else (a full disk, no permission) is the caller's.
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') continue;
+      throw error;
     }
     const chartPath = join(dir, `${id}.svg`);
-    const { report, svg } = make(id, chartPath);
-    writeFileSync(chartPath, svg, { mode: 0o600 });
-    writeFileSync(`${path}.tmp`, JSON.stringify(report), { mode: 0o600 });
-    renameSync(`${path}.tmp`, path);
-    return report;
+    try {
+      const { report, svg } = make(id, chartPath);
+      writeFileAtomically(chartPath, svg);
+      writeFileAtomically(path, JSON.stringify(report));
+      return report;
+    } catch (error) {
+      // No half-stored backtest: the claimed id's empty file and the chart go with the failure.
+      rmSync(path, { force: true });
+      rmSync(chartPath, { force: true });
+      throw error;
+    }
   }
 }
 

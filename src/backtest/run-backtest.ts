@@ -66,7 +66,11 @@ function laneChild(lane: ChildLane, options: ChildOptions): BacktestChild {
   return lane.child;
 }
 
-/** Runs one backtest: in a child of its own, or in `lane`'s (a sweep's), which stays for the next run. */
+/**
+ * Runs one backtest: in a child of its own, or in `lane`'s (a sweep's), which stays for the next run.
+ * Longer than 80 lines: it reads as the story (check the inputs, set up the paper book, drive the child, build
+ * the report), and the report's builder needs nearly every value the earlier steps made.
+ */
 export async function runBacktest(home: string, connection: Connection, o: BacktestOptions, lane?: ChildLane): Promise<BacktestReport> {
   const bot = await findBot(connection.db, o.bot);
   if (o.version !== undefined && bot.kind !== 'custom') throw invalid(`\`--version\` applies to uploaded bots; ${bot.name} is a template bot.`);

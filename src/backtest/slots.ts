@@ -1,7 +1,7 @@
 // The slots of a backtest: when the bot runs over the period, as botd would fire it. `--every TF` is a slot at every
 // TF boundary; `--schedule CRON` is the subscription's calendar (croner, as botd's scheduler uses it).
 import { Calendar } from '../daemon/calendar.js';
-import { invalid } from '../errors.js';
+import { errorText, invalid } from '../errors.js';
 import { timeframeMs } from '../sdk/strategy/candles.js';
 
 export type Slots = { from: number; step: number; count: number } | { times: number[] };
@@ -29,7 +29,7 @@ function scheduled(from: number, to: number, schedule: string, timezone: string)
   try {
     calendar = new Calendar(schedule, timezone);
   } catch (error) {
-    throw invalid(`Expected \`--schedule\` to be a cron expression, got ${JSON.stringify(schedule)}: ${error instanceof Error ? error.message : String(error)}.`);
+    throw invalid(`Expected \`--schedule\` to be a cron expression, got ${JSON.stringify(schedule)}: ${errorText(error)}.`);
   }
   const times: number[] = [];
   for (let t = calendar.next(from - 1); t !== null && t < to; t = calendar.next(t)) {

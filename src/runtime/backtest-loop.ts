@@ -5,6 +5,7 @@
 // happened by the slot's time; market(pair) from the parent's answer sent with the start. Every other call goes to the
 // parent, which serves it through the risk guard and the paper fill engine.
 import type { Duplex } from 'node:stream';
+import { errorText } from '../errors.js';
 import { isDefinedBot, type DefinedBot } from '../sdk/define-bot.js';
 import { ExchangeError, NotSupported } from '../sdk/errors.js';
 import type { SignalInput } from '../sdk/types.js';
@@ -20,6 +21,8 @@ import { installSimClock, type SimClock } from './sim-clock.js';
 const maxSignals = 1_000;
 const maxFailureReports = 100;
 
+// Longer than 80 lines: `loop` (one backtest, slot by slot) closes over what the child holds for its whole life,
+// the channel, the candles received so far and the one simulated clock, which a sweep's later runs reuse.
 export function runBacktest(first: DefinedBot, channel: Duplex): void {
   const abort = new AbortController();
   let series: CandleSeries | undefined;
@@ -141,7 +144,7 @@ function localMarketData(series: CandleSeries, pair: string, now: () => number, 
     try {
       return Promise.resolve(ohlcvAt(series, timeframe ?? series.timeframe, since, Math.min(limit ?? 500, 1500), now()));
     } catch (error) {
-      return Promise.reject(new NotSupported(`Stored candles for ${pair} are ${series.timeframe}: ${error instanceof Error ? error.message : String(error)}.`));
+      return Promise.reject(new NotSupported(`Stored candles for ${pair} are ${series.timeframe}: ${errorText(error)}.`));
     }
   };
 }
