@@ -57,19 +57,23 @@ trap 'kill "$botd" 2>/dev/null || true' EXIT
 shown=0
 # The log's complete lines: botd may be half-way through writing the last one.
 complete() { if [ -n "$(tail -c 1 "$log")" ]; then sed '$d' "$log"; else cat "$log"; fi; }
-# botd's lines for finished runs (colour codes aside, when the tour is on a terminal).
-finished() { complete | sed 's/\x1b\[[0-9;]*m//g' | grep 'run finished' || true; }
-# The next minute's slot, then five runs two at a time: about a minute; given up on after two on a loaded machine.
+# The next minute's slot, then five runs two at a time: about a minute. The limit only catches a botd that
+# is stuck: two minutes, the old limit, cut the tour short at load 13 (three of five had run), and the loop
+# ends as soon as all five have run, however fast that is.
 SECONDS=0
-while [ "$SECONDS" -lt 120 ]; do
+while [ "$SECONDS" -lt 600 ]; do
   sleep 0.5
+  # One read of botd's finished-run lines per pass, for what is printed and what is counted alike: counted
+  # from a later read, a line that arrived in between ended the tour without being printed (seen under load).
+  lines=$(complete | grep 'run finished' || true)
+  total=$(printf '%s' "$lines" | grep -c 'run finished' || true)
   # Print them as they come, until every subscription has one (a catch-up run may come first for some).
-  total=$(complete | grep -c 'run finished' || true)
   if [ "$total" -gt "$shown" ]; then
-    complete | grep 'run finished' | tail -n +"$((shown + 1))" | head -n "$((total - shown))"
+    printf '%s\n' "$lines" | tail -n +"$((shown + 1))"
     shown=$total
   fi
-  named=$(finished | sed -nE 's/.*run finished  ([^ ]+) \([0-9]+\)  run [0-9]+ .*/\1/p' | sort -u | wc -l)
+  # Colour codes aside, when the tour is on a terminal.
+  named=$(printf '%s\n' "$lines" | sed 's/\x1b\[[0-9;]*m//g' | sed -nE 's/.*run finished  ([^ ]+) \([0-9]+\)  run [0-9]+ .*/\1/p' | sort -u | wc -l)
   [ "$named" -ge 5 ] && break
 done
 kill -TERM "$botd"

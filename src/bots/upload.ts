@@ -3,15 +3,16 @@ import { basename } from 'node:path';
 import { sql, type Kysely } from 'kysely';
 import type { Bot, BotVersion, Database } from '../db/schema.js';
 import { writeTransaction } from '../db/write-transaction.js';
-import { BotctlError, conflict, errorText, invalid, shown } from '../errors.js';
+import { BotctlError, conflict, errorText, invalid, notFound, shown } from '../errors.js';
 import { writeFileAtomically } from '../atomic-write.js';
 import { homePaths } from '../home.js';
-import type { ObjectStore } from '../store/object-store.js';
+import type { ObjectHead, ObjectStore } from '../store/object-store.js';
 import { buildBotOnly, bundleBot } from './bundle.js';
 import { checkSourceImports } from './source-imports.js';
 import { validateExchangeId } from './create-template-bot.js';
 import { describeBot } from './describe-bot.js';
 import { sha256 } from './digest.js';
+import { adoptWindowMs, ageMs } from './orphans.js';
 import { findBot } from './find-bot.js';
 import { validateDescription, validateName } from './names.js';
 import { sourceCachePath } from './source-cache.js';
@@ -134,7 +135,9 @@ async function createCustomBot(
     const slot = await claimSlot(upload, id, 1);
     if (!slot) continue;
     const outcome = await recordRows(db, async (trx) => {
-      if (await trx.selectFrom('bots').select('id').where('id', '=', id).executeTakeFirst()) return 'taken';
+      // Taken when a bot has this id now, or had it and was deleted (its objects may be being removed): an id
+      // is never given twice.
+      if ((await nextBotId(trx)) > id) return 'taken';
       const clash = await trx
         .selectFrom('bots')
         .select('id')
@@ -184,6 +187,9 @@ async function addVersion(db: Kysely<Database>, upload: Upload, bot: Bot): Promi
         .where('sha256', '=', upload.digest)
         .executeTakeFirst();
       if (same) return same;
+      if (!(await trx.selectFrom('bots').select('id').where('id', '=', bot.id).executeTakeFirst())) {
+        throw notFound(`Bot ${bot.name} (id ${bot.id}) was deleted while this upload ran; its objects go with it.`, 'botctl upload FILE --name NAME');
+      }
       const taken = await trx.selectFrom('bot_versions').select('id').where('bot_id', '=', bot.id).where('version', '=', version).executeTakeFirst();
       if (taken) return 'taken';
       await trx.updateTable('bots').set({ code_path: slot.source }).where('id', '=', bot.id).execute();
@@ -211,8 +217,8 @@ async function claimSlot(upload: Upload, botId: number, version: number): Promis
   const keys = versionKeys(upload.developer, botId, version, upload.fileName);
   // Look before writing, so that a slot plainly taken gets no stray object of ours.
   const [bundleHead, sourceHead] = await Promise.all([store.head(keys.bundle), store.head(keys.source)]);
-  if (bundleHead && bundleHead.metadata['source-sha256'] !== upload.digest) return undefined;
-  if (sourceHead && sourceHead.metadata.sha256 !== upload.digest) return undefined;
+  if (bundleHead && !adoptable(bundleHead, 'source-sha256', upload.digest)) return undefined;
+  if (sourceHead && !adoptable(sourceHead, 'sha256', upload.digest)) return undefined;
   let bundleDigest = upload.bundleDigest;
   let bundleSize = upload.bundle.byteLength;
   const bundleMetadata = { sha256: upload.bundleDigest, 'source-sha256': upload.digest };
@@ -220,14 +226,21 @@ async function claimSlot(upload: Upload, botId: number, version: number): Promis
     // Built from the same source, a bundle may still differ in bytes (esbuild names the build path in a
     // comment): keep the stored one and record its digest.
     const stored = await store.head(keys.bundle);
-    if (!stored || stored.metadata['source-sha256'] !== upload.digest || stored.metadata.sha256 === undefined) return undefined;
+    if (!stored || !adoptable(stored, 'source-sha256', upload.digest) || stored.metadata.sha256 === undefined) return undefined;
     bundleDigest = stored.metadata.sha256;
     bundleSize = stored.size;
   }
   if ((await store.put(keys.source, upload.source, { sha256: upload.digest })) === 'exists') {
-    if ((await store.head(keys.source))?.metadata.sha256 !== upload.digest) return undefined;
+    const stored = await store.head(keys.source);
+    if (!stored || !adoptable(stored, 'sha256', upload.digest)) return undefined;
   }
   return { ...keys, bundleDigest, bundleSize };
+}
+
+// An object found in our slot is ours to adopt when it holds our source and is young: `doctor --fix` may be
+// removing an old orphan at this very moment (adoptWindowMs in orphans.ts says why that is then safe).
+function adoptable(head: ObjectHead, digestField: string, digest: string): boolean {
+  return head.metadata[digestField] === digest && ageMs(head.modified) < adoptWindowMs;
 }
 
 function versionRow(upload: Upload, botId: number, version: number, slot: Slot) {
@@ -255,7 +268,7 @@ async function recordRows<T>(db: Kysely<Database>, work: (trx: Kysely<Database>)
     throw new BotctlError(
       'runtime_failure',
       `The bot's objects were stored, but recording them in the database failed: ${errorText(error)}. No bot or version was recorded.`,
-      { hint: 'botctl doctor  (lists the objects this upload left without a row)', cause: error },
+      { hint: 'botctl doctor  (lists the objects this upload left without a row; --fix removes them once an hour old)', cause: error },
     );
   }
 }

@@ -27,7 +27,7 @@ export const commands = {
     ],
   }),
   delete: defineCommand({
-    description: 'remove a bot (refuses while it has subscriptions unless --force)',
+    description: "remove a bot, and a custom bot's stored objects (refuses while it has subscriptions unless --force)",
     arguments: [
       { name: '<bot>', description: 'bot id, name or developer/name' },
     ],
@@ -171,6 +171,7 @@ export const commands = {
     description: 'compare the object store with the database: orphaned, missing and damaged objects',
     options: [
       { flags: '--verify', description: 'also download every object and check its sha256' },
+      { flags: '--fix', description: 'remove orphaned objects older than an hour (younger ones may be an upload in flight)' },
     ],
   }),
   backup: defineCommand({

@@ -146,7 +146,8 @@ class SupervisedChild {
       session: s.session,
       tail: s.tail,
       // The child closes the channel and should exit now; if the bot left work behind, end it after a grace
-      // period. Output still queued in the child (pipe writes are asynchronous) is flushed first, hence >= 2 s.
+      // period. Its output is already in the pipe: the child reports only once it has written it (child.ts), so
+      // this grace decides nothing about what the tail keeps, whatever the load.
       onResult: () => {
         void this.#exitWithin(Math.max(s.killGraceMs, 2_000)).then((gone) => {
           if (!gone) void this.#stop(false);
@@ -205,8 +206,12 @@ class SupervisedChild {
       const leftover = await terminateGroup(this.pid, Math.min(s.killGraceMs, 1_000));
       s.tail.line(`[botd] processes the bot left behind were ended (${leftover})`);
     }
-    // Let the pipes drain; nothing of the group is left to hold them open, but never wait on them forever.
-    await Promise.race([this.spawned.drained, new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
+    // Let the pipes drain; nothing of the group is left to hold them open, but never wait on them forever (a
+    // process that left the group may). After a stall of botd itself (a loaded machine), this timer and the
+    // last bytes come due together, and timers run before I/O: read what is waiting (setImmediate runs after
+    // the I/O phase) before giving up on it.
+    const giveUp = new Promise((resolve) => setTimeout(() => setImmediate(resolve), 5_000).unref());
+    await Promise.race([this.spawned.drained, giveUp]);
     // Last, so no later output pushes it out of the tail the run row keeps.
     const capped = this.#channel.capNote();
     if (capped) s.tail.line(capped);

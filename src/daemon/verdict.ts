@@ -61,6 +61,11 @@ export function judge(end: ChildEnd, heapMb: number): Verdict {
   if (/heap out of memory|Reached heap limit/.test(output)) {
     return { status: 'crashed', error: `out of memory: the JavaScript heap reached its ${heapMb} MB limit` };
   }
+  // Node 24 reserves more address space than 20 and 22: under the sandbox's RLIMIT_AS a growing heap can fail a
+  // native allocation (C++ std::bad_alloc, SIGABRT) before V8 reports its own limit.
+  if (/std::bad_alloc/.test(output)) {
+    return { status: 'crashed', error: `out of memory: a native allocation failed (std::bad_alloc) under the child's memory cap, at a ${heapMb} MB heap cap` };
+  }
   const cause = end.signal ? `ended by ${end.signal}` : `exited with code ${end.exitCode}`;
   const last = lastLine(output);
   return { status: 'crashed', error: `${cause} without reporting a result${last ? `: ${last}` : ''}` };

@@ -76,6 +76,7 @@ function jsonSchema(bot: DefinedBot): unknown {
 
 /** Serves one execution of `bot` over `channel`: the start message in, calls, logs and the result out. */
 export function execute(bot: DefinedBot, channel: Duplex): void {
+  blockingOutput();
   const abort = new AbortController();
   const link = pendingCalls(channel, abort.signal, (message) => {
     const m = message as ParentMessage;
@@ -99,5 +100,14 @@ export function execute(bot: DefinedBot, channel: Duplex): void {
     } catch (error) {
       link.finish({ type: 'result', ok: false, kind: 'error', error: botError(error) });
     }
+  }
+}
+
+// A bot's writes to stdout and stderr (pipes to botd) block until botd has read them, as a file's would, rather
+// than queue in the child: a bot printing 100 MB in a loop held it all in memory, and on Node 24 the copy for
+// writev then failed under the address-space cap (a native abort in StreamBase::Writev). botd always reads.
+function blockingOutput(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    (stream as unknown as { _handle?: { setBlocking?(on: boolean): number } })._handle?.setBlocking?.(true);
   }
 }

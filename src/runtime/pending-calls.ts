@@ -15,7 +15,7 @@ export interface PendingCalls {
   call(method: string, args: unknown[], extra?: Record<string, unknown>): Promise<never>;
   /** The simulated clock told of calls waiting, once the run has one. */
   useClock(clock: SimClock): void;
-  /** Writes a last message, then closes the channel (the child exits even if the bot left timers behind). */
+  /** Writes a last message once the child's output is written, then closes the channel (the child exits even if the bot left timers behind). */
   finish(message: unknown): void;
 }
 
@@ -72,9 +72,24 @@ export function pendingCalls(channel: Duplex, signal: AbortSignal, onMessage: (m
       clock = c;
     },
     finish(message) {
-      if (channel.writable) channel.end(encodeMessage(message), () => channel.destroy());
+      // Serialised now, so a value JSON cannot hold throws in the caller (a run's try: a failed run).
+      const line = encodeMessage(message);
+      // Sent only once what the bot printed has left this process. Writes to a pipe are queued in the child
+      // (100 MB of output measured 20 MB still queued when the bot returned), and botd gives a child that has
+      // reported only a short grace to exit (supervise.ts): on a loaded machine the end of the output was lost.
+      void outputWritten().then(() => {
+        if (channel.writable) channel.end(line, () => channel.destroy());
+      });
     },
   };
+}
+
+// Resolves when everything written to stdout and stderr so far has been handed to the pipes: an empty write's
+// callback runs after those queued before it (or with an error, when the pipe is gone).
+function outputWritten(): Promise<unknown> {
+  const written = (stream: NodeJS.WriteStream) =>
+    stream.writableLength === 0 ? undefined : new Promise<void>((resolve) => stream.write('', () => resolve()));
+  return Promise.all([written(process.stdout), written(process.stderr)]);
 }
 
 function parsed(line: string): { type: string } | undefined {

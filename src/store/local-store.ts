@@ -63,7 +63,7 @@ export function localStore(root: string): ObjectStore {
     const path = pathOf(key);
     try {
       const info = await stat(path);
-      return { size: info.size, metadata: await readMetadata(path) };
+      return { size: info.size, metadata: await readMetadata(path), modified: info.mtime };
     } catch (error) {
       if (isMissing(error)) return undefined;
       throw storeFailure(where, `head ${key}`, error);
@@ -97,7 +97,9 @@ export function localStore(root: string): ObjectStore {
       if (entry.isDirectory()) await walk(path, found, prefix);
       else if (entry.isFile() && !entry.name.endsWith(sidecarSuffix) && !entry.name.includes(temporaryMarker)) {
         const key = relative(root, path).split(sep).join('/');
-        if (key.startsWith(prefix)) found.push({ key, size: (await stat(path)).size });
+        if (!key.startsWith(prefix)) continue;
+        const info = await stat(path);
+        found.push({ key, size: info.size, modified: info.mtime });
       }
     }
   }

@@ -12,11 +12,14 @@ export interface StoredObject {
 export interface ObjectHead {
   size: number;
   metadata: ObjectMetadata;
+  /** When the object was written (the server's clock for S3): how old an orphan is (src/bots/orphans.ts). */
+  modified: Date;
 }
 
 export interface ListedObject {
   key: string;
   size: number;
+  modified: Date;
 }
 
 export interface ObjectStore {

@@ -55,7 +55,7 @@ export function s3Store(options: S3StoreOptions): ObjectStore {
     const { sdk, client } = await connect();
     try {
       const head = await client.send(new sdk.HeadObjectCommand({ Bucket, Key: key }));
-      return { size: head.ContentLength ?? 0, metadata: head.Metadata ?? {} };
+      return { size: head.ContentLength ?? 0, metadata: head.Metadata ?? {}, modified: head.LastModified ?? new Date() };
     } catch (error) {
       if (nameOf(error) === 'NotFound' || nameOf(error) === 'NoSuchKey') return undefined;
       throw error;
@@ -129,8 +129,9 @@ export function s3Store(options: S3StoreOptions): ObjectStore {
       } catch (error) {
         throw storeFailure(where, `list ${prefix}`, error);
       }
+      // A server that leaves out LastModified: the object counts as just written, so it is never collected early.
       for (const object of page.Contents ?? []) {
-        if (object.Key !== undefined) yield { key: object.Key, size: object.Size ?? 0 };
+        if (object.Key !== undefined) yield { key: object.Key, size: object.Size ?? 0, modified: object.LastModified ?? new Date() };
       }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);

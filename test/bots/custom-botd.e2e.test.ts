@@ -97,7 +97,11 @@ afterAll(async () => {
   await server?.stop();
 });
 
-describe('botd running custom bots', () => {
+// Deadlines only catch a hang: at load 25 on 2 cores, the ten uploads below took over 180 s and botd's first
+// runs of ten subscriptions (snapshot builds, S3 fetches) over 90 s.
+const hangMs = 300_000;
+
+describe('botd running custom bots', { timeout: 900_000 }, () => {
   const subs: Record<string, number> = {};
   let offline: { v1: { sha256: string }; v2: { sha256: string } };
 
@@ -105,7 +109,9 @@ describe('botd running custom bots', () => {
     const { db } = temp;
     const add = async (name: string, file: string, config: unknown = {}, pinned: number | null = null) => {
       const bot = await upload(file, ['--name', name]);
-      subs[name] = await addSubscription(db, bot.id, { schedule: everyTwoSeconds, config });
+      // A deadline that only catches a hang: by default it would be 1.6 s (0.8 of the period), less than a
+      // sandboxed child's start on a loaded machine, and a denied or a clean run would be recorded timed_out.
+      subs[name] = await addSubscription(db, bot.id, { schedule: everyTwoSeconds, config, timeoutMs: 60_000 });
       if (pinned !== null) await db.updateTable('subscriptions').set({ pinned_version: pinned }).where('id', '=', subs[name]!).execute();
       return bot;
     };
@@ -135,7 +141,7 @@ describe('botd running custom bots', () => {
       buffer: false,
     });
     botd.all?.on('data', (chunk: Buffer) => (botdOutput += chunk.toString()));
-    await until('botd to start', () => botdOutput.includes('"msg"'), 20_000);
+    await until('botd to start', () => botdOutput.includes('"msg"'), hangMs);
   });
 
   it('records each escape attempt as a denied, failed run', async () => {
@@ -152,7 +158,7 @@ describe('botd running custom bots', () => {
       const [run] = await until(`a finished run of ${name}`, async () => {
         const runs = await finishedRuns(subs[name]!);
         return runs.length ? runs : undefined;
-      });
+      }, hangMs);
       expect(run!.status, name).toBe('failed');
       expect(run!.error, name).toMatch(new RegExp(`^ERR_ACCESS_DENIED: Access to this API has been restricted[^(]* \\(${permission}(: [^)]+)?\\)$`));
       // The error is in runs.error once; the tail keeps the stack's frames in the bot's own file, none of the bundle's.
@@ -166,7 +172,7 @@ describe('botd running custom bots', () => {
     const [run] = await until('a finished run of reads_env', async () => {
       const runs = await finishedRuns(subs.reads_env!);
       return runs.length ? runs : undefined;
-    });
+    }, hangMs);
     expect(run!.status).toBe('succeeded');
     for (const secret of [masterKey, server.secretAccessKey, server.accessKeyId, server.bucket]) expect(run!.log_tail).not.toContain(secret);
   });
@@ -175,40 +181,43 @@ describe('botd running custom bots', () => {
     const runs = await until('three successful counter runs', async () => {
       const r = (await finishedRuns(subs.counter!)).filter((x) => x.status === 'succeeded');
       return r.length >= 3 ? r : undefined;
-    });
+    }, hangMs);
     expect(runs.at(-1)!.log_tail).toMatch(/from counter_bot v1, run \d+/);
     // The escaping bots are still scheduled too: botd did not stop or drop them.
     await until('a second run of each escaping bot', async () => {
       for (const name of ['reads_db', 'spawns_process', 'starts_worker']) if ((await finishedRuns(subs[name]!)).length < 2) return false;
       return true;
-    });
+    }, hangMs);
     expect(botd!.exitCode).toBeNull();
   });
 
   it('with S3 down, runs the cached version and fails the uncached one with a clear reason, then recovers', async () => {
     const sub = subs.offline!;
     // v1 has run (and is cached) while S3 was up.
-    await until('offline v1 to succeed', async () => (await finishedRuns(sub)).some((r) => r.status === 'succeeded'));
+    await until('offline v1 to succeed', async () => (await finishedRuns(sub)).some((r) => r.status === 'succeeded'), hangMs);
     expect(existsSync(sourceCachePath(temp.home, offline.v1.sha256))).toBe(true);
 
     proxy.up = false;
     const downSince = (await finishedRuns(sub)).at(-1)!.id;
     await until('v1 to run from the cache with S3 down', async () =>
       (await finishedRuns(sub)).some((r) => r.id > downSince && r.status === 'succeeded' && r.code_sha256 === offline.v1.sha256),
+      hangMs,
     );
     // Follow the newest version, which this host has never fetched.
     await temp.db.updateTable('subscriptions').set({ pinned_version: null }).where('id', '=', sub).execute();
     const failed = await until('a run of the uncached v2 to fail', async () =>
       (await finishedRuns(sub)).find((r) => r.id > downSince && r.status === 'failed'),
+      hangMs,
     );
     expect(failed.error).toContain('offline v2');
     expect(failed.error).toContain('is not cached on this host and the object store could not be read');
     expect(failed.error).toContain(proxy.endpoint);
-    await until('another failed tick', async () => (await finishedRuns(sub)).some((r) => r.id > failed.id && r.status === 'failed'));
+    await until('another failed tick', async () => (await finishedRuns(sub)).some((r) => r.id > failed.id && r.status === 'failed'), hangMs);
 
     proxy.up = true;
     const recovered = await until('v2 to run once S3 is back', async () =>
       (await finishedRuns(sub)).find((r) => r.id > failed.id && r.status === 'succeeded'),
+      hangMs,
     );
     expect(recovered.code_sha256).toBe(offline.v2.sha256);
     expect(recovered.log_tail).toContain('from counter_bot v2');

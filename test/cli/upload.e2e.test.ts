@@ -1,18 +1,22 @@
 // End to end: the real bin/botctl.js uploading custom bots into a real S3 server (Ceph RGW where Debian's
 // packages are installed, else s3rver), cross-checked with an independent client, Debian's awscli.
-import { readFileSync } from 'node:fs';
+import { readFileSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import SQLite from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256 } from '../../src/bots/digest.js';
+import { doctor } from '../../src/bots/doctor.js';
+import { orphanGraceMs } from '../../src/bots/orphans.js';
+import { openDatabase } from '../../src/db/open.js';
+import { localStore } from '../../src/store/local-store.js';
 import { botctl as run, type CliResult } from '../support/cli.js';
 import { snapshotDatabase } from '../support/db-snapshot.js';
 import { temporaryHome } from '../support/home.js';
 import { unreachableEndpoint } from '../support/ports.js';
 import { aws, awsCli } from '../support/aws-cli.js';
-import { createS3Client, s3Environment, skipUnlessSignaturesVerified, startS3Server, type S3Server } from '../support/s3-server.js';
+import { createS3Client, s3Environment, s3StoreOn, skipUnlessSignaturesVerified, startS3Server, type S3Access, type S3Server } from '../support/s3-server.js';
 import { requireTool } from '../support/tools.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/custom/${name}`, import.meta.url));
@@ -39,10 +43,10 @@ async function awsOut(args: string[], encoding: 'utf8' | 'buffer' = 'utf8') {
 }
 
 // What is in the bucket under a prefix (key and size), listed with a client of its own.
-async function listBucket(prefix: string): Promise<{ key: string; size: number }[]> {
+async function listBucket(prefix: string, bucket = server.bucket): Promise<{ key: string; size: number }[]> {
   const client = createS3Client(server);
   try {
-    const listed = await client.send(new ListObjectsV2Command({ Bucket: server.bucket, Prefix: prefix }));
+    const listed = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
     return (listed.Contents ?? []).map((o) => ({ key: o.Key ?? '', size: o.Size ?? 0 }));
   } finally {
     client.destroy();
@@ -244,5 +248,121 @@ describe('botctl upload failure atomicity', () => {
     const fix = new SQLite(join(home, 'botctl.db'));
     fix.exec('DROP TRIGGER fail_versions');
     fix.close();
+  });
+});
+
+interface DoctorJson {
+  ok: boolean;
+  objects: number;
+  orphans: { key: string; size: number; modified: string }[];
+  removed?: { key: string }[];
+  grace_s: number;
+  missing: unknown[];
+}
+
+describe('deleting a custom bot from S3, and doctor --fix', () => {
+  // A bucket and a home of its own: the tests above leave orphans on purpose.
+  const own = temporaryHome();
+  let access: S3Access;
+  const inBucket = (args: string[]) => run(own.home, args, { env: s3Environment(access) });
+  beforeAll(async () => {
+    access = { ...server, bucket: 'delete-test' };
+    const client = createS3Client(server);
+    try {
+      await client.send(new CreateBucketCommand({ Bucket: access.bucket }));
+    } finally {
+      client.destroy();
+    }
+  });
+  afterAll(() => own.remove());
+
+  it('delete --force removes every version\'s objects, keeps the other bot\'s, and doctor then passes', async () => {
+    const doomed = ok(await inBucket(['upload', fixture('counter_bot.ts'), '--name', 'doomed', '--json'])) as Uploaded;
+    ok(await inBucket(['upload', fixture('counter_bot_v2.ts'), '--bot', 'doomed', '--json']));
+    ok(await inBucket(['subscribe', 'doomed', '--pair', 'BTC/USDT:USDT', '--schedule', '*/5 * * * *', '--json']));
+    const kept = ok(await inBucket(['upload', fixture('counter_bot.ts'), '--name', 'kept', '--json'])) as Uploaded;
+    expect(await listBucket(`bots/default/${doomed.id}/`, access.bucket)).toHaveLength(4);
+
+    const deleted = ok(await inBucket(['delete', 'doomed', '--force', '--json']));
+    expect(deleted).toEqual({ id: doomed.id, name: 'doomed', deleted: true, subscriptions_removed: 1, objects_removed: 4 });
+    expect(await listBucket(`bots/default/${doomed.id}/`, access.bucket)).toEqual([]);
+    expect((await listBucket('', access.bucket)).map((o) => o.key)).toEqual([kept.bundle_path, kept.code_path]);
+
+    const checked = await inBucket(['doctor', '--json']);
+    expect(checked.exitCode, checked.stdout).toBe(0);
+    expect(checked.json).toMatchObject({ ok: true, objects: 2, orphans: [], missing: [] });
+  });
+
+  it('awscli sees only the kept bot\'s objects', async (ctx) => {
+    requireTool(awsCli, (note) => ctx.skip(note));
+    const listing = await aws(access, ['s3', 'ls', `s3://${access.bucket}/`, '--recursive']);
+    expect(listing.exitCode, String(listing.stderr)).toBe(0);
+    const keys = String(listing.stdout).trim().split('\n').map((l) => l.trim().split(/\s+/).at(-1));
+    expect(keys).toEqual([expect.stringMatching(/^bots\/default\/\d+\/v1\/bundle\.mjs$/), expect.stringMatching(/^bots\/default\/\d+\/v1\/counter_bot\.ts$/)]);
+  });
+
+  it('doctor --fix keeps an orphan younger than an hour (an upload may be writing it), and exits 1 while it is there', async () => {
+    const store = s3StoreOn(access);
+    try {
+      await store.put('bots/default/900/v1/bundle.mjs', Buffer.from('in flight'), {});
+    } finally {
+      store.close();
+    }
+    const fixed = await inBucket(['doctor', '--fix', '--json']);
+    expect(fixed.exitCode).toBe(1);
+    const report = fixed.json as DoctorJson;
+    expect(report).toMatchObject({ ok: false, removed: [], grace_s: 3600, objects: 3 });
+    expect(report.orphans).toEqual([{ key: 'bots/default/900/v1/bundle.mjs', size: 9, modified: expect.any(String) }]);
+    const human = await inBucket(['doctor', '--fix']);
+    expect(human.stdout).toContain('Orphaned objects kept (younger than 1 h');
+    expect(await listBucket('bots/default/900/', access.bucket)).toHaveLength(1);
+  });
+
+  it('doctor --fix removes an orphan once it is older than an hour, by the server\'s LastModified', async () => {
+    // RGW's LastModified cannot be set back: the check is run as of an hour from now instead.
+    const connection = await openDatabase(own.home);
+    const store = s3StoreOn(access);
+    try {
+      const report = await doctor(connection.db, store, { fix: true, now: Date.now() + orphanGraceMs + 60_000 });
+      expect(report.removed?.map((o) => o.key)).toEqual(['bots/default/900/v1/bundle.mjs']);
+      expect(report).toMatchObject({ ok: true, orphans: [], objects: 2 });
+    } finally {
+      store.close();
+      await connection.close();
+    }
+    expect(await listBucket('bots/default/900/', access.bucket)).toEqual([]);
+    expect(await listBucket('', access.bucket)).toHaveLength(2);
+    expect((await inBucket(['doctor', '--json'])).exitCode).toBe(0);
+  });
+});
+
+describe('deleting a custom bot from the home folder, and doctor --fix', () => {
+  it('delete removes the objects; --fix removes an hour-old orphan, keeps a fresh one; --json and text agree', async () => {
+    const local = temporaryHome();
+    try {
+      const up = ok(await run(local.home, ['upload', fixture('counter_bot.ts'), '--json'])) as Uploaded;
+      const human = await run(local.home, ['delete', String(up.id), '--force']);
+      expect(human.exitCode, human.stderr).toBe(0);
+      expect(human.stdout).toContain(`Deleted bot counter_bot (id ${up.id}), removed 2 stored object(s)`);
+      expect(ok(await run(local.home, ['doctor', '--json']))).toMatchObject({ ok: true, objects: 0 });
+
+      // Orphans as a crashed delete or a failed upload leaves them: one written two hours ago, one just now.
+      const store = localStore(join(local.home, 'objects'));
+      await store.put('bots/default/76/v1/bundle.mjs', Buffer.from('old'), {});
+      await store.put('bots/default/77/v1/bundle.mjs', Buffer.from('fresh'), {});
+      const hoursAgo = new Date(Date.now() - 2 * orphanGraceMs);
+      utimesSync(join(local.home, 'objects', 'bots', 'default', '76', 'v1', 'bundle.mjs'), hoursAgo, hoursAgo);
+
+      const fixed = await run(local.home, ['doctor', '--fix', '--json']);
+      expect(fixed.exitCode).toBe(1);
+      const report = fixed.json as DoctorJson;
+      expect(report.removed?.map((o) => o.key)).toEqual(['bots/default/76/v1/bundle.mjs']);
+      expect(report.orphans.map((o) => o.key)).toEqual(['bots/default/77/v1/bundle.mjs']);
+      const text = await run(local.home, ['doctor']);
+      expect(text.stdout).toContain('bots/default/77/v1/bundle.mjs');
+      expect(text.stdout).toContain('botctl doctor --fix` removes those older than 1 h');
+    } finally {
+      local.remove();
+    }
   });
 });

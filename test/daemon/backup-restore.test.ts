@@ -14,9 +14,9 @@ const freshHome = useBotdHomes();
 describe('botctl backup and restore', () => {
   it('backs up while botd runs, refuses to restore under a running botd, and botd starts on the restored home', { timeout: 240_000 }, async () => {
     const source = freshHome();
-    const sub = await withDatabase(source, async (db) => addSubscription(db, await addBot(db, 'counter'), { schedule: '* * * * * *' }));
+    const sub = await withDatabase(source, async (db) => addSubscription(db, await addBot(db, 'counter'), { schedule: '* * * * * *', timeoutMs: 60_000 }));
     const botd = startBotd(source);
-    await withDatabase(source, (db) => until('three runs', async () => (await runsOf(db, sub)).filter((r) => r.status === 'succeeded').length >= 3, 60_000));
+    await withDatabase(source, (db) => until('three runs', async () => (await runsOf(db, sub)).filter((r) => r.status === 'succeeded').length >= 3, 150_000));
     const file = join(freshHome(), 'ledger.backup');
     const backup = await botctl(source, ['backup', file, '--json']);
     expect(backup.exitCode).toBe(0);

@@ -2,12 +2,12 @@
 // every run is judged by what happened, not by the timers that expired while it was stopped.
 import { describe, expect, it } from 'vitest';
 import { startBotd, useBotdHomes, withDatabase } from './botd.js';
-import { addBot, addSubscription, runsOf, sleep, until } from './helpers.js';
+import { addBot, addSubscription, alive, runsOf, until } from './helpers.js';
 
 const freshHome = useBotdHomes();
 
 describe('botd stalled', () => {
-  it('records runs that finished during the stall as succeeded or failed, never timed_out or crashed', { timeout: 180_000 }, async () => {
+  it('records runs that finished during the stall as succeeded or failed, never timed_out or crashed', { timeout: 400_000 }, async () => {
     const home = freshHome();
     await withDatabase(home, async (db) => {
       const schedule = '*/15 * * * * *';
@@ -28,9 +28,14 @@ describe('botd stalled', () => {
         },
         90_000,
       );
+      const children = botd.lines.filter((l) => l.msg === 'run started' && String(l.scheduled_for) === started);
       botd.kill('SIGSTOP');
-      // Long past every deadline (6 s) while stopped; the bots finish within a second or two.
-      await sleep(10_000);
+      // Stopped until every child of the slot has ended (its result waits unread in the kernel) and every
+      // deadline (6 s from its start) has passed, however long the bots take on a loaded machine: a fixed
+      // 10 s stop assumed they finish within it.
+      await until('every child of the slot to end while botd is stopped', () => children.every((l) => !alive(Number(l.pid))), 150_000);
+      const lastStart = Math.max(...children.map((l) => Date.parse(l.time)));
+      await until('every deadline to pass while botd is stopped', () => Date.now() > lastStart + 6_000 + 1_000);
       botd.kill('SIGCONT');
       for (const id of all) {
         await until(`the run of ${id} to be recorded`, async () => (await runsOf(db, id)).find((r) => r.scheduled_for === started && r.status !== 'running'), 60_000);

@@ -80,6 +80,15 @@ describe('verdict', () => {
     expect(judge(end({ outOfMemory, cancelled: true, signal: 'SIGKILL' }), 256).error).toBe(`out of memory: ${outOfMemory}`);
   });
 
+  it('names a failed native allocation (Node 24 under the address-space cap) as out of memory too', () => {
+    const tail = new LogTail();
+    tail.write("terminate called after throwing an instance of 'std::bad_alloc'\n  what():  std::bad_alloc\n");
+    expect(judge(end({ tail, exitCode: null, signal: 'SIGABRT' }), 48)).toEqual({
+      status: 'crashed',
+      error: "out of memory: a native allocation failed (std::bad_alloc) under the child's memory cap, at a 48 MB heap cap",
+    });
+  });
+
   it('reports an exit without a result with its code or signal and the last line printed, cut at 300 characters', () => {
     const tail = new LogTail();
     tail.write(`first\n${'w'.repeat(400)}\n\n`);

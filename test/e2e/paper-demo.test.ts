@@ -29,8 +29,8 @@ describe.skipIf(!hasScript)('the paper demo', () => {
   it('on a terminal it colours; through a pipe it writes no escape code; both name the subscriptions', async () => {
     const { NO_COLOR: _n, FORCE_COLOR: _f, COLUMNS: _c, ...inherited } = process.env;
     const [terminal, piped] = await Promise.all([
-      onTerminal(['bash', demo], { env: { BOTCTL_HOME: freshHome() }, columns: 100, timeoutMs: 280_000 }),
-      execa('bash', [demo], { env: { ...inherited, BOTCTL_HOME: freshHome() }, extendEnv: false, reject: false, timeout: 280_000 }),
+      onTerminal(['bash', demo], { env: { BOTCTL_HOME: freshHome() }, columns: 100, timeoutMs: 900_000 }),
+      execa('bash', [demo], { env: { ...inherited, BOTCTL_HOME: freshHome() }, extendEnv: false, reject: false, timeout: 900_000 }),
     ]);
     expect(terminal.exitCode, terminal.output).toBe(0);
     expect(terminal.output).toContain('\u001b[1m$ botctl subscriptions');
@@ -40,5 +40,6 @@ describe.skipIf(!hasScript)('the paper demo', () => {
     expect(piped.exitCode, piped.stderr).toBe(0);
     expect(piped.stdout).not.toContain('\u001b');
     expectNamed(piped.stdout);
-  }, 300_000);
+    // Deadlines only catch a hang: the demo waits for botd's five scheduled runs, however long a loaded machine takes.
+  }, 960_000);
 });

@@ -45,8 +45,9 @@ describe('without the OS sandbox', () => {
   });
 
   it('botd says why at start, refuses uploaded bots and runs templates with a warning', async () => {
-    const custom = await addSubscription(temp.db, customBot, { schedule: '*/2 * * * * *' });
-    const template = await addSubscription(temp.db, await addBot(temp.db, 'counter'), { schedule: '*/2 * * * * *' });
+    // Deadlines that only catch a hang: the default (0.8 of the 2 s period) is shorter than a child's start under load.
+    const custom = await addSubscription(temp.db, customBot, { schedule: '*/2 * * * * *', timeoutMs: 60_000 });
+    const template = await addSubscription(temp.db, await addBot(temp.db, 'counter'), { schedule: '*/2 * * * * *', timeoutMs: 60_000 });
     const botd = startBotd(temp.home, ['--max-failures', '1000'], missing);
     daemons.push(botd);
     const line = await botd.waitFor('the sandbox line', (l) => l.msg === 'OS sandbox unavailable');
@@ -63,7 +64,7 @@ describe('without the OS sandbox', () => {
   });
 
   it('botd runs uploaded bots with --allow-unsandboxed-custom-bots, with a warning in each run', async () => {
-    const sub = await addSubscription(temp.db, customBot, { schedule: '*/2 * * * * *' });
+    const sub = await addSubscription(temp.db, customBot, { schedule: '*/2 * * * * *', timeoutMs: 60_000 });
     const botd = startBotd(temp.home, ['--max-failures', '1000', '--allow-unsandboxed-custom-bots'], missing);
     daemons.push(botd);
     const line = await botd.waitFor('the sandbox line', (l) => l.msg === 'OS sandbox unavailable');

@@ -19,7 +19,7 @@ export function objectStoreContract(store: () => ObjectStore, options: ContractO
     const got = await store().get(key);
     expect(Buffer.from(got!.bytes).equals(Buffer.from(bytes))).toBe(true);
     expect(got!.metadata).toEqual({ sha256: 'abc123' });
-    expect(await store().head(key)).toEqual({ size: 256, metadata: { sha256: 'abc123' } });
+    expect(await store().head(key)).toEqual({ size: 256, metadata: { sha256: 'abc123' }, modified: expect.any(Date) });
   });
 
   it('never overwrites: a second put of the key answers "exists" and keeps the first bytes', async () => {
@@ -57,10 +57,22 @@ export function objectStoreContract(store: () => ObjectStore, options: ContractO
     const listed = [];
     for await (const object of store().list(`${root}/v1`)) listed.push(object);
     expect(listed).toEqual([
-      { key: `${root}/v1/a.ts`, size: 7 },
-      { key: `${root}/v1/bundle.mjs`, size: 13 },
-      { key: `${root}/v10/a.ts`, size: 8 },
+      { key: `${root}/v1/a.ts`, size: 7, modified: expect.any(Date) },
+      { key: `${root}/v1/bundle.mjs`, size: 13, modified: expect.any(Date) },
+      { key: `${root}/v10/a.ts`, size: 8, modified: expect.any(Date) },
     ]);
+  });
+
+  it('says when an object was written, the same in head and list (orphans are collected by age)', async () => {
+    const root = prefix();
+    const key = `${root}/v1/bot.ts`;
+    await store().put(key, Buffer.from('x'), {});
+    const head = await store().head(key);
+    const listed = [];
+    for await (const object of store().list(`${root}/`)) listed.push(object);
+    // The server's clock (S3 keeps whole seconds in listings): not a duration, only "written about now".
+    expect(Math.abs(head!.modified.getTime() - Date.now())).toBeLessThan(10 * 60_000);
+    expect(Math.floor(listed[0]!.modified.getTime() / 1000)).toBe(Math.floor(head!.modified.getTime() / 1000));
   });
 
   it('deletes, and deleting what is gone is not an error', async () => {

@@ -6,7 +6,7 @@ import { sandboxLayers, type SandboxLayers } from '../../sandbox/layers.js';
 import { openObjectStore } from '../../store/open-store.js';
 import type { Arguments, Options } from '../commands.js';
 import type { CommandContext } from '../context.js';
-import { keyValues, success, table, type Cell } from '../output.js';
+import { keyValues, success, table, when, type Cell } from '../output.js';
 
 /** The store's consistency, and which walls around bot code are in force on this host. */
 export type DoctorReport = StoreReport & {
@@ -25,7 +25,7 @@ export async function run(context: CommandContext, _args: Arguments<'doctor'>, o
     const file = homePaths(context.home).database;
     const check = await quickCheck(file, quickCheckMs);
     const database = { file, quick_check: check.status === 'damaged' ? check.problems : check.status };
-    const report = await doctor(db, store, { verify: Boolean(options.verify) });
+    const report = await doctor(db, store, { verify: Boolean(options.verify), fix: Boolean(options.fix) });
     const sandbox = sandboxLayers(defaultHeapMb);
     return { ...report, sandbox, database, ok: report.ok && sandbox.ok && check.status !== 'damaged' };
   } finally {
@@ -47,9 +47,18 @@ export function render(r: DoctorReport): string {
   }
   const storeOk = r.orphans.length === 0 && r.missing.length === 0 && r.damaged.length === 0;
   if (storeOk) parts.push(success('every uploaded version has its objects, and every object belongs to a version'));
+  if (r.removed?.length) {
+    parts.push(success(`removed ${r.removed.length} orphaned object(s), each older than ${r.grace_s / 3600} h and named by no row:`));
+    parts.push(table(['key', 'bytes', 'written'], r.removed.map((o) => [o.key, o.size, when(o.modified)])));
+  }
   if (r.orphans.length) {
-    parts.push(`Orphaned objects (no version row names them; safe to delete once no upload is running):`);
-    parts.push(table(['key', 'bytes'], r.orphans.map((o) => [o.key, o.size])));
+    // Younger than the grace period, an orphan may be an upload still in flight: --fix leaves it until then.
+    parts.push(
+      r.removed
+        ? `Orphaned objects kept (younger than ${r.grace_s / 3600} h: an upload may still be writing them; run --fix again later):`
+        : `Orphaned objects (no row names them): \`botctl doctor --fix\` removes those older than ${r.grace_s / 3600} h:`,
+    );
+    parts.push(table(['key', 'bytes', 'written'], r.orphans.map((o) => [o.key, o.size, when(o.modified)])));
   }
   if (r.missing.length) {
     parts.push('Missing objects (these versions run only where they are cached):');
