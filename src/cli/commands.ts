@@ -1,7 +1,7 @@
 // Every botctl command, declared once, in the order `botctl --help` lists them: its description, arguments and
 // options as commander reads them. Each handler in commands/ takes its options' type from here (OptionsOf), and
 // main.ts pairs each declaration with its lazily loaded handler. Only data: loading this loads no handler.
-import { defineCommand, type ArgumentsOf, type OptionsOf } from './define-command.js';
+import { defineCommand, type ArgumentsOf, type OptionsOf } from '../command-declaration.js';
 
 export const commands = {
   templates: defineCommand({

@@ -6,7 +6,8 @@ import { BotctlError, errorText } from '../errors.js';
 import { homePaths } from '../home.js';
 import { commands } from './commands.js';
 import { createContext } from './context.js';
-import { addCommand, type CommandModule, type LoadedCommand } from './define-command.js';
+import { addCommand } from '../command-declaration.js';
+import type { CommandModule, LoadedCommand } from './define-command.js';
 import { printError, printJson } from './output.js';
 import { packageVersion } from '../package-version.js';
 

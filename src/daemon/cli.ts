@@ -1,7 +1,8 @@
 // botd's entry point: `botd start` runs the daemon in the foreground until SIGTERM/SIGINT; `botd service`
 // prints a systemd unit. Only this file decides exit codes.
 import { userInfo } from 'node:os';
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { addCommand, addOptions, defineCommand, type OptionsOf } from '../command-declaration.js';
 import { packageVersion } from '../package-version.js';
 import { BotctlError, errorText, invalid } from '../errors.js';
 import { resolveHome } from '../home.js';
@@ -29,35 +30,52 @@ function positiveInteger(name: string, min = 1) {
   };
 }
 
-interface StartOptions {
-  home?: string;
-  concurrency: number;
-  stopGrace: number;
-  killGrace: number;
-  maxFailures: number;
-  heapMb: number;
-  catchUpDeadline: number;
-  prewarm: number;
-  allowUnsandboxedCustomBots?: boolean;
-  metrics?: ListenAddress;
-  metricsPerSubscription?: boolean;
-  backlogWarn: number;
-  logLevel: LogLevel;
-  logFormat: 'auto' | 'json' | 'pretty';
-  verbose?: boolean;
-}
+// botd's commands, declared once (src/command-declaration.ts): the handlers' option types come from here.
+const botdProgram = defineCommand({
+  description: 'Runs botctl subscriptions on their schedules, one sandboxed Node child per execution.',
+  options: [{ flags: '--home <dir>', description: 'home folder (database, keys, caches)', env: 'BOTCTL_HOME' }],
+});
+
+const startCommand = defineCommand({
+  description: 'run in the foreground until SIGTERM/SIGINT; logs one readable line per event on a terminal, else one JSON object per line on stdout',
+  options: [
+    { flags: '--concurrency <n>', description: `executions running at once; more due runs wait their turn (default: 2 per core, ${defaultConcurrency} here)`, parse: positiveInteger('--concurrency'), default: defaultConcurrency },
+    { flags: '--stop-grace <ms>', description: 'on SIGTERM/SIGINT, how long to wait for running bots before stopping them', parse: positiveInteger('--stop-grace', 0), default: defaultStopGraceMs },
+    { flags: '--kill-grace <ms>', description: 'after the abort message, and again after SIGTERM, how long a bot gets to exit', parse: positiveInteger('--kill-grace', 0), default: defaultKillGraceMs },
+    { flags: '--max-failures <n>', description: 'consecutive failed runs after which a subscription is paused', parse: positiveInteger('--max-failures'), default: defaultMaxConsecutiveFailures },
+    { flags: '--heap-mb <mb>', description: "each bot child's JavaScript heap limit", parse: positiveInteger('--heap-mb', 16), default: defaultHeapMb },
+    { flags: '--catch-up-deadline <ms>', description: 'longest delay at which a slot missed during downtime still runs (capped by its period)', parse: positiveInteger('--catch-up-deadline', 0), default: maxCatchUpDeadlineMs },
+    { flags: '--prewarm <ms>', description: "how long before its slot a run's child is spawned, to be started at the slot (0: spawn at the slot)", parse: positiveInteger('--prewarm', 0), default: defaultWarmLeadMs },
+    { flags: '--allow-unsandboxed-custom-bots', description: "where the OS sandbox cannot be had, run uploaded bots anyway, with only Node's permission model around them (DANGEROUS)" },
+    { flags: '--metrics <host:port>', description: 'serve Prometheus metrics at /metrics and health at /healthz, e.g. 127.0.0.1:9464', parse: listenAddress },
+    { flags: '--metrics-per-subscription', description: 'also label run counts by subscription id (one series per subscription and status)' },
+    { flags: '--backlog-warn <ms>', description: 'warn (log, notify) when a due run has waited this long for a free slot', parse: positiveInteger('--backlog-warn', 1), default: defaultBacklogWarnMs },
+    { flags: '--log-level <level>', description: 'least important log lines shown', choices: logLevels, default: 'info' },
+    { flags: '--verbose', description: 'debug lines too (same as --log-level debug)' },
+    { flags: '--log-format <format>', description: 'pretty: one readable line per event; json: one JSON object per line; auto: pretty on a terminal', choices: ['auto', 'json', 'pretty'], default: 'auto' },
+  ],
+});
+
+const serviceCommand = defineCommand({
+  description: 'print a systemd unit for this installation',
+  options: [{ flags: '--user <user>', description: 'unix user botd runs as (default: the current user, or botctl when that is root)' }],
+});
+
+type StartOptions = OptionsOf<typeof botdProgram> & OptionsOf<typeof startCommand>;
+type ServiceOptions = OptionsOf<typeof botdProgram> & OptionsOf<typeof serviceCommand>;
 
 async function start(options: StartOptions): Promise<number> {
   const [{ startDaemon }, { jsonLogger, errorText }] = await Promise.all([import('./daemon.js'), import('./log.js')]);
-  const level: LogLevel = options.verbose ? 'debug' : options.logLevel;
+  const level: LogLevel = options.verbose ? 'debug' : (options.logLevel ?? 'info');
   // One readable line per event for a person at a terminal; JSON lines for journald and log shippers.
-  const pretty = options.logFormat === 'pretty' || (options.logFormat === 'auto' && Boolean(process.stdout.isTTY));
+  const format = options.logFormat ?? 'auto';
+  const pretty = format === 'pretty' || (format === 'auto' && Boolean(process.stdout.isTTY));
   const log = pretty
     ? (await import('./pretty-log.js')).prettyLogger({ colour: colourLevel(process.stdout), level })
     : jsonLogger(undefined, level);
   const home = resolveHome(options.home);
   const { announceSandbox } = await import('../sandbox/announce.js');
-  announceSandbox(log, Boolean(options.allowUnsandboxedCustomBots), options.heapMb);
+  announceSandbox(log, Boolean(options.allowUnsandboxedCustomBots), options.heapMb ?? defaultHeapMb);
   // Handlers first: until one is installed a SIGTERM kills the process outright, and one sent just as
   // 'botd started' is logged used to do that (seen in tests). A signal during start-up stops botd once started.
   let signals = 0;
@@ -117,53 +135,30 @@ function listenAddress(value: string): ListenAddress {
 }
 
 export function buildProgram(setExitCode: (code: number) => void): Command {
-  const program = new Command('botd')
-    .description('Runs botctl subscriptions on their schedules, one sandboxed Node child per execution.')
-    .addOption(new Option('--home <dir>', 'home folder (database, keys, caches)').env('BOTCTL_HOME'))
+  const program = addOptions(new Command('botd').description(botdProgram.description), botdProgram.options)
     .version(packageVersion().version, '-V, --version', 'print the version')
     .showHelpAfterError('(run `botd --help` for usage)')
     .exitOverride();
 
-  program
-    .command('start')
-    .description('run in the foreground until SIGTERM/SIGINT; logs one readable line per event on a terminal, else one JSON object per line on stdout')
-    .option('--concurrency <n>', `executions running at once; more due runs wait their turn (default: 2 per core, ${defaultConcurrency} here)`, positiveInteger('--concurrency'), defaultConcurrency)
-    .option('--stop-grace <ms>', 'on SIGTERM/SIGINT, how long to wait for running bots before stopping them', positiveInteger('--stop-grace', 0), defaultStopGraceMs)
-    .option('--kill-grace <ms>', 'after the abort message, and again after SIGTERM, how long a bot gets to exit', positiveInteger('--kill-grace', 0), defaultKillGraceMs)
-    .option('--max-failures <n>', 'consecutive failed runs after which a subscription is paused', positiveInteger('--max-failures'), defaultMaxConsecutiveFailures)
-    .option('--heap-mb <mb>', "each bot child's JavaScript heap limit", positiveInteger('--heap-mb', 16), defaultHeapMb)
-    .option('--catch-up-deadline <ms>', 'longest delay at which a slot missed during downtime still runs (capped by its period)', positiveInteger('--catch-up-deadline', 0), maxCatchUpDeadlineMs)
-    .option('--prewarm <ms>', "how long before its slot a run's child is spawned, to be started at the slot (0: spawn at the slot)", positiveInteger('--prewarm', 0), defaultWarmLeadMs)
-    .option('--allow-unsandboxed-custom-bots', 'where the OS sandbox cannot be had, run uploaded bots anyway, with only Node\'s permission model around them (DANGEROUS)')
-    .option('--metrics <host:port>', 'serve Prometheus metrics at /metrics and health at /healthz, e.g. 127.0.0.1:9464', listenAddress)
-    .option('--metrics-per-subscription', 'also label run counts by subscription id (one series per subscription and status)')
-    .option('--backlog-warn <ms>', 'warn (log, notify) when a due run has waited this long for a free slot', positiveInteger('--backlog-warn', 1), defaultBacklogWarnMs)
-    .addOption(new Option('--log-level <level>', 'least important log lines shown').choices(logLevels).default('info'))
-    .option('--verbose', 'debug lines too (same as --log-level debug)')
-    .addOption(new Option('--log-format <format>', 'pretty: one readable line per event; json: one JSON object per line; auto: pretty on a terminal').choices(['auto', 'json', 'pretty']).default('auto'))
-    .action(async (_options: unknown, command: Command) => {
-      const options = command.optsWithGlobals<StartOptions>();
-      if (options.metricsPerSubscription && !options.metrics) throw invalid('Expected --metrics HOST:PORT with --metrics-per-subscription, got no --metrics.');
-      setExitCode(await start(options));
-    });
+  addCommand(program, 'start', startCommand).action(async (_options: unknown, command: Command) => {
+    const options = command.optsWithGlobals<StartOptions>();
+    if (options.metricsPerSubscription && !options.metrics) throw invalid('Expected --metrics HOST:PORT with --metrics-per-subscription, got no --metrics.');
+    setExitCode(await start(options));
+  });
 
-  program
-    .command('service')
-    .description('print a systemd unit for this installation')
-    .option('--user <user>', 'unix user botd runs as (default: the current user, or botctl when that is root)')
-    .action(async (_options: unknown, command: Command) => {
-      const options = command.optsWithGlobals<{ home?: string; user?: string }>();
-      const { serviceUnit, serviceHome } = await import('./service-unit.js');
-      const current = userInfo().username;
-      const unit = serviceUnit({
-        user: options.user ?? (current === 'root' ? 'botctl' : current),
-        home: options.home ? resolveHome(options.home) : serviceHome,
-        stopGraceMs: defaultStopGraceMs,
-        killGraceMs: defaultKillGraceMs,
-      });
-      process.stdout.write(unit);
-      setExitCode(0);
+  addCommand(program, 'service', serviceCommand).action(async (_options: unknown, command: Command) => {
+    const options = command.optsWithGlobals<ServiceOptions>();
+    const { serviceUnit, serviceHome } = await import('./service-unit.js');
+    const current = userInfo().username;
+    const unit = serviceUnit({
+      user: options.user ?? (current === 'root' ? 'botctl' : current),
+      home: options.home ? resolveHome(options.home) : serviceHome,
+      stopGraceMs: defaultStopGraceMs,
+      killGraceMs: defaultKillGraceMs,
     });
+    process.stdout.write(unit);
+    setExitCode(0);
+  });
 
   return program;
 }
