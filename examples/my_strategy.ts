@@ -1,4 +1,4 @@
-import { defineBot, SMA } from 'botctl/sdk';
+import { defineBot } from 'botctl/sdk';
 import { z } from 'zod';
 
 export default defineBot({

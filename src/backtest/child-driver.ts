@@ -86,7 +86,7 @@ export class BacktestChild {
     }
   }
 
-  private constructor(private readonly spawned: SpawnedBotChild) {
+  private constructor(spawned: SpawnedBotChild) {
     const { child } = spawned;
     this.pid = child.pid;
     this.channel = child.stdio[3] as Socket;

@@ -16,7 +16,7 @@ import { clientOrderId } from './client-order-id.js';
 import { ExchangeClients, clientOptionsFromEnv, type ClientSpec } from './exchange-clients.js';
 import { exchangeMarketData, recordedMarketData, type MarketData } from './market-data.js';
 import { loadPaperAccount, savePaperAccount } from './paper-accounts.js';
-import { PaperExchange, newPaperAccount, type PaperAccount, type PaperOrder } from './paper-exchange.js';
+import { PaperExchange, newPaperAccount, type PaperOrder } from './paper-exchange.js';
 import { reconcileUnknownOrders } from './reconcile-orders.js';
 import { checkMarketLimits } from './market-limits.js';
 import { OrderLedger } from './order-ledger.js';

@@ -2,31 +2,20 @@
 // per run, state and paper account through the database, prices from the candle store at each run's simulated
 // time) and a backtest of the same bot, config and period (one child, nothing in the database) place the same
 // orders at the same prices, fill them the same way, and end with the same balances and state.
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runBacktest } from '../../src/backtest/run-backtest.js';
 import { createBroker } from '../../src/broker/broker.js';
 import { runExecution } from '../../src/daemon/runner.js';
-import { importCandles } from '../../src/market-data/import-candles.js';
 import { validateRiskConfig } from '../../src/subscriptions/risk-config.js';
-import { useTemporaryDatabase } from '../support/database.js';
 import { makeBot, makeSubscription } from '../support/fixtures.js';
-import { haveRealCandles, realCandlesDir } from '../support/real-candles.js';
+import { useRealCandleHome } from './real-candle-home.js';
+import { haveRealCandles } from '../support/real-candles.js';
 
 const fixtureTemplates = fileURLToPath(new URL('../fixtures/backtest', import.meta.url));
 
 describe.skipIf(!haveRealCandles)('a backtest and paper runs of the same bot over the same real candles', () => {
-  const world = useTemporaryDatabase();
-  const templates = process.env['BOTCTL_BOT_FILES'];
-  afterEach(() => {
-    if (templates === undefined) delete process.env['BOTCTL_BOT_FILES'];
-    else process.env['BOTCTL_BOT_FILES'] = templates;
-  });
-
-  beforeAll(() => {
-    importCandles(world.home, join(realCandlesDir, 'tradingsignals-1m', 'binance-BTCUSDT-1m.json'));
-  });
+  const world = useRealCandleHome();
 
   async function compare(template: string, config: Record<string, unknown>, from: string, step: number, slots: number) {
     const bot = await makeBot(world.db, `${template}_${Date.now()}`, { template, exchange: 'binance' });

@@ -4,7 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runBacktest } from '../../src/backtest/run-backtest.js';
 import { bundleBot } from '../../src/bots/bundle.js';
 import { childStart, childStartBuilds, prepareRuntimeSnapshot } from '../../src/daemon/child-start.js';
@@ -12,12 +12,11 @@ import { defaultHeapMb } from '../../src/daemon/defaults.js';
 import { silentLogger } from '../../src/daemon/log.js';
 import { homePaths } from '../../src/home.js';
 import { runSweep } from '../../src/backtest/sweep.js';
-import { importCandles } from '../../src/market-data/import-candles.js';
 import { backtestArg } from '../../src/runtime/protocol.js';
 import { validateRiskConfig } from '../../src/subscriptions/risk-config.js';
-import { useTemporaryDatabase } from '../support/database.js';
 import { makeBot } from '../support/fixtures.js';
-import { haveRealCandles, noRealCandles, realCandlesDir } from '../support/real-candles.js';
+import { useRealCandleHome } from './real-candle-home.js';
+import { haveRealCandles, noRealCandles } from '../support/real-candles.js';
 
 const fixtureTemplates = fileURLToPath(new URL('../fixtures/backtest', import.meta.url));
 
@@ -41,15 +40,7 @@ function watchChildren(): { stop(): Set<number> } {
 }
 
 describe.skipIf(!haveRealCandles)('a sweep', () => {
-  const world = useTemporaryDatabase();
-  const templates = process.env['BOTCTL_BOT_FILES'];
-  afterEach(() => {
-    if (templates === undefined) delete process.env['BOTCTL_BOT_FILES'];
-    else process.env['BOTCTL_BOT_FILES'] = templates;
-  });
-  beforeAll(() => {
-    importCandles(world.home, join(realCandlesDir, 'tradingsignals-1m', 'binance-BTCUSDT-1m.json'));
-  });
+  const world = useRealCandleHome();
 
   async function sweepMatchesAlone(name: string): Promise<void> {
     const bot = await makeBot(world.db, name, { template: 'module_memory', exchange: 'binance' });

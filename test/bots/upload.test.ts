@@ -1,7 +1,7 @@
 import { readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { sha256 } from '../../src/bots/digest.js';
 import { doctor } from '../../src/bots/doctor.js';
 import { maxSourceBytes, uploadBot } from '../../src/bots/upload.js';

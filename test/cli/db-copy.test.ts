@@ -5,7 +5,7 @@ import { openPostgres } from '../../src/db/open-postgres.js';
 import { homePaths } from '../../src/home.js';
 import { botctl } from '../support/cli.js';
 import { useTemporaryHomes } from '../support/home.js';
-import { populateHome, primaryKey, rowCounts } from '../support/populated-home.js';
+import { populateHome, primaryKey } from '../support/populated-home.js';
 import { freePorts } from '../support/ports.js';
 import { postgres, usePostgres } from '../support/postgres.js';
 import { skipWithout } from '../support/tools.js';

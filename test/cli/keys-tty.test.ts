@@ -1,5 +1,4 @@
 import { spawn } from 'node:child_process';
-import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/open.js';
 import { decryptKey } from '../../src/secrets/keys.js';

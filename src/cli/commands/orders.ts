@@ -1,7 +1,6 @@
 import { listOrders, type OrderListing } from '../../broker/trade-history.js';
 import { findSubscription } from '../../subscriptions/find-subscription.js';
 import { subscriptionLabels } from '../../subscriptions/subscription-labels.js';
-import { invalid, shown } from '../../errors.js';
 import { parseRunId } from '../run-id.js';
 import type { Arguments, Options } from '../commands.js';
 import type { CommandContext } from '../context.js';

@@ -8,7 +8,6 @@ import { BotctlError, conflict, errorText } from '../../errors.js';
 import { homePaths } from '../../home.js';
 import type { Arguments } from '../commands.js';
 import type { CommandContext } from '../context.js';
-import { subscriptionLabels } from '../../subscriptions/subscription-labels.js';
 import { block, type Cell, duration, keyValues, named, quiet, status, when } from '../output.js';
 import { runErrorView } from '../output/run-error.js';
 
