@@ -53,7 +53,9 @@ describe('botd service', () => {
     expect(setting(unit, 'LimitCORE')).toEqual(['0']);
     expect(setting(unit, 'NoNewPrivileges')).toEqual(['yes']);
     expect(setting(unit, 'ProtectSystem')).toEqual(['strict']);
-    expect(setting(unit, 'ProtectHome')).toEqual(['yes']);
+    // /home, /root and /run/user vanish under ProtectHome=yes: read-only where this Node or this clone lives there.
+    const underHome = [process.execPath, botdBin].some((path) => /^\/(home|root|run\/user)(\/|$)/.test(path));
+    expect(setting(unit, 'ProtectHome')).toEqual([underHome ? 'read-only' : 'yes']);
     expect(setting(unit, 'PrivateTmp')).toEqual(['yes']);
     // V8 needs writable and executable memory for its JIT.
     expect(unit).not.toContain('MemoryDenyWriteExecute');
