@@ -82,15 +82,21 @@ describe.skipIf(skip)('the cgroup layer', () => {
   it('puts each bot child in a cgroup of its own, with the memory budget and the task cap, removed after it', async () => {
     const running = await until('a running child of slow', async () => (await runsOf('slow', false)).find((r) => r.status === 'running' && r.child_pid !== null), 60_000);
     const pid = running.child_pid!;
-    const dirs = cgroupsOf(pid);
+    // The wrapper joins its cgroup as its first act, which may still be under way when the row names the child.
+    const runCgroup = new RegExp(`/${processPrefix}${botd.pid}/run-\\d+$`);
+    const dirs = await until('the child to join its run cgroup', () => {
+      const now = cgroupsOf(pid);
+      return runCgroup.test(now[found.kind === 'v2' ? '' : 'memory'] ?? '') ? now : undefined;
+    }, 30_000);
     const memory = found.kind === 'v2' ? join('/sys/fs/cgroup', dirs['']!) : join('/sys/fs/cgroup/memory', dirs.memory!);
     const pids = found.kind === 'v2' ? memory : join('/sys/fs/cgroup/pids', dirs.pids!);
-    expect(memory).toMatch(new RegExp(`/${processPrefix}${botd.pid}/run-\\d+$`));
+    expect(pids).toMatch(runCgroup);
     const limit = readFileSync(join(memory, found.kind === 'v2' ? 'memory.max' : 'memory.limit_in_bytes'), 'utf8').trim();
     expect(Number(limit)).toBe(residentBudgetBytes(heapMb));
     expect(readFileSync(join(pids, 'pids.max'), 'utf8').trim()).toBe(String(taskLimit));
-    // Every process of the sandbox is in it (bwrap, and Node as pid 1's child in its namespace).
-    expect(readFileSync(join(memory, 'cgroup.procs'), 'utf8').trim().split('\n').length).toBeGreaterThanOrEqual(2);
+    // Every process of the sandbox comes to be in it (bwrap, and Node as pid 1's child in its namespace). The row
+    // names the child as soon as it is spawned, when the wrapper has joined but bwrap may not have forked yet.
+    await until('bwrap and its Node both in the run cgroup', () => readFileSync(join(memory, 'cgroup.procs'), 'utf8').trim().split('\n').length >= 2 || undefined, 30_000);
     await until('that run to finish', async () => (await runsOf('slow')).find((r) => r.id === running.id), 60_000);
     await until('its cgroup to be removed', () => !existsSync(memory) && !existsSync(pids), 10_000);
   });
