@@ -11,7 +11,7 @@
 // How it ends: bwrap exits with the child's exit code, or 128 + the signal that ended it (decodeBwrapExit).
 // Signals to bwrap's process group (process-group.ts) end bwrap, and --die-with-parent then SIGKILLs the
 // namespace: the bot gets the abort message over its channel first, as always, but no SIGTERM of its own.
-import { executableBinds, parentDirectories, type Bind } from './mount-view.js';
+import { executableBinds, memorySettingsBinds, parentDirectories, type Bind } from './mount-view.js';
 
 /** The uid and gid a child runs as when botd is root: `nobody`, which owns no file. */
 export const sandboxUid = 65534;
@@ -32,7 +32,7 @@ export interface BwrapPlan {
 export function bwrapArgs(plan: BwrapPlan): string[] {
   const [node, ...rest] = plan.command;
   if (!node) throw new Error('no command to sandbox');
-  const binds: Bind[] = [...executableBinds(node), ...(plan.setpriv ? executableBinds(plan.setpriv) : [])];
+  const binds: Bind[] = [...executableBinds(node), ...(plan.setpriv ? executableBinds(plan.setpriv) : []), ...memorySettingsBinds()];
   for (const file of plan.files) binds.push({ source: file, target: file });
   const unique = [...new Map(binds.map((b) => [b.target, b])).values()];
   const args = [

@@ -1,10 +1,10 @@
 // What a sandboxed child can see of the file system: the Node binary, the shared libraries it is linked
 // against (and the loader), the tools that start it, and the few files it is given (its bundle, or the
-// runtime snapshot and its bot module). Nothing else exists inside: no home, no database, no master key, no
-// /etc, no /tmp, no /dev, and nothing is writable (bwrap builds the root on an empty tmpfs; every file here
+// runtime snapshot and its bot module), and two read-only kernel settings glibc's malloc reads. Nothing else
+// exists inside: no home, no database, no master key, no /etc, no /tmp, no /dev, and nothing is writable (bwrap builds the root on an empty tmpfs; every file here
 // is a read-only bind mount).
 import { execFileSync } from 'node:child_process';
-import { realpathSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 /** Source on the host, and where it appears inside (the same path: argv and the loader name it so). */
@@ -43,6 +43,17 @@ function sharedLibraries(executable: string): Bind[] {
     if (path) binds.push({ source: realpathSync(path), target: path });
   }
   return binds;
+}
+
+// A snapshot child asks glibc's malloc for transparent huge pages (child-start.ts, GLIBC_TUNABLES). glibc grants
+// them only after reading the kernel's THP mode and page size from these files: without them in the view it
+// silently uses 4 KB pages, and a snapshot child in the sandbox started 40 ms slower (128 ms against 88 ms,
+// Node 20.20, measured). They say how the host's memory manager is set, which no process is denied anyway.
+const transparentHugePageSettings = ['/sys/kernel/mm/transparent_hugepage/enabled', '/sys/kernel/mm/transparent_hugepage/hpage_pmd_size'];
+
+/** The kernel's huge-page settings, read-only, where this kernel has them. */
+export function memorySettingsBinds(): Bind[] {
+  return transparentHugePageSettings.filter((file) => existsSync(file)).map((file) => ({ source: file, target: file }));
 }
 
 /** The directories bwrap must create (world-traversable) before binding files at `targets`, parents first. */
