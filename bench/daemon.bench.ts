@@ -274,6 +274,13 @@ export function cpuTicks(pid: number): number {
   return Number(fields[11]) + Number(fields[12]);
 }
 
+/** CPU time the whole machine spent busy (all CPUs, every state but idle and iowait), from /proc/stat, in ticks. */
+export function machineBusyTicks(): number {
+  const [, ...fields] = readFileSync('/proc/stat', 'latin1').split('\n', 1)[0]!.trim().split(/\s+/);
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = fields.map(Number);
+  return user + nice + system + irq + softirq + steal;
+}
+
 export function clockTicks(): number {
   try {
     return Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
