@@ -26,8 +26,11 @@ export const maxCatchUpDeadlineMs = 3_600_000;
 
 /**
  * How long before its slot a run's child is spawned (`--prewarm`, prewarm.ts). A burst of due runs spawns
- * one child after another, each spawn blocking botd for 6–20 ms and each child then booting on the same
- * cores: 500 ms covers a burst of ~20 spawns with their boot, and still leaves a 1 s schedule half its
- * period for the previous run to end (a subscription with a run under way is not pre-warmed).
+ * one child after another: each spawn blocks botd until the forked copy of it has exec'd the sandbox, and while
+ * the children before it boot on the same cores that took 38 ms on average (9 ms of it botd's own CPU; 6.5 ms on an
+ * idle machine), so 10 due together need ~400 ms to spawn, plus the last one's boot. Measured on 2 cores at 10 due
+ * runs/s (`--concurrency 10`): a 500 ms lead had the last spawns land after their slot (dispatch lag p99 259 ms),
+ * 800 ms had none (p99 42 ms). A 1 s schedule's previous run must then end within 200 ms of its own slot to be
+ * pre-warmed (a subscription with a run under way is not); otherwise it is dispatched at its slot as usual.
  */
-export const defaultWarmLeadMs = 500;
+export const defaultWarmLeadMs = 800;
