@@ -23,6 +23,7 @@ import { openBroker } from '../broker/open-broker.js';
 import { closeSharedObjectStores } from '../store/shared-stores.js';
 import type { ExchangeBroker, ExchangeSessionFactory } from '../broker/session.js';
 import { abandonStaleRuns, lastScheduledFor, recordSkipped } from './ledger.js';
+import { unopenableKeys } from '../secrets/keys.js';
 import { acquireDaemonLock, type DaemonLock } from './lock.js';
 import { errorText, jsonLogger, type Logger } from './log.js';
 import { missedRun, missedRunError } from './missed-runs.js';
@@ -100,6 +101,21 @@ async function checkDatabase(file: string, log: Logger): Promise<void> {
   }
 }
 
+// A master key that cannot open the stored API keys (another home's, a wrong BOTCTL_MASTER_KEY, none) is said at
+// start, naming the keys and the subscriptions that trade with them, not discovered at a live order. botd still
+// starts: paper subscriptions and the other keys' are unaffected, and those runs fail with the same reason.
+async function checkStoredKeys(connection: Connection, home: string, log: Logger): Promise<void> {
+  const unopenable = await unopenableKeys(connection.db, home);
+  if (!unopenable) return;
+  const users = await connection.db.selectFrom('subscriptions').select('id').where('key_name', 'in', unopenable.names).where('enabled', '=', 1).orderBy('id').execute();
+  log.error('API keys cannot be decrypted with this master key', {
+    keys: unopenable.names,
+    subscriptions: users.map((u) => u.id),
+    reason: unopenable.reason,
+    next: 'start botd with the master key they were stored under (BOTCTL_MASTER_KEY or <home>/master.key), or add them again: botctl keys rm NAME && botctl keys add NAME --exchange ID',
+  });
+}
+
 // Longer than 80 lines: it wires the parts together (broker, runner options, dispatcher, scheduler, missed runs,
 // stop) in the order they must start, and the stop closure has to see them all.
 async function run(options: DaemonOptions, baseLog: Logger, lock: DaemonLock, connection: Connection): Promise<RunningDaemon> {
@@ -109,6 +125,7 @@ async function run(options: DaemonOptions, baseLog: Logger, lock: DaemonLock, co
   const concurrency = options.concurrency ?? defaultConcurrency;
 
   await cleanUpAfterPreviousDaemon(connection, log, killGraceMs);
+  await checkStoredKeys(connection, options.home, log);
   // Builds nothing has used for two weeks leave the bundle cache (src/bots/bundle-cache.ts): now, then daily.
   const pruneCache = () => {
     const { removed, bytes } = pruneBundleCache(homePaths(options.home).bundleCache);

@@ -83,14 +83,22 @@ export async function removeKey(db: Kysely<Database>, name: string): Promise<{ n
   });
 }
 
-/** For the daemon's broker: the only place a secret is ever decrypted. */
+interface KeyRow {
+  name: string;
+  exchange: string;
+  encrypted_payload: string;
+}
+
+const open = (masterKey: Buffer, row: KeyRow) => decrypt(masterKey, row.encrypted_payload, associatedData(row.name, row.exchange));
+
+/** For the daemon's broker: the only place a secret is ever decrypted for use. */
 export async function decryptKey(db: Kysely<Database>, home: string, name: string): Promise<Credentials & { name: string; exchange: string }> {
   const row = await db.selectFrom('api_keys').selectAll().where('name', '=', name).executeTakeFirst();
   if (!row) throw notFound(`No API key named ${shown(name)}.`, `botctl keys add ${safeForHint(name)} --exchange ID`);
   const masterKey = loadMasterKey(home);
   let plaintext: Buffer;
   try {
-    plaintext = decrypt(masterKey, row.encrypted_payload, associatedData(row.name, row.exchange));
+    plaintext = open(masterKey, row);
   } catch (error) {
     throw new BotctlError(
       'runtime_failure',
@@ -101,6 +109,31 @@ export async function decryptKey(db: Kysely<Database>, home: string, name: strin
   const credentials = JSON.parse(plaintext.toString('utf8')) as Credentials;
   plaintext.fill(0);
   return { name: row.name, exchange: row.exchange, ...credentials };
+}
+
+/**
+ * The stored keys this process's master key cannot open (another key, or none at all), and why: botd says so at
+ * start rather than at a live subscription's first order. Each one opened is wiped at once; nothing is kept.
+ */
+export async function unopenableKeys(db: Kysely<Database>, home: string): Promise<{ names: string[]; reason: string } | undefined> {
+  const rows = await db.selectFrom('api_keys').select(['name', 'exchange', 'encrypted_payload']).orderBy('name').execute();
+  if (rows.length === 0) return undefined;
+  let masterKey: Buffer;
+  try {
+    masterKey = loadMasterKey(home);
+  } catch (error) {
+    return { names: rows.map((r) => r.name), reason: (error as Error).message };
+  }
+  const names = rows.filter((row) => {
+    try {
+      open(masterKey, row).fill(0);
+      return false;
+    } catch {
+      return true;
+    }
+  });
+  if (names.length === 0) return undefined;
+  return { names: names.map((r) => r.name), reason: 'the master key differs from the one they were stored under, or their rows were altered' };
 }
 
 function safeForHint(name: string): string {
