@@ -1,7 +1,7 @@
 // botd checks at start that its master key opens the stored API keys: a node started with another key (a wrong
 // BOTCTL_MASTER_KEY, or a home whose master.key was replaced) says so in one error line naming the keys and the
-// subscriptions that trade with them, instead of failing at a live subscription's first order. The real botctl
-// stores the key, the real botd starts on it.
+// subscriptions that trade with them, instead of failing at a live subscription's first order; `botctl doctor`
+// reports it too. The real botctl stores the key, the real botd starts on it.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { botctl } from '../support/cli.js';
@@ -54,5 +54,15 @@ describe('botd and the master key', () => {
     expect(String(line?.next)).toContain('BOTCTL_MASTER_KEY');
     // It names keys, never their secrets.
     expect(JSON.stringify(lines)).not.toMatch(/mk2?-(APIKEY|SECRET)/);
+  }, 60_000);
+
+  it('botctl doctor says the same, and fails, under another master key', async () => {
+    const fine = await botctl(home, ['doctor', '--json']);
+    expect((fine.json as { api_keys: unknown }).api_keys, fine.stderr).toEqual({ unopenable: [] });
+    const wrong = await botctl(home, ['doctor', '--json'], { env: { BOTCTL_MASTER_KEY: randomBytes(32).toString('hex') } });
+    expect(wrong.exitCode).toBe(1);
+    expect((wrong.json as { api_keys: { unopenable: string[] } }).api_keys.unopenable).toEqual(['k1', 'k2']);
+    const text = await botctl(home, ['doctor'], { env: { BOTCTL_MASTER_KEY: randomBytes(32).toString('hex') } });
+    expect(text.stdout).toContain('API keys this master key cannot decrypt: k1, k2');
   }, 60_000);
 });

@@ -1,6 +1,7 @@
 import { doctor, type DoctorReport as StoreReport } from '../../bots/doctor.js';
 import { quickCheck } from '../../db/health.js';
 import { homePaths } from '../../home.js';
+import { unopenableKeys } from '../../secrets/keys.js';
 import { defaultHeapMb } from '../../daemon/defaults.js';
 import { sandboxLayers, type SandboxLayers } from '../../sandbox/layers.js';
 import { openObjectStore } from '../../store/open-store.js';
@@ -13,6 +14,8 @@ export type DoctorReport = StoreReport & {
   sandbox: SandboxLayers;
   /** PRAGMA quick_check of the database file. */
   database: { file: string; quick_check: 'ok' | 'timed_out' | string[] };
+  /** Stored API keys this master key cannot open (botd would fail every order with them), and why. */
+  api_keys: { unopenable: string[]; reason?: string };
 };
 
 // A minute covers a database of several GB; beyond that the answer says it did not finish.
@@ -27,7 +30,9 @@ export async function run(context: CommandContext, _args: Arguments<'doctor'>, o
     const database = { file, quick_check: check.status === 'damaged' ? check.problems : check.status };
     const report = await doctor(db, store, { verify: Boolean(options.verify), fix: Boolean(options.fix) });
     const sandbox = sandboxLayers(defaultHeapMb);
-    return { ...report, sandbox, database, ok: report.ok && sandbox.ok && check.status !== 'damaged' };
+    const keys = await unopenableKeys(db, context.home);
+    const api_keys = keys ? { unopenable: keys.names, reason: keys.reason } : { unopenable: [] };
+    return { ...report, sandbox, database, api_keys, ok: report.ok && sandbox.ok && check.status !== 'damaged' && !keys };
   } finally {
     store.close();
   }
@@ -44,6 +49,10 @@ export function render(r: DoctorReport): string {
   if (Array.isArray(r.database.quick_check)) {
     parts.push(`The database is damaged (PRAGMA quick_check):\n${r.database.quick_check.map((p) => `  ${p}`).join('\n')}`);
     parts.push(`next: stop botd, then restore a backup with \`botctl restore FILE\`, or recover with \`sqlite3 ${r.database.file} .recover\``);
+  }
+  if (r.api_keys.unopenable.length) {
+    parts.push(`API keys this master key cannot decrypt: ${r.api_keys.unopenable.join(', ')} (${r.api_keys.reason})`);
+    parts.push('next: use the master key they were stored under (BOTCTL_MASTER_KEY or <home>/master.key), or add them again: botctl keys rm NAME && botctl keys add NAME --exchange ID');
   }
   const storeOk = r.orphans.length === 0 && r.missing.length === 0 && r.damaged.length === 0;
   if (storeOk) parts.push(success('every uploaded version has its objects, and every object belongs to a version'));
