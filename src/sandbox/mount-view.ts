@@ -1,8 +1,8 @@
 // What a sandboxed child can see of the file system: the Node binary, the shared libraries it is linked
 // against (and the loader), the tools that start it, and the few files it is given (its bundle, or the
-// runtime snapshot and its bot module), and two read-only kernel settings glibc's malloc reads. Nothing else
-// exists inside: no home, no database, no master key, no /etc, no /tmp, no /dev, and nothing is writable (bwrap builds the root on an empty tmpfs; every file here
-// is a read-only bind mount).
+// runtime snapshot and its bot module), and two kernel settings glibc's malloc reads. Nothing else exists
+// inside: no home, no database, no master key, no /etc, no /tmp, no /dev, and nothing is writable (bwrap builds
+// the root on an empty tmpfs; every file here is a read-only bind mount).
 import { execFileSync } from 'node:child_process';
 import { existsSync, realpathSync } from 'node:fs';
 import { dirname } from 'node:path';

@@ -3,7 +3,7 @@ import { isUniqueViolation, validateExchangeId } from '../bots/create-template-b
 import { validateName } from '../bots/names.js';
 import type { Database } from '../db/schema.js';
 import { writeTransaction } from '../db/write-transaction.js';
-import { BotctlError, conflict, notFound, shown } from '../errors.js';
+import { BotctlError, conflict, errorText, notFound, shown } from '../errors.js';
 import type { Credentials } from './credentials-input.js';
 import { decrypt, encrypt } from './encrypt.js';
 import { loadMasterKey } from './master-key.js';
@@ -122,7 +122,7 @@ export async function unopenableKeys(db: Kysely<Database>, home: string): Promis
   try {
     masterKey = loadMasterKey(home);
   } catch (error) {
-    return { names: rows.map((r) => r.name), reason: (error as Error).message };
+    return { names: rows.map((r) => r.name), reason: errorText(error) };
   }
   const names = rows.filter((row) => {
     try {

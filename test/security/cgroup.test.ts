@@ -86,7 +86,8 @@ describe.skipIf(skip)('the cgroup layer', () => {
     const runCgroup = new RegExp(`/${processPrefix}${botd.pid}/run-\\d+$`);
     const dirs = await until('the child to join its run cgroup', () => {
       const now = cgroupsOf(pid);
-      return runCgroup.test(now[found.kind === 'v2' ? '' : 'memory'] ?? '') ? now : undefined;
+      const joined = found.kind === 'v2' ? [now['']] : [now.memory, now.pids];
+      return joined.every((dir) => runCgroup.test(dir ?? '')) ? now : undefined;
     }, 30_000);
     const memory = found.kind === 'v2' ? join('/sys/fs/cgroup', dirs['']!) : join('/sys/fs/cgroup/memory', dirs.memory!);
     const pids = found.kind === 'v2' ? memory : join('/sys/fs/cgroup/pids', dirs.pids!);
