@@ -51,9 +51,12 @@ function sharedLibraries(executable: string): Bind[] {
 // Node 20.20, measured). They say how the host's memory manager is set, which no process is denied anyway.
 const transparentHugePageSettings = ['/sys/kernel/mm/transparent_hugepage/enabled', '/sys/kernel/mm/transparent_hugepage/hpage_pmd_size'];
 
-/** The kernel's huge-page settings, read-only, where this kernel has them. */
+let memorySettings: Bind[] | undefined;
+
+/** The kernel's huge-page settings, read-only, where this kernel has them (looked up once, not per child). */
 export function memorySettingsBinds(): Bind[] {
-  return transparentHugePageSettings.filter((file) => existsSync(file)).map((file) => ({ source: file, target: file }));
+  memorySettings ??= transparentHugePageSettings.filter((file) => existsSync(file)).map((file) => ({ source: file, target: file }));
+  return memorySettings;
 }
 
 /** The directories bwrap must create (world-traversable) before binding files at `targets`, parents first. */
