@@ -3,6 +3,11 @@
 // main.ts pairs each declaration with its lazily loaded handler. Only data: loading this loads no handler.
 import { defineCommand, type ArgumentsOf, type OptionsOf } from '../command-declaration.js';
 
+// The arguments several commands take, described once.
+const botArgument = { name: '<bot>', description: 'bot id, name or developer/name' } as const;
+const subscriptionArgument = { name: '<sub>', description: 'subscription id or name' } as const;
+const channelArgument = { name: '<name>', description: 'channel name' } as const;
+
 export const commands = {
   templates: defineCommand({
     description: 'list the template bots in bot_files/ with their config fields',
@@ -23,13 +28,13 @@ export const commands = {
   show: defineCommand({
     description: "inspect one bot: its code, config fields and subscriptions",
     arguments: [
-      { name: '<bot>', description: 'bot id, name or developer/name' },
+      botArgument,
     ],
   }),
   delete: defineCommand({
     description: "remove a bot, and a custom bot's stored objects (refuses while it has subscriptions unless --force)",
     arguments: [
-      { name: '<bot>', description: 'bot id, name or developer/name' },
+      botArgument,
     ],
     options: [
       { flags: '--force', description: "also remove the bot's subscriptions and their run history" },
@@ -38,7 +43,7 @@ export const commands = {
   subscribe: defineCommand({
     description: 'create a subscription: run a bot on a pair, on a cron schedule, with its own config',
     arguments: [
-      { name: '<bot>', description: 'bot id, name or developer/name' },
+      botArgument,
     ],
     options: [
       { flags: '--pair <symbol>', description: 'ccxt unified symbol, e.g. BTC/USDT or BTC/USDT:USDT', required: true },
@@ -62,7 +67,7 @@ export const commands = {
   pause: defineCommand({
     description: 'stop scheduling a subscription (runs under way finish)',
     arguments: [
-      { name: '<sub>', description: 'subscription id or name' },
+      subscriptionArgument,
     ],
     options: [
       { flags: '--reason <text>', description: 'why, shown in `botctl subscriptions`' },
@@ -71,13 +76,13 @@ export const commands = {
   resume: defineCommand({
     description: 'schedule a paused subscription again',
     arguments: [
-      { name: '<sub>', description: 'subscription id or name' },
+      subscriptionArgument,
     ],
   }),
   unsubscribe: defineCommand({
     description: 'remove a subscription with its run history',
     arguments: [
-      { name: '<sub>', description: 'subscription id or name' },
+      subscriptionArgument,
     ],
   }),
   keys: defineCommand({
@@ -104,7 +109,7 @@ export const commands = {
   'notify add': defineCommand({
     description: 'add a channel: --webhook URL (signing secret on stdin) or --telegram (bot token and chat id on stdin), stored encrypted',
     arguments: [
-      { name: '<name>', description: 'channel name' },
+      channelArgument,
     ],
     options: [
       { flags: '--webhook <url>', description: 'POST signed JSON to this http(s) URL (- : read it from stdin, before the secret)' },
@@ -115,27 +120,27 @@ export const commands = {
   'notify rm': defineCommand({
     description: 'remove a channel',
     arguments: [
-      { name: '<name>', description: 'channel name' },
+      channelArgument,
     ],
   }),
   'notify test': defineCommand({
     description: 'send a test message now and show what the receiver answered (exit 1 unless delivered)',
     arguments: [
-      { name: '<name>', description: 'channel name' },
+      channelArgument,
     ],
   }),
   'notify mute': defineCommand({
     description: "stop telling a channel about one subscription",
     arguments: [
-      { name: '<name>', description: 'channel name' },
-      { name: '<sub>', description: 'subscription id or name' },
+      channelArgument,
+      subscriptionArgument,
     ],
   }),
   'notify unmute': defineCommand({
     description: 'tell a channel about a muted subscription again',
     arguments: [
-      { name: '<name>', description: 'channel name' },
-      { name: '<sub>', description: 'subscription id or name' },
+      channelArgument,
+      subscriptionArgument,
     ],
   }),
   usage: defineCommand({
@@ -157,13 +162,13 @@ export const commands = {
   versions: defineCommand({
     description: "list a custom bot's uploaded versions and which subscriptions run each",
     arguments: [
-      { name: '<bot>', description: 'bot id, name or developer/name' },
+      botArgument,
     ],
   }),
   pin: defineCommand({
     description: 'run a subscription on one version of its custom bot (rollback), or `latest` to follow uploads',
     arguments: [
-      { name: '<sub>', description: 'subscription id or name' },
+      subscriptionArgument,
       { name: '<version>', description: 'a version number from `botctl versions`, or latest' },
     ],
   }),
@@ -199,7 +204,7 @@ export const commands = {
   run: defineCommand({
     description: 'execute a subscription once now, in the foreground, through the runner botd uses (exit 1 unless it succeeded)',
     arguments: [
-      { name: '<sub>', description: 'subscription id or name' },
+      subscriptionArgument,
     ],
   }),
   runs: defineCommand({
