@@ -2,6 +2,8 @@
 # Installs Debian's Ceph RGW stack (mon, osd, radosgw) and awscli for the S3 tests.
 # Idempotent: exits at once when everything is already installed. Run as root.
 set -euo pipefail
+tag=install-ceph
+source "$(dirname "$0")/apt.sh"
 
 PKGS=(radosgw ceph-mon ceph-osd awscli)
 
@@ -15,22 +17,11 @@ for p in "${PKGS[@]}"; do
 done
 
 if [[ ${#missing[@]} -eq 0 ]]; then
-  echo "[install-ceph] already installed: ${PKGS[*]}"
+  echo "[$tag] already installed: ${PKGS[*]}"
   exit 0
 fi
 
-if [[ $(id -u) -ne 0 ]]; then
-  echo "[install-ceph] must run as root to install: ${missing[*]}" >&2
-  exit 1
-fi
-
-export DEBIAN_FRONTEND=noninteractive
-echo "[install-ceph] installing: ${missing[*]}"
-start=$SECONDS
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends -o Dpkg::Use-Pty=0 "${missing[@]}"
-echo "[install-ceph] done in $((SECONDS - start)) s"
-
-for b in radosgw ceph-mon ceph-osd radosgw-admin monmaptool ceph /usr/bin/aws; do
-  command -v "$b" >/dev/null || { echo "[install-ceph] missing after install: $b" >&2; exit 1; }
-done
+need_root "${missing[@]}"
+echo "[$tag] installing: ${missing[*]}"
+apt_install "${missing[@]}"
+require_commands radosgw ceph-mon ceph-osd radosgw-admin monmaptool ceph /usr/bin/aws

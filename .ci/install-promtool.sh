@@ -4,18 +4,14 @@
 # installing the package would also install (and try to start) a Prometheus server and its web assets (96 MB).
 # Idempotent: exits at once when promtool is on PATH. Run as root.
 set -euo pipefail
+tag=install-promtool
+source "$(dirname "$0")/apt.sh"
 
 if command -v promtool >/dev/null; then
-  echo "[install-promtool] already installed: $(command -v promtool)"
+  echo "[$tag] already installed: $(command -v promtool)"
   exit 0
 fi
-
-if [[ $(id -u) -ne 0 ]]; then
-  echo "[install-promtool] must run as root to install: promtool" >&2
-  exit 1
-fi
-
-export DEBIAN_FRONTEND=noninteractive
+need_root promtool
 start=$SECONDS
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -25,4 +21,4 @@ chmod 0777 "$work"
 (cd "$work" && apt-get download -qq prometheus)
 dpkg-deb -x "$work"/prometheus_*.deb "$work/x"
 install -m 0755 "$work/x/usr/bin/promtool" /usr/local/bin/promtool
-echo "[install-promtool] done in $((SECONDS - start)) s: $(promtool --version 2>&1 | head -1)"
+echo "[$tag] done in $((SECONDS - start)) s: $(promtool --version 2>&1 | head -1)"
