@@ -4,7 +4,7 @@
 // reports it too. The real botctl stores the key, the real botd starts on it.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { botctl } from '../support/cli.js';
+import { botctl, botctlOk } from '../support/cli.js';
 import { temporaryHome } from '../support/home.js';
 import { startBotd } from './botd.js';
 
@@ -13,11 +13,7 @@ let home: string;
 let removeHome: () => void;
 let subscriptionId: number;
 
-async function ok(args: string[], input?: string): Promise<string> {
-  const r = await botctl(home, [...args, '--json'], input === undefined ? {} : { input });
-  expect(r.exitCode, `botctl ${args.join(' ')}: ${r.stderr}`).toBe(0);
-  return r.stdout;
-}
+const ok = (args: string[], input?: string) => botctlOk(home, args, input);
 
 /** Starts botd, returns its start-up lines up to `botd started`, and stops it. */
 async function startUp(env: Record<string, string> = {}) {

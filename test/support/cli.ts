@@ -1,5 +1,6 @@
 import { execa } from 'execa';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
 
 export const botctlBin = fileURLToPath(new URL('../../bin/botctl.js', import.meta.url));
 export const botdBin = fileURLToPath(new URL('../../bin/botd.js', import.meta.url));
@@ -28,4 +29,11 @@ export async function botctl(home: string, args: string[], options: { input?: st
     json = undefined;
   }
   return { exitCode: result.exitCode ?? -1, stdout: result.stdout, stderr: result.stderr, json };
+}
+
+/** `botctl ARGS --json` that must succeed, as set-up steps are: its stdout. */
+export async function botctlOk(home: string, args: string[], input?: string): Promise<string> {
+  const r = await botctl(home, [...args, '--json'], input === undefined ? {} : { input });
+  expect(r.exitCode, `botctl ${args.join(' ')}: ${r.stderr}`).toBe(0);
+  return r.stdout;
 }

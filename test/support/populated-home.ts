@@ -4,14 +4,8 @@
 // the database (running bots for real would only make this slower, not different).
 import type SQLite from 'better-sqlite3';
 import { sql, type Kysely } from 'kysely';
-import { expect } from 'vitest';
 import { openDatabase } from '../../src/db/open.js';
-import { botctl } from './cli.js';
-
-async function ok(home: string, args: string[], input?: string): Promise<void> {
-  const r = await botctl(home, [...args, '--json'], input === undefined ? {} : { input });
-  expect(r.exitCode, `botctl ${args.join(' ')}: ${r.stderr}`).toBe(0);
-}
+import { botctlOk as ok } from './cli.js';
 
 /** Fills `home` with `runs` runs (every third with an order and a signal); returns the source's row counts. */
 export async function populateHome(home: string, runs: number): Promise<Record<string, number>> {
