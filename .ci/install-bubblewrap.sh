@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs bubblewrap (bwrap), the OS sandbox around every child that runs bot code (src/sandbox/), so the
-# security tests run with it in force. util-linux (prlimit, setpriv) is part of every Debian install.
+# security tests run with it in force. util-linux (setpriv) is part of every Debian install.
 # Idempotent: exits at once when it is already installed. Run as root.
 set -euo pipefail
 tag=install-bubblewrap
@@ -11,4 +11,4 @@ if command -v bwrap >/dev/null; then
   exit 0
 fi
 apt_install bubblewrap
-require_commands bwrap prlimit setpriv
+require_commands bwrap setpriv

@@ -1,12 +1,14 @@
 // Per-start cost of two steps of the walls, against `node -e 0` in the same run (interleaved, medians):
-//   1. the cgroup step (src/sandbox/run-cgroup.ts): making the per-run cgroup and its limits, the /bin/sh that joins
-//      it and execs, and removing it after; alone around `node -e 0`, and with the whole OS sandbox around it;
+//   1. the launcher step (src/sandbox/launcher.ts, run-cgroup.ts): making the per-run cgroup and its limits, the
+//      /bin/sh that joins it, sets RLIMIT_AS and execs, and removing the cgroup after; alone around `node -e 0`, and
+//      with the whole OS sandbox around it;
 //   2. the bin shim started as a program (sh, `node --disable-sigusr1 --version`, then Node with or without the
 //      flag: src/sandbox/inspector-guard.ts) against `node bin/botctl.js`, for `botctl --version`.
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { cgroupLayer } from '../src/sandbox/cgroup-claim.js';
 import { childCommand } from '../src/sandbox/child-command.js';
+import { launcherPrefix } from '../src/sandbox/launcher.js';
 import { createRunCgroup } from '../src/sandbox/run-cgroup.js';
 import { packageRoot } from '../src/package-root.js';
 import type { BenchRow } from './index.js';
@@ -31,8 +33,8 @@ export async function run(): Promise<BenchRow[]> {
   if (layer.kind !== 'none') {
     variants.cgroup = () => {
       const cgroup = createRunCgroup(layer, heapMb);
-      const [shell, ...wrapper] = cgroup.wrapper;
-      timed(shell!, [...wrapper, process.execPath, '-e', '0']);
+      const [shell, ...launcher] = launcherPrefix({ procs: cgroup.procs, heapMb });
+      timed(shell!, [...launcher, process.execPath, '-e', '0']);
       cgroup.release();
     };
   }
@@ -50,14 +52,14 @@ export async function run(): Promise<BenchRow[]> {
   const rows: BenchRow[] = [{ name: `\`node -e 0\` median wall (${runs} runs, interleaved)`, value: round(node), unit: 'ms', target: 'baseline', pass: true }];
   if (layer.kind !== 'none') {
     rows.push(
-      { name: `cgroup ${layer.kind} step around \`node -e 0\` (make, join, exec, remove)`, value: round(m('cgroup')), unit: 'ms', target: 'see ratio', pass: true },
+      { name: `launcher step around \`node -e 0\` (cgroup ${layer.kind} made, joined, removed; RLIMIT_AS)`, value: round(m('cgroup')), unit: 'ms', target: 'see ratio', pass: true },
       { name: '  / `node -e 0`', value: round(m('cgroup') / node), unit: 'x', target: 'context (added ms: the difference)', pass: true },
     );
   } else {
     rows.push({ name: `cgroup step: no cgroup layer here (${layer.why})`, value: 0, unit: '', target: 'context', pass: true });
   }
   rows.push(
-    { name: 'whole child command (cgroup, prlimit, bwrap, setpriv) around `node -e 0`', value: round(m('sandbox')), unit: 'ms', target: 'see ratio', pass: true },
+    { name: 'whole child command (launcher, bwrap, setpriv as root) around `node -e 0`', value: round(m('sandbox')), unit: 'ms', target: 'see ratio', pass: true },
     { name: '  / `node -e 0`', value: round(m('sandbox') / node), unit: 'x', target: 'context', pass: true },
     { name: '`node bin/botctl.js --version` (listener only)', value: round(m('direct')), unit: 'ms', target: 'see ratio', pass: true },
     { name: `\`botctl --version\` as a program (sh + flag probe${process.allowedNodeEnvironmentFlags.has('--disable-sigusr1') ? ' + --disable-sigusr1' : ', refused: Node 20'})`, value: round(m('shim')), unit: 'ms', target: 'see ratio', pass: true },

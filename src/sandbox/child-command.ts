@@ -1,13 +1,16 @@
 // The command that starts one child running bot code (a run, a snapshot check, a describe): Node with its own
 // flags (Node's permission model, node-flags.ts: the first wall) inside the OS sandbox (the second:
-// bwrap-args.ts, memory-limit.ts), in a cgroup of its own where botd has one to give (run-cgroup.ts). Where the
-// OS sandbox cannot be had, template bots start with the first wall
-// only and a warning; custom bots are refused unless the operator accepted that risk by name.
+// bwrap-args.ts, memory-limit.ts), started by its launcher (launcher.ts), in a cgroup of its own where botd has one
+// to give (run-cgroup.ts). Where the OS sandbox cannot be had, template bots start with the first wall only and a
+// warning (in their cgroup and under RLIMIT_AS still); custom bots are refused unless the operator accepted that risk by name.
+//
+// The chain: launcher → bwrap → setpriv (to uid 65534) → node where botd is root; launcher → bwrap (in a user
+// namespace) → node where it is not.
 import { chmodSync, statSync } from 'node:fs';
 import { constants } from 'node:os';
 import { bwrapArgs, decodeBwrapExit } from './bwrap-args.js';
 import { cgroupLayer } from './cgroup-claim.js';
-import { prlimitArgs } from './memory-limit.js';
+import { launcherPrefix } from './launcher.js';
 import { describeOsSandbox, osSandbox } from './os-sandbox.js';
 import { unsandboxedCustomBotsAllowed, unsandboxedFlag, unsandboxedVariable } from './policy.js';
 import { createRunCgroup, type RunCgroup } from './run-cgroup.js';
@@ -57,25 +60,22 @@ const nothingToRelease = () => undefined;
 export function childCommand(spec: ChildSpec): ChildCommand {
   const node = spec.node ?? process.execPath;
   if (spec.osSandbox === false) return { command: node, args: spec.nodeArgs, env: spec.env, exit: asIs, release: nothingToRelease };
-  return inCgroup(sandboxed(spec, node), spec.heapMb);
-}
-
-// The command (a bare Node, or prlimit → bwrap → setpriv → Node) prefixed by the shell that joins the child's
-// cgroup, where one can be had; RLIMIT_AS alone otherwise.
-function inCgroup(command: Omit<ChildCommand, 'release'>, heapMb: number): ChildCommand {
+  const command = sandboxed(spec, node);
+  // The launcher is a POSIX shell's, and its limits Linux's.
+  if (process.platform !== 'linux') return { ...command, release: nothingToRelease };
   const layer = cgroupLayer();
-  if (layer.kind === 'none') return { ...command, release: nothingToRelease };
-  const cgroup: RunCgroup = createRunCgroup(layer, heapMb);
-  const [shell, ...wrapper] = cgroup.wrapper;
+  const cgroup: RunCgroup | undefined = layer.kind === 'none' ? undefined : createRunCgroup(layer, spec.heapMb);
+  const launcher = launcherPrefix({ procs: cgroup?.procs ?? [], heapMb: spec.heapMb });
+  const release = () => cgroup?.release();
   return {
     ...command,
-    command: shell!,
-    args: [...wrapper, command.command, ...command.args],
+    command: launcher[0]!,
+    args: [...launcher.slice(1), command.command, ...command.args],
     exit: (code, signal) => {
-      cgroup.release();
+      release();
       return command.exit(code, signal);
     },
-    release: () => cgroup.release(),
+    release,
   };
 }
 
@@ -91,8 +91,7 @@ function sandboxed(spec: ChildSpec, node: string): Omit<ChildCommand, 'release'>
   if (state.setpriv) readableByAll(spec.files);
   const inner = bwrapArgs({ files: spec.files, command: [node, ...spec.nodeArgs], procfs: state.procfs, noNestedUserns: state.noNestedUserns, ...(state.setpriv ? { setpriv: state.setpriv } : {}) });
   const exit = (code: number | null, signal: string | null) => decodeBwrapExit(code, signal, signalNames);
-  if (!state.prlimit) return { command: state.bwrap, args: inner, env: spec.env, exit };
-  return { command: state.prlimit, args: [...prlimitArgs(spec.heapMb), state.bwrap, ...inner], env: spec.env, exit };
+  return { command: state.bwrap, args: inner, env: spec.env, exit };
 }
 
 // A child of root runs as `nobody`, which must be able to read the files it is given once they are bound

@@ -31,8 +31,7 @@ export interface MemoryLayer {
 
 /** The memory layer for this process's children: what it claimed (botd, at start), else what it would find. */
 export function memoryLayer(heapMb: number): { layer: MemoryLayer; cap: string } {
-  const state = osSandbox();
-  const rlimit = state.available && state.prlimit ? `RLIMIT_AS ${addressSpaceLimitBytes(heapMb) / 1024 / 1024} MB` : undefined;
+  const rlimit = process.platform === 'linux' ? `RLIMIT_AS ${addressSpaceLimitBytes(heapMb) / 1024 / 1024} MB` : undefined;
   const cgroup = claimedCgroupLayer() ?? detectCgroups();
   const budget = `${residentBudgetBytes(heapMb) / 1024 / 1024} MB resident and ${taskLimit} tasks per child`;
   const atHeap = `at the default ${heapMb} MB heap cap`;
@@ -40,7 +39,7 @@ export function memoryLayer(heapMb: number): { layer: MemoryLayer; cap: string }
     return { layer: { layer: `cgroup ${cgroup.kind}`, why: cgroup.why }, cap: `cgroup ${cgroup.kind}: ${budget} ${atHeap}${rlimit ? `; ${rlimit} as well` : ''}` };
   }
   if (rlimit) return { layer: { layer: 'RLIMIT_AS only', why: cgroup.why, fix: cgroup.fix }, cap: `${rlimit} per child ${atHeap} (RLIMIT_AS only: ${cgroup.why})` };
-  return { layer: { layer: 'none', why: `${cgroup.why}; and no RLIMIT_AS without the OS sandbox's prlimit`, fix: cgroup.fix }, cap: 'none outside the V8 heap cap' };
+  return { layer: { layer: 'none', why: `${cgroup.why}; and no RLIMIT_AS off Linux`, fix: cgroup.fix }, cap: 'none outside the V8 heap cap' };
 }
 
 /** `heapMb`: botd's default heap cap, which the memory cap is derived from. */
@@ -55,6 +54,6 @@ export function sandboxLayers(heapMb: number): SandboxLayers {
     memory_layer: layer,
     inspector: inspectorGuard().closed === 'always' ? `SIGUSR1 opens nothing: ${inspectorGuard().how}` : `SIGUSR1 opens nothing once started: ${inspectorGuard().how}`,
     custom_bots: state.available ? 'run inside both walls' : unsandboxedCustomBotsAllowed() ? 'run WITHOUT the OS sandbox (allowed by the operator)' : 'refused (no OS sandbox)',
-    ok: state.available && Boolean(state.prlimit),
+    ok: state.available,
   };
 }

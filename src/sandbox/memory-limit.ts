@@ -6,8 +6,9 @@
 //   - a cgroup's memory limit (run-cgroup.ts) where botd has one to give (cgroup-detect.ts): resident memory of
 //     every process of the sandbox, kernel memory included, against residentBudgetBytes(); the kernel kills the
 //     child when it is reached, and the run records that (verdict.ts);
-//   - RLIMIT_AS, set by util-linux `prlimit` before bwrap starts, so every process of the sandbox inherits it. It
-//     needs no privilege and no delegation and works on every Linux kernel: the floor, kept in every case.
+//   - RLIMIT_AS, set by the child's launcher (launcher.ts) before bwrap starts, so every process of the sandbox
+//     inherits it. It needs no privilege and no delegation and works on every Linux kernel: the floor, kept in
+//     every case.
 //
 // What it costs: it limits address space, not resident memory. Node reserves address space it never touches
 // (measured, Node 20.20 x64, --max-old-space-size=256: 728 MB of VmSize at start for 40 MB resident, 512 MB of
@@ -28,10 +29,4 @@ export function residentBudgetBytes(heapMb: number): number {
 
 export function addressSpaceLimitBytes(heapMb: number): number {
   return (1024 + 2 * heapMb) * 1024 * 1024;
-}
-
-/** prlimit's arguments: the address-space cap, and no core dumps (a bot's memory is nobody's business). */
-export function prlimitArgs(heapMb: number): string[] {
-  const bytes = addressSpaceLimitBytes(heapMb);
-  return [`--as=${bytes}:${bytes}`, '--core=0:0', '--'];
 }

@@ -9,8 +9,6 @@ export type OsSandbox =
   | {
       available: true;
       bwrap: string;
-      /** Absent where util-linux's prlimit is missing: no cap on memory outside the V8 heap. */
-      prlimit: string | undefined;
       /** Set when botd is root: the child becomes sandboxUid through it. */
       setpriv: string | undefined;
       /** Whether the child gets a procfs of its own, and may not make user namespaces (see probe()). */
@@ -65,7 +63,6 @@ function probe(): OsSandbox {
     ...plan,
     available: true,
     bwrap,
-    prlimit: findTool('prlimit'),
     setpriv,
     identity: setpriv ? `uid ${sandboxUid} (botd is root; setpriv drops to it)` : `uid ${process.getuid?.()} in a user namespace of its own, no capabilities`,
   };
@@ -91,8 +88,7 @@ function namespaceFix(said: string): string {
 /** One line for botd's start, doctor and run logs. */
 export function describeOsSandbox(state: OsSandbox = osSandbox()): string {
   if (!state.available) return `OS sandbox unavailable: ${state.reason}; fix: ${state.fix}`;
-  const memory = state.prlimit ? 'memory capped by RLIMIT_AS' : 'NO memory cap outside the V8 heap (prlimit missing)';
   const proc = state.procfs ? '' : ' (no /proc: the kernel refused a procfs of its own here)';
   const nested = state.setpriv || state.noNestedUserns ? '' : '; may make user namespaces (/proc/sys is read-only here)';
-  return `OS sandbox: bwrap (${state.bwrap}); own PID, network, mount${proc}, IPC and UTS namespaces; ${state.identity}${nested}; ${memory}`;
+  return `OS sandbox: bwrap (${state.bwrap}); own PID, network, mount${proc}, IPC and UTS namespaces; ${state.identity}${nested}; memory capped by RLIMIT_AS`;
 }

@@ -1,8 +1,7 @@
 // One bot child's own cgroup (under the parent cgroup-claim.ts made): a memory limit covering everything the child
-// holds, heap or not, and a cap on its tasks. The child enters it before any of its code runs: the command starts
-// with a small /bin/sh that writes its own pid into each cgroup.procs and then execs the rest (prlimit → bwrap →
-// setpriv → node), so everything the child starts is in it too. A write that fails ends the child (exit 125)
-// before Node starts: no child runs outside its cgroup.
+// holds, heap or not, and a cap on its tasks. The child enters it before any of its code runs: its launcher
+// (launcher.ts) writes its own pid into each cgroup.procs and then execs the rest (bwrap → node), so everything
+// the child starts is in it too.
 //
 // After the child exits: was it killed for memory (memory.events' oom_kill on v2, memory.oom_control's on v1),
 // and then the cgroup is removed (rmdir, tried again once 200 ms later when a process of the sandbox is still
@@ -19,8 +18,8 @@ import { residentBudgetBytes } from './memory-limit.js';
 export const taskLimit = 64;
 
 export interface RunCgroup {
-  /** The command's prefix: /bin/sh joining the cgroup, then `--` and the command it execs. */
-  wrapper: string[];
+  /** The cgroup.procs files the child's launcher joins. */
+  procs: string[];
   budgetBytes: number;
   /** The cgroup directories (v2: one; v1: memory's and pids'). */
   dirs: string[];
@@ -28,8 +27,6 @@ export interface RunCgroup {
   release(): string | undefined;
 }
 
-// `$1…` are cgroup.procs files up to `--`; the rest is the command. $$ is the shell's pid, which exec keeps.
-const join_ = 'while [ "$1" != -- ]; do echo $$ > "$1" || exit 125; shift; done; shift; exec "$@"';
 let sequence = 0;
 const live = new Set<string>();
 process.once('exit', () => live.forEach((dir) => remove(dir)));
@@ -52,7 +49,7 @@ export function createRunCgroup(layer: Exclude<CgroupLayer, { kind: 'none' }>, h
   }
   let verdict: string | undefined | null = null;
   return {
-    wrapper: ['/bin/sh', '-c', join_, 'botctl-cgroup', ...dirs.map((dir) => join(dir, 'cgroup.procs')), '--'],
+    procs: dirs.map((dir) => join(dir, 'cgroup.procs')),
     budgetBytes,
     dirs,
     release() {

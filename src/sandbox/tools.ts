@@ -1,4 +1,4 @@
-// Where the OS sandbox's tools are: bubblewrap (Debian `bubblewrap`), and util-linux's `prlimit` and `setpriv`.
+// Where the OS sandbox's tools are: bubblewrap (Debian `bubblewrap`) and util-linux's `setpriv`.
 import { accessSync, constants } from 'node:fs';
 import { join } from 'node:path';
 

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Run } from '../../src/db/schema.js';
 import { cgroupLayer, processPrefix } from '../../src/sandbox/cgroup-claim.js';
 import { detectCgroups } from '../../src/sandbox/cgroup-detect.js';
+import { launcherPrefix } from '../../src/sandbox/launcher.js';
 import { residentBudgetBytes } from '../../src/sandbox/memory-limit.js';
 import { createRunCgroup, taskLimit } from '../../src/sandbox/run-cgroup.js';
 import { startBotd, type Botd } from '../daemon/botd.js';
@@ -19,6 +20,8 @@ import { useTemporaryDatabase } from '../support/database.js';
 
 const found = detectCgroups();
 // In CI (root on a cgroup v1 host, or a delegated v2 service) the layer must be there: these tests run, never skip.
+// A heap cap whose RLIMIT_AS (1 GiB + 2 × heap) no test process comes near: 2 TiB.
+const unboundedHeapMb = 1024 * 1024;
 const skip = found.kind === 'none' && process.env.CI !== 'true';
 if (skip && found.kind === 'none') process.stderr.write(`[cgroup.test] skipped: no cgroup layer here (${found.why})\n`);
 
@@ -82,7 +85,7 @@ describe.skipIf(skip)('the cgroup layer', () => {
   it('puts each bot child in a cgroup of its own, with the memory budget and the task cap, removed after it', async () => {
     const running = await until('a running child of slow', async () => (await runsOf('slow', false)).find((r) => r.status === 'running' && r.child_pid !== null), 60_000);
     const pid = running.child_pid!;
-    // The wrapper joins its cgroup as its first act, which may still be under way when the row names the child.
+    // The launcher joins its cgroup as its first act, which may still be under way when the row names the child.
     const runCgroup = new RegExp(`/${processPrefix}${botd.pid}/run-\\d+$`);
     const dirs = await until('the child to join its run cgroup', () => {
       const now = cgroupsOf(pid);
@@ -96,7 +99,7 @@ describe.skipIf(skip)('the cgroup layer', () => {
     expect(Number(limit)).toBe(residentBudgetBytes(heapMb));
     expect(readFileSync(join(pids, 'pids.max'), 'utf8').trim()).toBe(String(taskLimit));
     // Every process of the sandbox comes to be in it (bwrap, and Node as pid 1's child in its namespace). The row
-    // names the child as soon as it is spawned, when the wrapper has joined but bwrap may not have forked yet.
+    // names the child as soon as it is spawned, when the launcher has joined but bwrap may not have forked yet.
     await until('bwrap and its Node both in the run cgroup', () => readFileSync(join(memory, 'cgroup.procs'), 'utf8').trim().split('\n').length >= 2 || undefined, 30_000);
     await until('that run to finish', async () => (await runsOf('slow')).find((r) => r.id === running.id), 60_000);
     await until('its cgroup to be removed', () => !existsSync(memory) && !existsSync(pids), 10_000);
@@ -121,13 +124,14 @@ describe.skipIf(skip)('the cgroup layer', () => {
     expect(botd.lines.filter((l) => l.level === 'error')).toEqual([]);
   });
 
-  it('says when the kernel killed a child for its budget (Buffers, real Node in a real cgroup, no RLIMIT_AS)', async () => {
+  it('says when the kernel killed a child for its budget (Buffers, real Node in a real cgroup through the launcher)', async () => {
     const layer = cgroupLayer();
     if (layer.kind === 'none') throw new Error(`no cgroup layer in the test process: ${layer.why}`);
     const cgroup = createRunCgroup(layer, 64);
-    const [shell, ...wrapper] = cgroup.wrapper;
+    // The launcher's RLIMIT_AS for a huge heap cap: only the cgroup's 320 MB can bind.
+    const [shell, ...launcher] = launcherPrefix({ procs: cgroup.procs, heapMb: unboundedHeapMb });
     const hog = 'const held = []; for (let i = 0; i < 64; i++) held.push(Buffer.alloc(16 * 1024 * 1024, 1)); console.log(held.length);';
-    const child = spawn(shell!, [...wrapper, process.execPath, '-e', hog], { stdio: 'ignore' });
+    const child = spawn(shell!, [...launcher, process.execPath, '-e', hog], { stdio: 'ignore' });
     const signal = await new Promise<string | null>((resolve) => child.once('exit', (_code, sig) => resolve(sig)));
     expect(signal).toBe('SIGKILL');
     expect(cgroup.release()).toBe(`killed by the kernel: the child reached its memory budget of ${residentBudgetBytes(64) / 1024 / 1024} MB (heap and everything outside it; cgroup ${layer.kind})`);
@@ -137,15 +141,16 @@ describe.skipIf(skip)('the cgroup layer', () => {
   it('stops a thread bomb at the task cap (worker threads, as a bot may start none under the permission model)', async () => {
     const layer = cgroupLayer();
     if (layer.kind === 'none') throw new Error(`no cgroup layer in the test process: ${layer.why}`);
-    // A budget large enough that only the task cap binds (each worker has a heap of its own).
+    // A budget large enough that only the task cap binds (each worker has a heap of its own, and reserves address
+    // space: the launcher's RLIMIT_AS is for a huge heap cap).
     const cgroup = createRunCgroup(layer, 2048);
-    // Real Node, in the cgroup through the same wrapper a bot child gets, without Node's permission model.
+    // Real Node, in the cgroup through the same launcher a bot child gets, without Node's permission model.
     const bomb = `const { Worker } = require('node:worker_threads'); let online = 0, refused;
       for (let i = 0; i < 200; i++) { try { const w = new Worker('setTimeout(() => {}, 4000)', { eval: true });
         w.on('online', () => online++); w.on('error', (e) => { refused ??= e.code; }); } catch (e) { refused ??= e.code; break; } }
       setTimeout(() => { console.log(JSON.stringify({ online, refused })); process.exit(0); }, 3000);`;
-    const [shell, ...wrapper] = cgroup.wrapper;
-    const child = spawn(shell!, [...wrapper, process.execPath, '-e', bomb], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const [shell, ...launcher] = launcherPrefix({ procs: cgroup.procs, heapMb: unboundedHeapMb });
+    const child = spawn(shell!, [...launcher, process.execPath, '-e', bomb], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
