@@ -38,6 +38,8 @@ export interface DriveEnd {
   result: BacktestResult | undefined;
   exitCode: number | null;
   signal: string | null;
+  /** The kernel killed it for its cgroup's memory budget: why, in a sentence (a bare SIGKILL otherwise). */
+  outOfMemory?: string;
   /** The last of the child's stdout and stderr: why it ended, when it ended without a result. */
   output: string;
   /** Set when the parent stopped the child (cancelled, or it broke the channel's limits). */
@@ -97,6 +99,8 @@ export class BacktestChild {
     this.exited = new Promise<void>((resolve) => {
       child.once('exit', (code, signal) => {
         [this.end.exitCode, this.end.signal] = spawned.exit(code, signal);
+        const outOfMemory = spawned.outOfMemory();
+        if (outOfMemory) this.end.outOfMemory = outOfMemory;
         this.alive = false;
         resolve();
       });

@@ -120,7 +120,7 @@ export async function runBacktest(home: string, connection: Connection, o: Backt
   const result = drive.result;
   if (drive.stopped === 'cancelled') throw new BotctlError('runtime_failure', 'The backtest was stopped before it finished; nothing was stored.');
   if (!result) {
-    const why = drive.signal ? `ended by ${drive.signal}` : `exited with code ${drive.exitCode}`;
+    const why = drive.outOfMemory ? `was ${drive.outOfMemory}` : drive.signal ? `ended by ${drive.signal}` : `exited with code ${drive.exitCode}`;
     throw new BotctlError('runtime_failure', `The backtest's child ${why} without a result${drive.stopped ? ` (${drive.stopped})` : ''}: ${drive.output.trim().split('\n').slice(-3).join(' | ') || 'no output'}`);
   }
   if (result.configError) throw invalid(result.configError);

@@ -25,6 +25,8 @@ export interface SpawnedBotChild {
   child: ChildProcess;
   /** The child's exit as the bot ended (the OS sandbox reports a signal as 128 + N). */
   exit(code: number | null, signal: string | null): [number | null, string | null];
+  /** Once it has exited: why the kernel killed it for its cgroup's memory budget, in a sentence, or undefined. */
+  outOfMemory(): string | undefined;
   warning?: string | undefined;
 }
 
@@ -41,5 +43,5 @@ export function spawnBotChild(o: SpawnChildOptions): SpawnedBotChild {
       // Not permitted (or already gone): it runs at the parent's priority.
     }
   }
-  return { child, exit: command.exit, warning: command.warning };
+  return { child, exit: command.exit, outOfMemory: () => command.release(), warning: command.warning };
 }

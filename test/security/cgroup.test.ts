@@ -3,11 +3,12 @@
 // the budget is killed by the kernel and its run says why while botd and another tenant carry on; a thread bomb
 // stops at the task cap; leftovers of a botd that is gone are removed at the next start.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Run } from '../../src/db/schema.js';
+import { defaultHeapMb } from '../../src/daemon/defaults.js';
 import { cgroupLayer, processPrefix } from '../../src/sandbox/cgroup-claim.js';
 import { detectCgroups } from '../../src/sandbox/cgroup-detect.js';
 import { launcherPrefix } from '../../src/sandbox/launcher.js';
@@ -122,6 +123,24 @@ describe.skipIf(skip)('the cgroup layer', () => {
     expect(after.status).toBe('succeeded');
     expect(alive(botd.pid)).toBe(true);
     expect(botd.lines.filter((l) => l.level === 'error')).toEqual([]);
+  });
+
+  it('says so when the kernel kills a backtest child for its budget, rather than a bare SIGKILL', async () => {
+    // Five synthetic 1m candles are all a backtest of the Buffers bot needs: it never reads them.
+    const t0 = Date.UTC(2024, 0, 1);
+    const csv = join(temp.home, 'five-minutes.csv');
+    writeFileSync(csv, `time,open,high,low,close,volume\n${[0, 1, 2, 3, 4].map((i) => `${new Date(t0 + i * 60_000).toISOString()},100,101,99,100,1`).join('\n')}\n`);
+    const imported = await botctl(temp.home, ['data', 'import', csv, '--exchange', 'binance', '--pair', 'BTC/USDT', '--json']);
+    expect(imported.exitCode, imported.stderr).toBe(0);
+    const r = await botctl(temp.home, ['backtest', 'buffers', '--pair', 'BTC/USDT', '--from', new Date(t0).toISOString(), '--to', new Date(t0 + 3 * 60_000).toISOString(), '--every', '1m', '--json']);
+    const budgetMb = residentBudgetBytes(defaultHeapMb) / 1024 / 1024;
+    // As for a run (above): on Node 24 RLIMIT_AS refuses an allocation inside the bot first, and each slot fails.
+    if (r.exitCode === 0) {
+      expect((r.json as { failures: { error: string }[] }).failures[0]?.error).toMatch(/^held \d+ MiB, then RangeError: /);
+    } else {
+      expect(r.exitCode).toBe(1);
+      expect(r.stderr).toContain(`The backtest's child was killed by the kernel: the child reached its memory budget of ${budgetMb} MB`);
+    }
   });
 
   it('says when the kernel killed a child for its budget (Buffers, real Node in a real cgroup through the launcher)', async () => {
