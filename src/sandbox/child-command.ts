@@ -2,7 +2,8 @@
 // flags (Node's permission model, node-flags.ts: the first wall) inside the OS sandbox (the second:
 // bwrap-args.ts, memory-limit.ts), started by its launcher (launcher.ts), in a cgroup of its own where botd has one
 // to give (run-cgroup.ts). Where the OS sandbox cannot be had, template bots start with the first wall only and a
-// warning (in their cgroup and under RLIMIT_AS still); custom bots are refused unless the operator accepted that risk by name.
+// warning (in their cgroup and under RLIMIT_AS still); custom bots are refused unless the operator accepted that
+// risk by name.
 //
 // The chain: launcher → bwrap → setpriv (to uid 65534) → node where botd is root; launcher → bwrap (in a user
 // namespace) → node where it is not.
