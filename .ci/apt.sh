@@ -12,6 +12,7 @@ need_root() {
 # Installs Debian packages (no recommends, quietly) and says how long it took.
 apt_install() {
   need_root "$@"
+  echo "[$tag] installing: $*"
   export DEBIAN_FRONTEND=noninteractive
   local start=$SECONDS
   apt-get update -qq

@@ -21,7 +21,5 @@ if [[ ${#missing[@]} -eq 0 ]]; then
   exit 0
 fi
 
-need_root "${missing[@]}"
-echo "[$tag] installing: ${missing[*]}"
 apt_install "${missing[@]}"
 require_commands radosgw ceph-mon ceph-osd radosgw-admin monmaptool ceph /usr/bin/aws

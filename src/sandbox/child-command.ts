@@ -11,7 +11,7 @@ import { chmodSync, statSync } from 'node:fs';
 import { constants } from 'node:os';
 import { bwrapArgs, decodeBwrapExit } from './bwrap-args.js';
 import { cgroupLayer } from './cgroup-claim.js';
-import { launcherPrefix } from './launcher.js';
+import { launcherInForce, launcherPrefix } from './launcher.js';
 import { describeOsSandbox, osSandbox } from './os-sandbox.js';
 import { unsandboxedCustomBotsAllowed, unsandboxedFlag, unsandboxedVariable } from './policy.js';
 import { createRunCgroup, type RunCgroup } from './run-cgroup.js';
@@ -62,8 +62,7 @@ export function childCommand(spec: ChildSpec): ChildCommand {
   const node = spec.node ?? process.execPath;
   if (spec.osSandbox === false) return { command: node, args: spec.nodeArgs, env: spec.env, exit: asIs, release: nothingToRelease };
   const command = sandboxed(spec, node);
-  // The launcher is a POSIX shell's, and its limits Linux's.
-  if (process.platform !== 'linux') return { ...command, release: nothingToRelease };
+  if (!launcherInForce) return { ...command, release: nothingToRelease };
   const layer = cgroupLayer();
   const cgroup: RunCgroup | undefined = layer.kind === 'none' ? undefined : createRunCgroup(layer, spec.heapMb);
   const launcher = launcherPrefix({ procs: cgroup?.procs ?? [], heapMb: spec.heapMb });

@@ -10,6 +10,9 @@
 // prlimit, which this replaces, 1.3-2.4 ms on the 2-core reference machine), and a POSIX shell is on every host.
 import { addressSpaceLimitBytes } from './memory-limit.js';
 
+/** Whether children start from the launcher here: it is a POSIX shell's, and its limits are Linux's. */
+export const launcherInForce = process.platform === 'linux';
+
 /** The exit status of a launcher step that failed: the child never started. */
 export const launcherFailed = 125;
 

@@ -2,6 +2,7 @@
 import { inspectorGuard } from './inspector-guard.js';
 import { claimedCgroupLayer } from './cgroup-claim.js';
 import { detectCgroups } from './cgroup-detect.js';
+import { launcherInForce } from './launcher.js';
 import { addressSpaceLimitBytes, residentBudgetBytes } from './memory-limit.js';
 import { describeOsSandbox, osSandbox } from './os-sandbox.js';
 import { unsandboxedCustomBotsAllowed } from './policy.js';
@@ -31,7 +32,7 @@ export interface MemoryLayer {
 
 /** The memory layer for this process's children: what it claimed (botd, at start), else what it would find. */
 export function memoryLayer(heapMb: number): { layer: MemoryLayer; cap: string } {
-  const rlimit = process.platform === 'linux' ? `RLIMIT_AS ${addressSpaceLimitBytes(heapMb) / 1024 / 1024} MB` : undefined;
+  const rlimit = launcherInForce ? `RLIMIT_AS ${addressSpaceLimitBytes(heapMb) / 1024 / 1024} MB` : undefined;
   const cgroup = claimedCgroupLayer() ?? detectCgroups();
   const budget = `${residentBudgetBytes(heapMb) / 1024 / 1024} MB resident and ${taskLimit} tasks per child`;
   const atHeap = `at the default ${heapMb} MB heap cap`;
