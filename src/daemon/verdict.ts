@@ -62,9 +62,12 @@ export function judge(end: ChildEnd, heapMb: number): Verdict {
     return { status: 'crashed', error: `out of memory: the JavaScript heap reached its ${heapMb} MB limit` };
   }
   // Node 24 reserves more address space than 20 and 22: under the sandbox's RLIMIT_AS a growing heap can fail a
-  // native allocation (C++ std::bad_alloc, SIGABRT) before V8 reports its own limit.
-  if (/std::bad_alloc/.test(output)) {
-    return { status: 'crashed', error: `out of memory: a native allocation failed (std::bad_alloc) under the child's memory cap, at a ${heapMb} MB heap cap` };
+  // native allocation before V8 reports its own limit, either in C++ (std::bad_alloc) or in V8 itself
+  // ("FATAL ERROR: Zone Allocation failed - process out of memory", when the compiler's zone cannot grow).
+  const native = /std::bad_alloc|FATAL ERROR: (.*) - process out of memory/.exec(output);
+  if (native) {
+    const what = native[1] ? native[1].toLowerCase() : 'a native allocation failed (std::bad_alloc)';
+    return { status: 'crashed', error: `out of memory: ${what} under the child's memory cap, at a ${heapMb} MB heap cap` };
   }
   const cause = end.signal ? `ended by ${end.signal}` : `exited with code ${end.exitCode}`;
   const last = lastLine(output);

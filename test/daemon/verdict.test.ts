@@ -89,6 +89,15 @@ describe('verdict', () => {
     });
   });
 
+  it("names V8's own failed allocation outside the heap (a compiler zone under the address-space cap) as out of memory", () => {
+    const tail = new LogTail();
+    tail.write('\n<--- Last few GCs --->\n\nFATAL ERROR: Zone Allocation failed - process out of memory\n----- Native stack trace -----\n\n 1: 0x9434f0  [node]\n');
+    expect(judge(end({ tail, exitCode: null, signal: 'SIGABRT' }), 48)).toEqual({
+      status: 'crashed',
+      error: "out of memory: zone allocation failed under the child's memory cap, at a 48 MB heap cap",
+    });
+  });
+
   it('reports an exit without a result with its code or signal and the last line printed, cut at 300 characters', () => {
     const tail = new LogTail();
     tail.write(`first\n${'w'.repeat(400)}\n\n`);
