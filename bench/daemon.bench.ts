@@ -17,20 +17,22 @@ import { runExecution } from '../src/daemon/runner.js';
 import { packageRoot } from '../src/package-root.js';
 import type { BenchRow } from './index.js';
 
-const executions = 25;
+const executions = 41;
 const dispatchSeconds = 12;
 const dueRunsPerSecond = 10;
 const loadedSubscriptions = 10_000;
 const idleWindowMs = 10_000;
 
-// A no-op bot that reports its own peak RSS as it exits. The baseline does exactly the same, so the hook
-// costs both sides alike. fs is taken with process.getBuiltinModule: the bundler's allow-list is for bot authors.
+// A no-op bot that reports its own peak RSS when its work is done: botd ends a child as soon as it has reported
+// (supervise.ts), so an exit handler would never run. The baseline reports at the same point, the end of its
+// script, so the report costs both sides alike. fs is taken with process.getBuiltinModule: the bundler's
+// allow-list is for bot authors.
+const reportPeakRss = `process.getBuiltinModule('fs').writeSync(2, 'maxrss_kb=' + process.resourceUsage().maxRSS + '\\n')`;
 export const noopBot = (topLevelAwait: boolean) => `import { defineBot } from 'botctl/sdk';
 import { z } from 'zod';
-${topLevelAwait ? 'await 0;\n' : ''}process.once('exit', () => process.getBuiltinModule('fs').writeSync(2, 'maxrss_kb=' + process.resourceUsage().maxRSS + '\\n'));
-export default defineBot({ name: 'noop', description: 'does nothing', config: z.object({}), async execute() {} });
+${topLevelAwait ? 'await 0;\n' : ''}export default defineBot({ name: 'noop', description: 'does nothing', config: z.object({}), async execute() { ${reportPeakRss}; } });
 `;
-const baselineScript = `process.once('exit', () => require('fs').writeSync(2, 'maxrss_kb=' + process.resourceUsage().maxRSS + '\\n'))`;
+const baselineScript = reportPeakRss;
 
 export async function run(): Promise<BenchRow[]> {
   const root = mkdtempSync(join(tmpdir(), 'botd-bench-'));

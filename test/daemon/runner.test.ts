@@ -47,6 +47,20 @@ describe('runner', () => {
     expect(await db.selectFrom('bot_state').selectAll().where('subscription_id', '=', sub).executeTakeFirst()).toBeUndefined();
   });
 
+  it('ends a bot the moment it reports: a timer or exit handler it left behind never runs', async () => {
+    const { db } = temp;
+    const sub = await addSubscription(db, await addBot(db, 'lingers'));
+    let childPid = 0;
+    const report = await runExecution(options, { subscriptionId: sub, scheduledFor: slot(), requireEnabled: true, onSpawn: (pid) => (childPid = pid) });
+    expect(report).toMatchObject({ status: 'succeeded', error: null });
+    const [run] = await runsOf(db, sub);
+    expect(run?.log_tail).toContain('returning now');
+    expect(run?.log_tail).not.toContain('after the result');
+    // What ended it is recorded as it happened: botd's SIGKILL, not an exit of its own.
+    expect(run).toMatchObject({ exit_code: null, signal: 'SIGKILL' });
+    expect(alive(childPid)).toBe(false);
+  });
+
   it('records an invalid config as failed, naming the field', async () => {
     const { db } = temp;
     const sub = await addSubscription(db, await addBot(db, 'counter'), { config: { step: 'two' } });
