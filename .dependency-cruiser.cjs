@@ -39,6 +39,14 @@ module.exports = {
       from: { path: folders(layer) },
       to: { path: folders(layers.slice(0, i + 1).flat()) },
     })),
+    {
+      name: 'broker-session-holds-nothing',
+      severity: 'error',
+      comment:
+        'The broker session and the paper venue serve calls in whatever process holds them, and are meant to serve a backtest child too: no database driver, ccxt code, S3 client or secrets (their types are fine).',
+      from: { path: '^src/broker/(broker-session|paper-session)\\.ts$' },
+      to: { path: ['node_modules/(ccxt|better-sqlite3|kysely|pg|@aws-sdk)/', '^src/(secrets|db|store)/'], dependencyTypesNot: ['type-only'] },
+    },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

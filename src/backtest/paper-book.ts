@@ -4,7 +4,8 @@
 // market data view. Fills are recorded with the simulated time they happened at, and the account after each, for
 // the trades and the equity curve.
 import type { MarketInterface } from 'ccxt';
-import { paperSession, type BrokerSession } from '../broker/broker.js';
+import type { BrokerSession } from '../broker/broker-session.js';
+import { paperSession } from '../broker/paper-session.js';
 import type { MarketData } from '../broker/market-data.js';
 import { newPaperAccount, PaperExchange, type PaperAccount, type PaperOrder, type PaperPosition } from '../broker/paper-exchange.js';
 import type { RiskLimits } from '../broker/risk-guard.js';

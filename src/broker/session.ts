@@ -1,7 +1,8 @@
 // The broker's interface, as the runner sees it. For every `exchange-call` message from a child the runner
 // awaits `session.call(method, args)` and replies with an ExchangeReply: the value, or the error's name and
-// message, which the child re-throws inside the bot. The broker (ccxt clients, risk guard, paper trading,
-// broker.ts) implements ExchangeSessionFactory; the daemon only knows this interface and openBroker().
+// message, which the child re-throws inside the bot. The broker (ccxt clients, risk guard, paper trading:
+// broker.ts, broker-session.ts, paper-session.ts) implements ExchangeSessionFactory; the daemon only knows this
+// interface and openBroker().
 import type SQLite from 'better-sqlite3';
 import type { Bot, Order, Subscription } from '../db/schema.js';
 

@@ -29,7 +29,7 @@ export function identifier(value: string | null | undefined): string {
   return value && /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(value) ? value : 'other';
 }
 
-// The risk guard's refusals (src/broker/risk-guard.ts, src/broker/broker.ts) by what they protect. Matched on
+// The risk guard's refusals (src/broker/risk-guard.ts, src/broker/broker-session.ts) by what they protect. Matched on
 // the guard's own wording; a refusal worded otherwise counts as `other`.
 const refusalReasons: [RegExp, string][] = [
   [/this subscription trades .* only/, 'symbol'],

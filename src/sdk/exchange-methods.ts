@@ -1,7 +1,8 @@
 // The exchange methods a bot may call, in one table: it drives the SDK's BotExchange type (types.ts), the
 // child's ctx.exchange stub (runtime/bot-context.ts), the broker's dispatch (which arguments and params it passes
-// on, broker/broker.ts), the risk guard (which calls it checks before any venue sees them: those that add
-// exposure, broker/risk-guard.ts) and the paper venue (which must answer every method, paperVenue in broker/broker.ts).
+// on, broker/broker-session.ts), the risk guard (which calls it checks before any venue sees them: those that add
+// exposure, broker/risk-guard.ts) and the paper venue (which must answer every method: paperVenue, in
+// broker/paper-session.ts).
 // Adding a method is one entry here plus its implementation in the broker (and its check, if it adds exposure).
 import type { MarketInterface, OHLCV, Order, Position, Ticker, Balances } from 'ccxt';
 
