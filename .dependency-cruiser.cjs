@@ -43,9 +43,9 @@ module.exports = {
       name: 'broker-session-holds-nothing',
       severity: 'error',
       comment:
-        'The broker session and the paper venue serve calls in whatever process holds them, and are meant to serve a backtest child too: no database driver, ccxt code, S3 client or secrets (their types are fine).',
-      from: { path: '^src/broker/(broker-session|paper-session)\\.ts$' },
-      to: { path: ['node_modules/(ccxt|better-sqlite3|kysely|pg|@aws-sdk)/', '^src/(secrets|db|store)/'], dependencyTypesNot: ['type-only'] },
+        'The broker session, the paper venue and prices from a series in memory (no candle store: it opens files) serve calls in whatever process holds them, and are meant to serve a backtest child too: no database driver, ccxt code, S3 client or secrets (their types are fine).',
+      from: { path: '^src/broker/(broker-session|paper-session|series-market-data)\\.ts$' },
+      to: { path: ['node_modules/(ccxt|better-sqlite3|kysely|pg|@aws-sdk)/', '^src/(secrets|db|store)/', '^src/market-data/candle-store\\.ts$'], dependencyTypesNot: ['type-only'] },
     },
   ],
   options: {

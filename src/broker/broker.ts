@@ -22,7 +22,8 @@ import { OrderLedger } from './order-ledger.js';
 import { riskLimits } from './risk-guard.js';
 import { hintedMarketData, withOfflineHint } from './offline-hint.js';
 import { marketDataSource, recordedDataDir, type MarketDataSource } from './settings.js';
-import { seriesMarketData, storeCovers, storeLookup } from './store-market-data.js';
+import { seriesMarketData } from './series-market-data.js';
+import { storeCovers, storeLookup } from './store-market-data.js';
 
 export interface BrokerOptions {
   db: Kysely<Database>;

@@ -1,5 +1,5 @@
 // What a candle series looked like at a given moment: the candles, ticker and price ranges that had happened by
-// `now`, and nothing after it. Pure functions, shared by paper mode's prices from the store (store-market-data.ts)
+// `now`, and nothing after it. Pure functions, shared by paper mode's prices from the store (series-market-data.ts)
 // and by the backtest child, which answers fetchOHLCV and fetchTicker from them itself: the same code on both sides.
 //
 // At `now`, a base candle that has closed (open time + timeframe <= now) is seen whole. The one forming at `now` is

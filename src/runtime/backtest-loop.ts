@@ -64,7 +64,8 @@ export function runBacktest(first: DefinedBot, channel: Duplex): void {
     if (!clock) link.useClock((clock = installSimClock(timeOf(0))));
     else clock.reset(timeOf(0));
     const state = new Map(Object.entries(start.state));
-    const logTail: string[] = [];
+    // Kept raw and formatted once at the end: a bot logs at every slot, and only the last `logLines` are reported.
+    const logTail: { time: number; level: string; message: string }[] = [];
     let time = 0;
     const local = localMarketData(data, start.pair, () => clock!.now(), start.market === undefined ? undefined : JSON.stringify(start.market));
     const progressEvery = Math.max(1, Math.floor(count / 100));
@@ -79,7 +80,7 @@ export function runBacktest(first: DefinedBot, channel: Duplex): void {
       const call = (method: string, args: unknown[]) => local(method, args) ?? remote(slot, method, args);
       const sendFromBot = (message: ChildMessage) => {
         if (message.type === 'log') {
-          logTail.push(`${new Date(clock!.now()).toISOString()} ${message.level.toUpperCase()} ${message.message}`);
+          logTail.push({ time: clock!.now(), level: message.level, message: message.message });
           if (logTail.length > start.logLines) logTail.shift();
         } else if (message.type === 'signal' && result.signals.length < maxSignals) {
           result.signals.push({ ...(JSON.parse(JSON.stringify(message.signal)) as SignalInput), time: clock!.now() });
@@ -105,7 +106,8 @@ export function runBacktest(first: DefinedBot, channel: Duplex): void {
     abort.signal.removeEventListener('abort', stopRun);
     run.abort(new Error('the backtest run has ended'));
     clock.reset(clock.now());
-    finish({ ...result, state: Object.fromEntries(state), logTail, loopMs: performance.now() - began, maxRssKb: process.resourceUsage().maxRSS }, start.more);
+    const lines = logTail.map((l) => `${new Date(l.time).toISOString()} ${l.level.toUpperCase()} ${l.message}`);
+    finish({ ...result, state: Object.fromEntries(state), logTail: lines, loopMs: performance.now() - began, maxRssKb: process.resourceUsage().maxRSS }, start.more);
   }
 
   /** The result; the channel stays open when the parent has another run for this child (a sweep). */
@@ -126,7 +128,7 @@ function receiveCandles(current: CandleSeries | undefined, chunk: BacktestCandle
 }
 
 // fetchOHLCV and fetchTicker on the pair, answered as the parent's store-backed venue answers them
-// (broker/store-market-data.ts); undefined for every other call, which goes to the parent.
+// (broker/series-market-data.ts); undefined for every other call, which goes to the parent.
 // market(pair) too, from the parent's own answer sent with the start (a market's definition does not change over a
 // backtest): a fresh copy each call, as each would arrive over the channel.
 function localMarketData(series: CandleSeries, pair: string, now: () => number, marketJson: string | undefined) {
