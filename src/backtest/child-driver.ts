@@ -1,6 +1,6 @@
 // Drives the one sandboxed child of a backtest: spawned as a run's child is (daemon/spawn-child.ts), sent the candles
-// and the start, its exchange calls served one at a time in the order they come (a slot's calls before the next
-// slot's), its failures and progress passed on, until it reports its result and exits.
+// and the start, the calls its own engine served (child-exchange.ts) served again here one at a time in the order they
+// came and checked answer by answer, its failures and progress passed on, until it reports its result and exits.
 import type { Socket } from 'node:net';
 import type { BundledBot } from '../bots/bundle.js';
 import { childStart } from '../daemon/child-start.js';
@@ -12,7 +12,8 @@ import { BotctlError } from '../errors.js';
 import { homePaths } from '../home.js';
 import { columns, type CandleSeries } from '../market-data/candle-series.js';
 import { encodeMessage, LineDecoder } from '../runtime/message-channel.js';
-import { backtestArg, type BacktestCandles, type BacktestResult, type BacktestStart, type BotError, type SlotCall } from '../runtime/protocol.js';
+import { backtestArg, type BacktestCalls, type BacktestCandles, type BacktestResult, type BacktestStart, type BotError, type ServedCall } from '../runtime/protocol.js';
+import { isServedCall, outcomeOf, sameOutcome } from './served-calls.js';
 
 export interface ChildOptions {
   bundle: BundledBot;
@@ -28,7 +29,8 @@ export interface RunOptions {
   series: CandleSeries;
   seriesKey: string;
   start: BacktestStart;
-  serve(call: SlotCall): Promise<unknown>;
+  /** Serves a call the child's engine served, as the source of truth: the child's answer must match. */
+  serve(call: ServedCall): Promise<unknown>;
   onFailure(slot: number, error: BotError): void;
   onProgress?(done: number): void;
   cancel?: AbortSignal | undefined;
@@ -44,6 +46,8 @@ export interface DriveEnd {
   output: string;
   /** Set when the parent stopped the child (cancelled, or it broke the channel's limits). */
   stopped?: string;
+  /** Set when the child's engine answered a call otherwise than the parent's book: which call, and how. */
+  diverged?: string;
 }
 
 /** One message the parent reads at most; a backtest's calls and failures are small. */
@@ -173,9 +177,9 @@ export class BacktestChild {
       return;
     }
     if (!current) return;
-    if (message.type === 'exchange-call') {
-      const call = message as SlotCall;
-      current.queue = current.queue.then(() => this.reply(current, call));
+    if (message.type === 'backtest-calls') {
+      const batch = message as BacktestCalls;
+      current.queue = current.queue.then(() => this.replay(current, batch));
     } else if (message.type === 'slot-failed') {
       const failed = message as { slot: number; error: BotError };
       current.queue = current.queue.then(() => current.o.onFailure(Number(failed.slot), failed.error));
@@ -183,18 +187,21 @@ export class BacktestChild {
     else if (message.type === 'backtest-result') current.done(message as BacktestResult);
   }
 
-  // Calls are served one after another: the paper account and the simulated time move forward only. A call of
-  // another run than the current one (a bot's call left running past its run's end) is refused, never served.
-  private async reply(current: NonNullable<BacktestChild['current']>, call: SlotCall): Promise<void> {
-    let answer: unknown;
-    try {
-      if (call.run !== undefined && call.run !== current.run) throw new Error(`that backtest run has ended`);
-      answer = { type: 'exchange-reply', id: call.id, ok: true, value: await current.o.serve(call) };
-    } catch (error) {
-      const e = error instanceof Error ? error : new Error(String(error));
-      answer = { type: 'exchange-reply', id: call.id, ok: false, error: { name: e.name, message: e.message } };
+  // Served one after another, as the child served them: the paper account and the simulated time move forward only.
+  // The bot shares its process with the child's engine, so its answers are checked, never used: the first that
+  // differs from this book's (a bot that patched a built-in the engine uses, say) stops the backtest.
+  private async replay(current: NonNullable<BacktestChild['current']>, batch: BacktestCalls): Promise<void> {
+    if (batch.run !== current.run || !Array.isArray(batch.calls)) return this.stop(`the child sent calls of a run other than ${current.run}`);
+    for (const call of batch.calls as unknown[]) {
+      if (this.end.stopped !== undefined) return;
+      if (!isServedCall(call)) return this.stop('the child sent a malformed call record');
+      const { outcome, json } = await outcomeOf(() => current.o.serve(call));
+      if (sameOutcome(call, outcome)) continue;
+      const own = outcome.error ? `${outcome.error.name}: ${outcome.error.message}` : (json ?? 'no value');
+      const theirs = call.error ? `, where the child's said ${call.error.name}: ${call.error.message}` : '';
+      this.end.diverged = `slot ${call.slot} (${new Date(call.at).toISOString()}): ${call.method} was answered in the bot's process otherwise than by botctl's own paper engine, which said ${own.length > 300 ? `${own.slice(0, 300)}…` : own}${theirs}. Something in the bot's process changed how the engine there works (a patched built-in?), so this backtest cannot be trusted`;
+      return this.stop(this.end.diverged);
     }
-    if (this.channel.writable) this.channel.write(encodeMessage(answer));
   }
 
   private stop(why: string): void {

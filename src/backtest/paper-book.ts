@@ -41,6 +41,8 @@ export interface BookOptions {
   slippageBps: number;
   riskConfig: string;
   executionConfig: string;
+  /** Keep the fills, snapshots and orders for a report (default true); a backtest child's book only answers. */
+  history?: boolean;
 }
 
 export class PaperBook {
@@ -86,6 +88,7 @@ export class PaperBook {
 
   private paper(): PaperExchange {
     const onFill = (order: PaperOrder, at: number) => {
+      if (this.o.history === false) return;
       this.fills.push({ time: at, orderId: order.id, type: order.type, side: order.side, price: order.average ?? 0, amount: order.filled, fee: order.fee, reduceOnly: order.reduceOnly });
       this.snapshots.push(this.snapshot(at));
     };
@@ -94,7 +97,7 @@ export class PaperBook {
 
   private closeSession(): void {
     if (!this.session) return;
-    for (const record of this.session.broker.orders()) this.orders.push({ ...record, time: this.session.time, slot: this.session.slot });
+    if (this.o.history !== false) for (const record of this.session.broker.orders()) this.orders.push({ ...record, time: this.session.time, slot: this.session.slot });
     this.session = undefined;
   }
 

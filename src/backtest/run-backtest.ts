@@ -1,5 +1,6 @@
-// `botctl backtest BOT`: the bot's own code, bundled as for a run, in one sandboxed child over the period, with its
-// exchange calls served by the same risk guard and paper fill engine as paper mode, on candles from the store.
+// `botctl backtest BOT`: the bot's own code, bundled as for a run with the backtest engine beside it, in one sandboxed
+// child over the period, with its exchange calls served by the same risk guard and paper fill engine as paper mode, on
+// candles from the store: in the child, and again here, where the report is made.
 import type { Connection } from '../db/open.js';
 import { bundleBot } from '../bots/bundle.js';
 import { findBot } from '../bots/find-bot.js';
@@ -12,10 +13,12 @@ import { BotctlError, invalid } from '../errors.js';
 import { homePaths } from '../home.js';
 import { gapsOf, sliceSeries } from '../market-data/candle-series.js';
 import { lastPriceAt } from '../market-data/candle-view.js';
-import type { BotError, SlotCall } from '../runtime/protocol.js';
+import { ownModule } from '../package-root.js';
+import type { BotError, ServedCall } from '../runtime/protocol.js';
 import type { RiskConfig } from '../subscriptions/risk-config.js';
 import { equityChartSvg } from './chart.js';
 import { BacktestChild, driveChild, type ChildOptions } from './child-driver.js';
+import type { EngineSetup } from './child-exchange.js';
 import { equityCurve } from './equity.js';
 import { drawdown, metricsOf } from './metrics.js';
 import { PaperBook } from './paper-book.js';
@@ -76,7 +79,7 @@ export async function runBacktest(home: string, connection: Connection, o: Backt
   const bot = await findBot(connection.db, o.bot);
   if (o.version !== undefined && bot.kind !== 'custom') throw invalid(`\`--version\` applies to uploaded bots; ${bot.name} is a template bot.`);
   const code = await resolveCode(connection.db, home, bot, o.version ?? null);
-  const bundle = await bundleBot(code.sourcePath, homePaths(home).bundleCache);
+  const bundle = await bundleBot(code.sourcePath, homePaths(home).bundleCache, { engine: ownModule('src/backtest/child-exchange') });
   const version = bot.kind === 'custom' ? (o.version ?? Number(/v(\d+)/.exec(code.displayName)?.[1] ?? NaN)) : null;
 
   const priced = storeLookup(home, bot.exchange_type).lookup(o.pair);
@@ -101,8 +104,10 @@ export async function runBacktest(home: string, connection: Connection, o: Backt
   const startingBalance = o.balance ?? o.risk.paper?.starting_balance ?? { [settlementCurrency(o.pair)]: 10_000 };
   const feeRate = o.feeRate ?? o.risk.paper?.fee_rate;
   const slippageBps = o.slippageBps ?? o.risk.paper?.slippage_bps ?? 5;
-  const book = new PaperBook({ bot, pair: o.pair, limits: riskLimits(o.pair, riskJson, configJson), data, clock, startingBalance, feeRate, slippageBps, riskConfig: riskJson, executionConfig: configJson }, clock.now);
+  const setup = { bot, pair: o.pair, startingBalance, feeRate, slippageBps, riskConfig: riskJson, executionConfig: configJson };
+  const book = new PaperBook({ ...setup, limits: riskLimits(o.pair, riskJson, configJson), data, clock }, clock.now);
   const market = await book.market();
+  const engine: EngineSetup = { ...setup, priced: { symbol: priced.symbol, markets: priced.markets, label: priced.label }, from: clock.now };
 
   const failures: BacktestReport['failures'] = [];
   const started = Date.now();
@@ -110,8 +115,8 @@ export async function runBacktest(home: string, connection: Connection, o: Backt
   const visible = sliceSeries(series, -Infinity, o.to);
   const run = {
     series: visible, seriesKey: `${priced.label}:${o.to}`,
-    start: { type: 'backtest-start', pair: o.pair, exchangeId: bot.exchange_type, config: o.config, state: {}, slots, failFast: o.failFast ?? false, logLines: 50, more: lane !== undefined, market } as const,
-    serve: (call: SlotCall) => book.call(call.slot, Number(call.at) || slotTime(slots, call.slot), call.method, Array.isArray(call.args) ? call.args : []),
+    start: { type: 'backtest-start', pair: o.pair, exchangeId: bot.exchange_type, config: o.config, state: {}, slots, failFast: o.failFast ?? false, logLines: 50, more: lane !== undefined, market, engine } as const,
+    serve: (call: ServedCall) => book.call(call.slot, call.at, call.method, call.args),
     onFailure: (slot: number, error: BotError) => failures.push({ slot, time: slotTime(slots, slot), error: errorText(error) }),
     onProgress: (done: number) => o.onProgress?.(done, count),
     cancel: o.cancel,
@@ -119,6 +124,7 @@ export async function runBacktest(home: string, connection: Connection, o: Backt
   const child = { bundle, custom: bot.kind === 'custom', home, sandbox: o.sandbox ?? true };
   const drive = lane ? await laneChild(lane, child).run(run) : await driveChild({ ...child, ...run });
   const result = drive.result;
+  if (drive.diverged) throw new BotctlError('runtime_failure', `The backtest was stopped at ${drive.diverged}. Nothing was stored.`);
   if (drive.stopped === 'cancelled') throw new BotctlError('runtime_failure', 'The backtest was stopped before it finished; nothing was stored.');
   if (!result) {
     const why = drive.outOfMemory ? `was ${drive.outOfMemory}` : drive.signal ? `ended by ${drive.signal}` : `exited with code ${drive.exitCode}`;

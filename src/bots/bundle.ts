@@ -18,21 +18,29 @@ export interface BundledBot {
   sourceSha256: string;
   /** The source it was built from, for bundleBotModule(). */
   sourcePath: string;
+  /** A module of ours built in beside the runtime, whose `localExchange` runChild receives (a backtest's engine). */
+  engine?: string;
+}
+
+export interface BundleOptions {
+  /** See BundledBot.engine: a module path (ownModule()), never a bot's. */
+  engine?: string | undefined;
 }
 
 // Bundles are keyed by the source's sha256 and by the runtime they embed, so a changed template file or an
 // upgraded botd each get a fresh bundle, and an unchanged file costs one hash and one stat.
-export async function bundleBot(sourcePath: string, cacheDir: string): Promise<BundledBot> {
+export async function bundleBot(sourcePath: string, cacheDir: string, { engine }: BundleOptions = {}): Promise<BundledBot> {
   const source = readFileSync(sourcePath);
   const sourceSha256 = sha256(source);
-  const path = join(cacheDir, `${sha256(`${sourceSha256}:${runtimeIdentity()}:${executableFormat}`)}.mjs`);
+  const path = join(cacheDir, `${sha256(`${sourceSha256}:${buildIdentity(engine)}:${executableFormat}`)}.mjs`);
+  const bundled = { path, sourceSha256, sourcePath, ...(engine ? { engine } : {}) };
   const hit = existsSync(path);
   if (hit) {
     markUsed(path);
     markUsed(sourceMapPath(path));
-  } else await buildOnce(path, () => buildExecutable(sourcePath, path));
+  } else await buildOnce(path, () => buildExecutable(bundled));
   daemonEvents.emit({ type: 'bundle-cache', hit });
-  return { path, sourceSha256, sourcePath };
+  return bundled;
 }
 
 /** Builds under way, by the file they write: the runs of many bots sharing one template wait for one build. */
@@ -72,17 +80,19 @@ export function sourceMapPath(buildPath: string): string {
   return `${buildPath}.map`;
 }
 
-async function buildExecutable(sourcePath: string, path: string): Promise<Built> {
-  return build(sourcePath, sourcePath, { stdin: { contents: executableStub(sourcePath), resolveDir: packageRoot, loader: 'js' } }, [englishZodMessages], 'esm', { sourceMapFor: path });
+async function buildExecutable(bundle: BundledBot): Promise<Built> {
+  const { sourcePath, path } = bundle;
+  return build(sourcePath, sourcePath, { stdin: { contents: executableStub(bundle), resolveDir: packageRoot, loader: 'js' } }, [englishZodMessages], 'esm', { sourceMapFor: path });
 }
 
-function executableStub(sourcePath: string, runtime = ownModule('src/runtime/index')): string {
+function executableStub({ sourcePath, engine }: BundledBot, runtime = ownModule('src/runtime/index')): string {
   return [
     `import bot from ${JSON.stringify(sourcePath)};`,
     `import { runChild } from ${JSON.stringify(runtime)};`,
+    ...(engine ? [`import { localExchange } from ${JSON.stringify(engine)};`] : []),
     `export default bot;`,
     // Only a child started by the runner executes the bot; the CLI imports the same bundle to read its schema.
-    `if (process.argv.some((arg) => arg.startsWith('--botctl-'))) runChild(bot);`,
+    `if (process.argv.some((arg) => arg.startsWith('--botctl-'))) runChild(bot${engine ? ', localExchange' : ''});`,
   ].join('\n');
 }
 
@@ -106,7 +116,7 @@ const botModuleFormat = 4;
 
 /** Where bundleBotModule() caches a bot's module: next to its bundle, keyed like it. */
 export function botModulePath(bundle: BundledBot): string {
-  return join(dirname(bundle.path), `${sha256(`${bundle.sourceSha256}:${runtimeIdentity()}:module:${botModuleFormat}`)}.cjs`);
+  return join(dirname(bundle.path), `${sha256(`${bundle.sourceSha256}:${buildIdentity(bundle.engine)}:module:${botModuleFormat}`)}.cjs`);
 }
 
 /**
@@ -122,7 +132,7 @@ export async function bundleBotModule(bundle: BundledBot): Promise<string> {
     return path;
   }
   const { sourcePath } = bundle;
-  const stub = executableStub(sourcePath, sharedRuntime);
+  const stub = executableStub(bundle, sharedRuntime);
   await buildOnce(path, () => build(sourcePath, sourcePath, { stdin: { contents: stub, resolveDir: packageRoot, loader: 'js' } }, [sharedFromSnapshot()], 'cjs', { sourceMapFor: path }));
   return path;
 }
@@ -259,22 +269,37 @@ function formatMessage(message: Message, displayName: string): string {
   return `  ${where}${message.text}`;
 }
 
-let identity: string | undefined;
+const identities = new Map<string, string>();
 
 // Changes whenever the embedded runtime (with the candle view it carries, src/market-data) or SDK changes, so stale
 // bundles are never reused.
 export function runtimeIdentity(): string {
+  return sourceIdentity(['src/runtime/index', 'src/sdk/index', 'src/market-data/index']);
+}
+
+// A bundle with an engine built in also carries what the engine imports: the broker's session and paper venue, the
+// risk config, the backtest's book, and the shared files at src/ (errors, names).
+function buildIdentity(engine: string | undefined): string {
+  if (!engine) return runtimeIdentity();
+  return `${runtimeIdentity()}:${engine}:${sourceIdentity(['src/broker/broker-session', 'src/backtest/paper-book', 'src/subscriptions/risk-config', 'src/errors'], false)}`;
+}
+
+/** A hash of package.json and every source file in the folders of `modules` (one module of each folder). */
+function sourceIdentity(modules: string[], recursive = true): string {
+  const key = `${modules.join(',')}:${recursive}`;
+  let identity = identities.get(key);
   if (identity === undefined) {
     const pkg = readFileSync(join(packageRoot, 'package.json'));
-    const parts = ['src/runtime', 'src/sdk', 'src/market-data'].flatMap((folder) => {
-      const dir = dirname(ownModule(`${folder}/index`));
+    const parts = modules.flatMap((module) => {
+      const dir = dirname(ownModule(module));
       // Recursive: the SDK has subfolders (src/sdk/strategy/) whose changes must also retire old bundles.
-      return (readdirSync(dir, { recursive: true }) as string[])
+      return (readdirSync(dir, { recursive }) as string[])
         .filter((file) => /\.(js|ts)$/.test(file) && !file.endsWith('.d.ts'))
         .sort()
         .map((file) => readFileSync(join(dir, file)));
     });
     identity = sha256(Buffer.concat([pkg, ...parts]));
+    identities.set(key, identity);
   }
   return identity;
 }

@@ -2,8 +2,8 @@
 // simulated clock (sim-clock.ts), with ctx.state carried from slot to slot as botd carries it from run to run (kept
 // only when the slot succeeds). fetchOHLCV and fetchTicker on the pair are answered here from the candles the parent
 // sent, through the same view of them the parent's paper venue uses (market-data/candle-view.ts): only what had
-// happened by the slot's time; market(pair) from the parent's answer sent with the start. Every other call goes to the
-// parent, which serves it through the risk guard and the paper fill engine.
+// happened by the slot's time; market(pair) from the parent's answer sent with the start. Every other call goes to
+// the child's own exchange (local-exchange.ts): the risk guard and the paper fill engine, which the parent checks.
 import type { Duplex } from 'node:stream';
 import { errorText } from '../errors.js';
 import { isDefinedBot, type DefinedBot } from '../sdk/define-bot.js';
@@ -17,13 +17,14 @@ import { freshBot } from './fresh-bot.js';
 import { pendingCalls } from './pending-calls.js';
 import type { BacktestCandles, BacktestProgress, BacktestResult, BacktestStart, ChildMessage, ParentMessage, SlotFailed } from './protocol.js';
 import { installSimClock, type SimClock } from './sim-clock.js';
+import type { LocalExchangeFactory } from './local-exchange.js';
 
 const maxSignals = 1_000;
 const maxFailureReports = 100;
 
 // Longer than 80 lines: `loop` (one backtest, slot by slot) closes over what the child holds for its whole life,
 // the channel, the candles received so far and the one simulated clock, which a sweep's later runs reuse.
-export function runBacktest(first: DefinedBot, channel: Duplex): void {
+export function runBacktest(first: DefinedBot, channel: Duplex, localExchange: LocalExchangeFactory): void {
   const abort = new AbortController();
   let series: CandleSeries | undefined;
   let clock: SimClock | undefined;
@@ -50,8 +51,6 @@ export function runBacktest(first: DefinedBot, channel: Duplex): void {
     const run = new AbortController();
     const stopRun = () => run.abort(abort.signal.reason);
     abort.signal.addEventListener('abort', stopRun, { once: true });
-    const remote = (slot: number, method: string, args: unknown[]): Promise<never> =>
-      run.signal.aborted ? Promise.reject(run.signal.reason as Error) : link.call(method, trimTrailingUndefined(args), { run: start.run, slot, at: clock?.now() ?? 0 });
     const parsed = bot.config.safeParse(start.config ?? {}, { jitless: true });
     if (!parsed.success) {
       return finish({ ...result, ok: false, configError: `config is invalid:\n${configIssues(parsed.error.issues, start.config).join('\n')}` }, start.more);
@@ -68,6 +67,9 @@ export function runBacktest(first: DefinedBot, channel: Duplex): void {
     const logTail: { time: number; level: string; message: string }[] = [];
     let time = 0;
     const local = localMarketData(data, start.pair, () => clock!.now(), start.market === undefined ? undefined : JSON.stringify(start.market));
+    const exchange = localExchange(start.engine, data, start.run ?? 0, (message) => link.send(message));
+    const served = (slot: number, method: string, args: unknown[]): Promise<unknown> =>
+      run.signal.aborted ? Promise.reject(run.signal.reason as Error) : exchange.call(slot, clock!.now(), method, trimTrailingUndefined(args));
     const progressEvery = Math.max(1, Math.floor(count / 100));
     for (let i = 0; i < count && !abort.signal.aborted; i++) {
       time = timeOf(i);
@@ -77,7 +79,7 @@ export function runBacktest(first: DefinedBot, channel: Duplex): void {
       }
       clock.reset(time);
       const slot = i;
-      const call = (method: string, args: unknown[]) => local(method, args) ?? remote(slot, method, args);
+      const call = (method: string, args: unknown[]) => local(method, args) ?? served(slot, method, args);
       const sendFromBot = (message: ChildMessage) => {
         if (message.type === 'log') {
           logTail.push({ time: clock!.now(), level: message.level, message: message.message });
@@ -105,6 +107,7 @@ export function runBacktest(first: DefinedBot, channel: Duplex): void {
     }
     abort.signal.removeEventListener('abort', stopRun);
     run.abort(new Error('the backtest run has ended'));
+    await exchange.flush();
     clock.reset(clock.now());
     const lines = logTail.map((l) => `${new Date(l.time).toISOString()} ${l.level.toUpperCase()} ${l.message}`);
     finish({ ...result, state: Object.fromEntries(state), logTail: lines, loopMs: performance.now() - began, maxRssKb: process.resourceUsage().maxRSS }, start.more);

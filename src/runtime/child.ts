@@ -15,8 +15,10 @@ import { runBacktest } from './backtest-loop.js';
 import { backtestArg } from './protocol.js';
 import { installSimClock } from './sim-clock.js';
 import { handedOver } from './fresh-bot.js';
+import type { LocalExchangeFactory } from './local-exchange.js';
 
-export function runChild(bot: unknown): void {
+/** `localExchange`: the backtest engine a backtest's bot module is built with (src/backtest/child-exchange.ts). */
+export function runChild(bot: unknown, localExchange?: LocalExchangeFactory): void {
   // A sweep's child evaluating the bot's module again for its next config (fresh-bot.ts): only the bot is wanted.
   if (handedOver(bot)) return;
   if (!isDefinedBot(bot)) {
@@ -26,7 +28,13 @@ export function runChild(bot: unknown): void {
   }
   if (process.argv.includes('--botctl-describe')) void describe(bot);
   else if (process.argv.includes('--botctl-child')) execute(bot, parentChannel());
-  else if (process.argv.includes(backtestArg)) runBacktest(bot, parentChannel());
+  else if (process.argv.includes(backtestArg)) {
+    if (localExchange) runBacktest(bot, parentChannel(), localExchange);
+    else {
+      process.stderr.write('This bot module was built without the backtest engine: a backtest child needs it.\n');
+      process.exitCode = 3;
+    }
+  }
 }
 
 // The parent's end is a socketpair: one duplex stream. The permission model does not restrict net, and this

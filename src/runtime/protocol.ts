@@ -79,7 +79,8 @@ export const backtestArg = '--botctl-backtest';
 
 // A backtest: one child runs the bot at every slot of a period (src/runtime/backtest-loop.ts). The parent sends the
 // candles first, in column chunks, then the start; the child answers fetchOHLCV and fetchTicker on the pair from
-// them at each slot's simulated time, and asks the parent for everything else, each call tagged with its slot.
+// them at each slot's simulated time, and serves everything else through its own exchange (local-exchange.ts),
+// sending the calls in batches for the parent to serve again and check.
 
 /** Part of one column of the candle series: float64 little-endian, base64. */
 export interface BacktestCandles {
@@ -109,14 +110,29 @@ export interface BacktestStart {
   run?: number;
   /** Another start follows this run's result: the child keeps the channel open and evaluates the bot afresh. */
   more?: boolean;
+  /** What the child's own exchange is set up from (runtime/local-exchange.ts); opaque to the runtime. */
+  engine: unknown;
 }
 
-export interface SlotCall extends ExchangeCall {
-  /** The run the call belongs to (BacktestStart.run). */
-  run?: number;
+/** One call the child's exchange served, as the bot made it and with what it answered. */
+export interface ServedCall {
   slot: number;
   /** The simulated time of the call (later than the slot's when the bot waited on a timer). */
   at: number;
+  method: string;
+  args: unknown[];
+  /** sha256 of the answer's JSON ('' for no value), when it was served. */
+  answer?: string;
+  /** The error it was refused with, when it was not. */
+  error?: { name: string; message: string };
+}
+
+/** Calls served in the child, in order, since the last batch. */
+export interface BacktestCalls {
+  type: 'backtest-calls';
+  /** The run they belong to (BacktestStart.run). */
+  run: number;
+  calls: ServedCall[];
 }
 
 export interface SlotFailed {

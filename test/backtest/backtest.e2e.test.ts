@@ -28,6 +28,7 @@ describe.skipIf(!haveRealCandles)('botctl backtest on real BTC/USDT 1m candles',
       expect((await botctl(home, ['create', '--template', template!, '--name', template!, '--exchange', exchange!])).exitCode).toBe(0);
     }
     expect((await botctl(home, ['upload', fixture('backtest/time_probe.ts'), '--name', 'probe', '--exchange', 'binance'])).exitCode).toBe(0);
+    expect((await botctl(home, ['upload', fixture('backtest/bends_engine.ts'), '--name', 'bender', '--exchange', 'binance'])).exitCode).toBe(0);
     expect((await botctl(home, ['upload', fixture('custom/counter_bot.ts'), '--name', 'counter', '--exchange', 'binance'])).exitCode).toBe(0);
     expect((await botctl(home, ['upload', fixture('custom/counter_bot_v2.ts'), '--bot', 'counter'])).exitCode).toBe(0);
   });
@@ -113,6 +114,15 @@ describe.skipIf(!haveRealCandles)('botctl backtest on real BTC/USDT 1m candles',
     expect(sweep.best.every((b) => b.outOfSample !== null)).toBe(true);
     expect(sweep.outOfSample.from).toBe(sweep.inSample.to);
     expect(sweep.inSample.to).toBe(Date.parse('2021-02-19T06:00Z') + 0.75 * (Date.parse('2021-02-23T00:00Z') - Date.parse('2021-02-19T06:00Z')));
+  });
+
+  it('stops a backtest whose bot bent the engine in its own process, storing nothing', async () => {
+    const before = (await botctl(home, ['backtests', '--json'])).json as unknown[];
+    const { exitCode, stderr } = await botctl(home, ['backtest', 'bender', '--pair', 'BTC/USDT', '--from', '2021-02-20T10:00', '--to', '2021-02-20T10:03', '--every', '1m']);
+    expect(exitCode, stderr).toBe(1);
+    expect(stderr).toMatch(/stopped at slot 0 \(2021-02-20T10:00:00.000Z\): createOrder was answered in the bot's process otherwise than by botctl's own paper engine, which said \{"info":\{\},"id":"1"/);
+    expect(stderr).toMatch(/Nothing was stored/);
+    expect((await botctl(home, ['backtests', '--json'])).json).toEqual(before);
   });
 
   it('refuses bad input with exit 2, storing nothing', async () => {
