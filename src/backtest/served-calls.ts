@@ -1,6 +1,8 @@
 // A backtest's calls as the child's engine served them (runtime/local-exchange.ts) and as the parent serves them
-// again: both sides reduce an outcome to the same few fields, and any difference between them is a divergence.
-import { createHash } from 'node:crypto';
+// again: both sides reduce an outcome to the same few fields, and any difference between them is a divergence. The
+// child's side is the bot's process: a bot could forge its batch as well as bend its engine, but then it fools only
+// itself, as the report is made from the parent's book, which served the calls the batch names.
+import { hash } from 'node:crypto';
 import type { ServedCall } from '../runtime/protocol.js';
 
 export type Outcome = Pick<ServedCall, 'answer' | 'error'>;
@@ -9,7 +11,7 @@ export type Outcome = Pick<ServedCall, 'answer' | 'error'>;
 export async function outcomeOf(serve: () => Promise<unknown>): Promise<{ outcome: Outcome; json: string | undefined }> {
   try {
     const json = JSON.stringify(await serve());
-    return { outcome: { answer: json === undefined ? '' : createHash('sha256').update(json).digest('base64') }, json };
+    return { outcome: { answer: json === undefined ? '' : hash('sha256', json, 'base64') }, json };
   } catch (error) {
     const e = error instanceof Error ? error : new Error(String(error));
     return { outcome: { error: { name: e.name, message: e.message } }, json: undefined };

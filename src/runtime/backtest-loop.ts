@@ -17,6 +17,7 @@ import { freshBot } from './fresh-bot.js';
 import { pendingCalls } from './pending-calls.js';
 import type { BacktestCandles, BacktestProgress, BacktestResult, BacktestStart, ChildMessage, ParentMessage, SlotFailed } from './protocol.js';
 import { installSimClock, type SimClock } from './sim-clock.js';
+import { SlotState } from './slot-state.js';
 import type { LocalExchangeFactory } from './local-exchange.js';
 
 const maxSignals = 1_000;
@@ -62,7 +63,7 @@ export function runBacktest(first: DefinedBot, channel: Duplex, localExchange: L
     // Installed once per child: Date and the timers are replaced a single time, and reset at every slot.
     if (!clock) link.useClock((clock = installSimClock(timeOf(0))));
     else clock.reset(timeOf(0));
-    const state = new Map(Object.entries(start.state));
+    let state = new Map(Object.entries(start.state));
     // Kept raw and formatted once at the end: a bot logs at every slot, and only the last `logLines` are reported.
     const logTail: { time: number; level: string; message: string }[] = [];
     let time = 0;
@@ -88,14 +89,13 @@ export function runBacktest(first: DefinedBot, channel: Duplex, localExchange: L
           result.signals.push({ ...(JSON.parse(JSON.stringify(message.signal)) as SignalInput), time: clock!.now() });
         }
       };
-      const before = new Map(state);
-      const ctx = botContext({ exchangeId: start.exchangeId, pair: start.pair, mode: 'paper', subscriptionId: 0, runId: i + 1, scheduledFor: new Date(time).toISOString() }, parsed.data, state, call as never, sendFromBot, run.signal);
+      const slotState = new SlotState(state);
+      const ctx = botContext({ exchangeId: start.exchangeId, pair: start.pair, mode: 'paper', subscriptionId: 0, runId: i + 1, scheduledFor: new Date(time).toISOString() }, parsed.data, slotState, call as never, sendFromBot, run.signal);
       try {
         await bot.execute(ctx);
-      } catch (error) {
         // As botd keeps a run's state only when it succeeds.
-        state.clear();
-        for (const [k, v] of before) state.set(k, v);
+        state = slotState.result();
+      } catch (error) {
         if (++result.failed <= maxFailureReports) send({ type: 'slot-failed', slot: i, error: botError(error) });
         if (start.failFast) {
           result.done = i + 1;
@@ -135,17 +135,20 @@ function receiveCandles(current: CandleSeries | undefined, chunk: BacktestCandle
 // market(pair) too, from the parent's own answer sent with the start (a market's definition does not change over a
 // backtest): a fresh copy each call, as each would arrive over the channel.
 function localMarketData(series: CandleSeries, pair: string, now: () => number, marketJson: string | undefined) {
-  return (method: string, raw: unknown[]): Promise<unknown> | undefined => {
-    const args = raw.map((a) => (a === null ? undefined : a));
-    if (method === 'market' && args[0] === pair && marketJson !== undefined) return Promise.resolve(JSON.parse(marketJson));
-    if (args[0] !== pair || (method !== 'fetchOHLCV' && method !== 'fetchTicker')) return undefined;
+  const given = (a: unknown) => (a === null ? undefined : a);
+  return (method: string, args: unknown[]): Promise<unknown> | undefined => {
+    if (args[0] !== pair) return undefined;
+    if (method === 'market' && marketJson !== undefined) return Promise.resolve(JSON.parse(marketJson));
+    if (method !== 'fetchOHLCV' && method !== 'fetchTicker') return undefined;
     if (method === 'fetchTicker') {
       const ticker = tickerAt(series, pair, now());
       if (!ticker) return Promise.reject(new ExchangeError(`The stored candles have no price at ${new Date(now()).toISOString()}.`));
       // As it would arrive over the channel: JSON drops the fields that are undefined.
       return Promise.resolve(JSON.parse(JSON.stringify(ticker)));
     }
-    const [, timeframe, since, limit] = args as [string, string | undefined, number | undefined, number | undefined];
+    const timeframe = given(args[1]) as string | undefined;
+    const since = given(args[2]) as number | undefined;
+    const limit = given(args[3]) as number | undefined;
     try {
       return Promise.resolve(ohlcvAt(series, timeframe ?? series.timeframe, since, Math.min(limit ?? 500, 1500), now()));
     } catch (error) {

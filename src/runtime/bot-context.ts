@@ -4,18 +4,21 @@ import { exchangeMethods } from '../sdk/exchange-methods.js';
 import type { BotContext, BotExchange, SignalInput } from '../sdk/types.js';
 import type { BotError, ChildMessage, StartMessage } from './protocol.js';
 
+/** Each method of the exchange and how many arguments it sends. */
+const methodArity = Object.entries(exchangeMethods).map(([method, spec]) => [method, spec.arity] as const);
+
 /** The `ctx` a bot's execute() gets: exchange calls and logs go out through `call` and `send`. */
 export function botContext(
   start: Pick<StartMessage, 'exchangeId' | 'pair' | 'mode' | 'subscriptionId' | 'runId' | 'scheduledFor'>,
   config: unknown,
-  state: Map<string, unknown>,
+  state: { get(key: string): unknown; set(key: string, value: unknown): unknown; delete(key: string): unknown },
   call: (method: string, args: unknown[]) => Promise<never>,
   send: (message: ChildMessage) => void,
   abortSignal: AbortSignal,
 ): BotContext<unknown> {
   // One stub per method of the table; arguments past a method's arity are not sent (the broker drops them too).
   const stubs = { id: start.exchangeId } as Record<string, unknown>;
-  for (const [method, spec] of Object.entries(exchangeMethods)) stubs[method] = (...args: unknown[]) => call(method, args.slice(0, spec.arity));
+  for (const [method, arity] of methodArity) stubs[method] = (...args: unknown[]) => call(method, args.slice(0, arity));
   const exchange = stubs as unknown as BotExchange;
   const log = (level: 'debug' | 'info' | 'warn' | 'error') => (message: string, fields?: Record<string, unknown>) =>
     send({ type: 'log', level, message: String(message), ...(fields ? { fields } : {}) });
@@ -30,7 +33,11 @@ export function botContext(
     abortSignal,
     log: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') },
     state: {
-      get: async (key) => structuredClone(state.get(key)),
+      get: async (key) => {
+        const value = state.get(key);
+        // A copy, so the bot's changes reach the state only through set(); a number or a string is its own copy.
+        return typeof value === 'object' && value !== null ? structuredClone(value) : value;
+      },
       set: async (key, value) => {
         // Only JSON survives to the next run; reject the rest here, where the bot can see why.
         state.set(key, JSON.parse(JSON.stringify(value ?? null)) as unknown);

@@ -11,14 +11,14 @@ export interface Candle {
 }
 
 export function toCandles(rows: readonly OHLCV[]): Candle[] {
-  return rows.map(([time, open, high, low, close, volume]) => ({
-    time: Number(time),
-    open: Number(open),
-    high: Number(high),
-    low: Number(low),
-    close: Number(close),
-    volume: Number(volume ?? 0),
-  }));
+  // Indexed rather than destructured: array destructuring walks an iterator, and a backtest converts every slot's
+  // candles (about a third of toCandles' time over a year of 1m slots, measured).
+  const candles = new Array<Candle>(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i]!;
+    candles[i] = { time: Number(row[0]), open: Number(row[1]), high: Number(row[2]), low: Number(row[3]), close: Number(row[4]), volume: Number(row[5] ?? 0) };
+  }
+  return candles;
 }
 
 const units: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000, M: 2_592_000_000, y: 31_536_000_000 };

@@ -17,16 +17,24 @@ export function movingAverages(closes: readonly number[], period: number): (numb
   return closes.map((close) => sma.add(close));
 }
 
+// The SMA of `period` closes ending at `end`, null before there are that many: the very sum trading-signals' SMA
+// makes (getAverage: left to right over the window, from 0, then divided by the count), for the only two closes a
+// crossover reads, instead of an SMA object fed every close (a backtest decides at every slot).
+function averageTo(closes: readonly number[], period: number, end: number): number | null {
+  if (end + 1 < period || end < 0) return null;
+  let sum = 0;
+  for (let i = end + 1 - period; i <= end; i++) sum += closes[i]!;
+  return sum / period;
+}
+
 /** Needs slow + 1 closes to see a cross. */
 export function smaCrossover(closes: readonly number[], fast: number, slow: number): Crossover {
   if (fast >= slow) throw new Error(`Expected the fast period (${fast}) to be shorter than the slow period (${slow}).`);
-  const f = movingAverages(closes, fast);
-  const s = movingAverages(closes, slow);
   const n = closes.length;
-  const fastNow = f[n - 1] ?? null;
-  const slowNow = s[n - 1] ?? null;
-  const prevFast = f[n - 2] ?? null;
-  const prevSlow = s[n - 2] ?? null;
+  const fastNow = averageTo(closes, fast, n - 1);
+  const slowNow = averageTo(closes, slow, n - 1);
+  const prevFast = averageTo(closes, fast, n - 2);
+  const prevSlow = averageTo(closes, slow, n - 2);
   const position = fastNow === null || slowNow === null ? null : fastNow > slowNow ? 'above' : fastNow < slowNow ? 'below' : 'equal';
   let cross: Crossover['cross'] = null;
   if (fastNow !== null && slowNow !== null && prevFast !== null && prevSlow !== null) {
