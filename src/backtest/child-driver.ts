@@ -13,7 +13,7 @@ import { homePaths } from '../home.js';
 import { columns, type CandleSeries } from '../market-data/candle-series.js';
 import { encodeMessage, LineDecoder } from '../runtime/message-channel.js';
 import { backtestArg, type BacktestCalls, type BacktestCandles, type BacktestResult, type BacktestStart, type BotError, type ServedCall } from '../runtime/protocol.js';
-import { isServedCall, outcomeOf, sameOutcome } from './served-calls.js';
+import { argsOf, isServedCall, outcomeOf, sameOutcome } from './served-calls.js';
 
 export interface ChildOptions {
   bundle: BundledBot;
@@ -30,7 +30,7 @@ export interface RunOptions {
   seriesKey: string;
   start: BacktestStart;
   /** Serves a call the child's engine served, as the source of truth: the child's answer must match. */
-  serve(call: ServedCall): Promise<unknown>;
+  serve(call: ServedCall, args: unknown[]): Promise<unknown>;
   onFailure(slot: number, error: BotError): void;
   onProgress?(done: number): void;
   cancel?: AbortSignal | undefined;
@@ -191,11 +191,14 @@ export class BacktestChild {
   // The bot shares its process with the child's engine, so its answers are checked, never used: the first that
   // differs from this book's (a bot that patched a built-in the engine uses, say) stops the backtest.
   private async replay(current: NonNullable<BacktestChild['current']>, batch: BacktestCalls): Promise<void> {
-    if (batch.run !== current.run || !Array.isArray(batch.calls)) return this.stop(`the child sent calls of a run other than ${current.run}`);
-    for (const call of batch.calls as unknown[]) {
+    if (!Array.isArray(batch.calls)) return this.stop('the child sent a malformed batch of calls');
+    if (batch.run !== current.run) return this.stop(`the child sent calls of a run other than ${current.run}`);
+    for (const record of batch.calls as unknown[]) {
       if (this.end.stopped !== undefined) return;
-      if (!isServedCall(call)) return this.stop('the child sent a malformed call record');
-      const { outcome, json } = await outcomeOf(() => current.o.serve(call));
+      const call = isServedCall(record) ? record : undefined;
+      const args = call && argsOf(call);
+      if (!call || !args) return this.stop('the child sent a malformed call record');
+      const { outcome, json } = await outcomeOf(() => current.o.serve(call, args));
       if (sameOutcome(call, outcome)) continue;
       const own = outcome.error ? `${outcome.error.name}: ${outcome.error.message}` : (json ?? 'no value');
       const theirs = call.error ? `, where the child's said ${call.error.name}: ${call.error.message}` : '';

@@ -37,9 +37,8 @@ export const localExchange: LocalExchangeFactory = (setup, series, run, send) =>
     send({ type: 'backtest-calls', run, calls: batch });
     batch = [];
   };
-  const serve = async (slot: number, at: number, method: string, json: string): Promise<unknown> => {
-    const args = JSON.parse(json) as unknown[];
-    const { outcome, json: answer } = await outcomeOf(() => book.call(slot, at, method, JSON.parse(json) as unknown[]));
+  const serve = async (slot: number, at: number, method: string, args: string): Promise<unknown> => {
+    const { outcome, json: answer } = await outcomeOf(() => book.call(slot, at, method, JSON.parse(args) as unknown[]));
     batch.push({ slot, at, method, args, ...outcome });
     if (batch.length >= batchSize) sendBatch();
     if (outcome.error) throw exchangeErrorFrom(outcome.error);

@@ -116,7 +116,7 @@ export async function runBacktest(home: string, connection: Connection, o: Backt
   const run = {
     series: visible, seriesKey: `${priced.label}:${o.to}`,
     start: { type: 'backtest-start', pair: o.pair, exchangeId: bot.exchange_type, config: o.config, state: {}, slots, failFast: o.failFast ?? false, logLines: 50, more: lane !== undefined, market, engine } as const,
-    serve: (call: ServedCall) => book.call(call.slot, call.at, call.method, call.args),
+    serve: (call: ServedCall, args: unknown[]) => book.call(call.slot, call.at, call.method, args),
     onFailure: (slot: number, error: BotError) => failures.push({ slot, time: slotTime(slots, slot), error: errorText(error) }),
     onProgress: (done: number) => o.onProgress?.(done, count),
     cancel: o.cancel,

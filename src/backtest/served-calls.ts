@@ -23,12 +23,22 @@ export function sameOutcome(a: Outcome, b: Outcome): boolean {
   return a.answer === b.answer;
 }
 
+/** The arguments of a record from the child, or undefined when they are not a JSON array. */
+export function argsOf(call: ServedCall): unknown[] | undefined {
+  try {
+    const args: unknown = JSON.parse(call.args);
+    return Array.isArray(args) ? args : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** A record from the child in the shape the parent serves: anything else is refused before it reaches the book. */
 export function isServedCall(value: unknown): value is ServedCall {
   const c = value as Partial<ServedCall> | null;
   return (
     typeof c === 'object' && c !== null && Number.isSafeInteger(c.slot) && (c.slot as number) >= 0 && Number.isFinite(c.at) &&
-    typeof c.method === 'string' && Array.isArray(c.args) &&
+    typeof c.method === 'string' && typeof c.args === 'string' &&
     (typeof c.answer === 'string' || (typeof c.error === 'object' && c.error !== null && typeof c.error.name === 'string' && typeof c.error.message === 'string'))
   );
 }

@@ -27,10 +27,13 @@ export function seriesMarketData(lookup: (symbol: string) => PricedSymbol | unde
   };
   const marketOf = (symbol: string): MarketInterface => {
     const p = priced(symbol);
-    const market = [toMarket(p, 'spot'), toMarket(p, 'swap')].find((m) => m.symbol === symbol);
-    if (!market) throw new BadSymbol(`No market ${symbol} for the stored ${p.label} candles.`);
+    const market = toMarket(p, symbol.includes(':') ? 'swap' : 'spot');
+    if (market.symbol !== symbol) throw new BadSymbol(`No market ${symbol} for the stored ${p.label} candles.`);
     return market;
   };
+  // The last ticker made: an order reads the price at one time two or three times (the risk guard's, the fill's), and
+  // a ticker adds up a day of candles. A copy each time, as each call's answer is its own.
+  let lastTicker: { p: PricedSymbol; symbol: string; t: number; ticker: Ticker } | undefined;
   const noPrice = (p: PricedSymbol, t: number) =>
     new ExchangeError(`The stored ${p.label} candles have no price at ${new Date(t).toISOString()} (they start at ${new Date(p.series.time[0] ?? 0).toISOString()}).`);
   return {
@@ -57,9 +60,12 @@ export function seriesMarketData(lookup: (symbol: string) => PricedSymbol | unde
       marketOf(symbol);
       const p = priced(symbol);
       const t = now();
-      const ticker = tickerAt(p.series, symbol, t);
-      if (!ticker) throw noPrice(p, t);
-      return ticker;
+      if (lastTicker?.p !== p || lastTicker.symbol !== symbol || lastTicker.t !== t) {
+        const ticker = tickerAt(p.series, symbol, t);
+        if (!ticker) throw noPrice(p, t);
+        lastTicker = { p, symbol, t, ticker };
+      }
+      return { ...lastTicker.ticker, info: {} };
     },
     async priceRange(symbol, since, until) {
       const p = priced(symbol);

@@ -11,7 +11,7 @@ import { ExchangeError, NotSupported } from '../sdk/errors.js';
 import type { SignalInput } from '../sdk/types.js';
 import { emptySeries, type CandleSeries } from '../market-data/candle-series.js';
 import { ohlcvAt, tickerAt } from '../market-data/candle-view.js';
-import { botContext, botError, trimTrailingUndefined } from './bot-context.js';
+import { botContexts, botError, trimTrailingUndefined } from './bot-context.js';
 import { configIssues } from './config-issues.js';
 import { freshBot } from './fresh-bot.js';
 import { pendingCalls } from './pending-calls.js';
@@ -72,6 +72,18 @@ export function runBacktest(first: DefinedBot, channel: Duplex, localExchange: L
     const served = (slot: number, method: string, args: unknown[]): Promise<unknown> =>
       run.signal.aborted ? Promise.reject(run.signal.reason as Error) : exchange.call(slot, clock!.now(), method, trimTrailingUndefined(args));
     const progressEvery = Math.max(1, Math.floor(count / 100));
+    let slot = 0;
+    let slotState = new SlotState(state);
+    const call = (method: string, args: unknown[]) => local(method, args) ?? served(slot, method, args);
+    const sendFromBot = (message: ChildMessage) => {
+      if (message.type === 'log') {
+        logTail.push({ time: clock!.now(), level: message.level, message: message.message });
+        if (logTail.length > start.logLines) logTail.shift();
+      } else if (message.type === 'signal' && result.signals.length < maxSignals) {
+        result.signals.push({ ...(JSON.parse(JSON.stringify(message.signal)) as SignalInput), time: clock!.now() });
+      }
+    };
+    const contextAt = botContexts({ exchangeId: start.exchangeId, pair: start.pair, mode: 'paper', subscriptionId: 0 }, parsed.data, () => slotState, call as never, sendFromBot, run.signal);
     for (let i = 0; i < count && !abort.signal.aborted; i++) {
       time = timeOf(i);
       if (clock.now() > time) {
@@ -79,18 +91,9 @@ export function runBacktest(first: DefinedBot, channel: Duplex, localExchange: L
         continue;
       }
       clock.reset(time);
-      const slot = i;
-      const call = (method: string, args: unknown[]) => local(method, args) ?? served(slot, method, args);
-      const sendFromBot = (message: ChildMessage) => {
-        if (message.type === 'log') {
-          logTail.push({ time: clock!.now(), level: message.level, message: message.message });
-          if (logTail.length > start.logLines) logTail.shift();
-        } else if (message.type === 'signal' && result.signals.length < maxSignals) {
-          result.signals.push({ ...(JSON.parse(JSON.stringify(message.signal)) as SignalInput), time: clock!.now() });
-        }
-      };
-      const slotState = new SlotState(state);
-      const ctx = botContext({ exchangeId: start.exchangeId, pair: start.pair, mode: 'paper', subscriptionId: 0, runId: i + 1, scheduledFor: new Date(time).toISOString() }, parsed.data, slotState, call as never, sendFromBot, run.signal);
+      slot = i;
+      slotState = new SlotState(state);
+      const ctx = contextAt(i + 1, new Date(time).toISOString());
       try {
         await bot.execute(ctx);
         // As botd keeps a run's state only when it succeeds.

@@ -120,7 +120,8 @@ export interface ServedCall {
   /** The simulated time of the call (later than the slot's when the bot waited on a timer). */
   at: number;
   method: string;
-  args: unknown[];
+  /** The arguments as JSON, as the engine got them. */
+  args: string;
   /** sha256 of the answer's JSON ('' for no value), when it was served. */
   answer?: string;
   /** The error it was refused with, when it was not. */
