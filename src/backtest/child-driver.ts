@@ -5,7 +5,7 @@ import type { Socket } from 'node:net';
 import type { BundledBot } from '../bots/bundle.js';
 import { childStart } from '../daemon/child-start.js';
 import { errorText, silentLogger } from '../daemon/log.js';
-import { groupAlive, terminateGroup } from '../daemon/process-group.js';
+import { signalGroup, terminateGroup } from '../daemon/process-group.js';
 import { defaultHeapMb } from '../daemon/defaults.js';
 import { spawnBotChild, type SpawnedBotChild } from '../daemon/spawn-child.js';
 import { BotctlError } from '../errors.js';
@@ -74,6 +74,8 @@ export class BacktestChild {
   readonly pid: number | undefined;
   private readonly channel: Socket;
   private readonly exited: Promise<void>;
+  /** The channel closed: the bot's process has gone (or the parent closed it). */
+  private readonly channelClosed: Promise<void>;
   private readonly end: Omit<DriveEnd, 'result'> = { exitCode: null, signal: null, output: '' };
   private alive = true;
   private sentKey: string | undefined;
@@ -117,8 +119,8 @@ export class BacktestChild {
       });
     });
     // Gone once it exited and its channel is read to the end (a result written just before the exit still counts).
-    const channelClosed = new Promise<void>((resolve) => this.channel.once('close', () => resolve()));
-    void Promise.all([this.exited, channelClosed]).then(() => this.current?.done(undefined));
+    this.channelClosed = new Promise<void>((resolve) => this.channel.once('close', () => resolve()));
+    void Promise.all([this.exited, this.channelClosed]).then(() => this.current?.done(undefined));
     const decoder = new LineDecoder(maxMessageBytes);
     this.channel.on('data', (chunk: Buffer) => {
       for (const line of decoder.push(chunk)) this.receive(line);
@@ -158,14 +160,28 @@ export class BacktestChild {
     return { result, ...this.end };
   }
 
-  /** Ends the child: its channel closed (it exits once idle), then its process group. */
-  async close(): Promise<void> {
-    this.channel.end();
+  /**
+   * Ends the child and says how it ended. Its results are in (or no longer wanted), so its process group is killed at
+   * once, as botd kills a run's at its result (daemon/supervise.ts): a timer or an exit handler the bot left behind
+   * does not run, print or take the CPU once the backtest has its answer. Should the signal fail, the usual stop.
+   */
+  async close(): Promise<Omit<DriveEnd, 'result'>> {
     const pid = this.pid;
-    if (pid === undefined) return;
-    const ended = await Promise.race([this.exited.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 2_000).unref())]);
-    if (!ended || groupAlive(pid)) await terminateGroup(pid, 1_000);
+    // Its channel is left open until the bot's process is gone: a child that saw it close would begin to exit by
+    // itself and run the bot's exit handlers on the way. The signal ends bwrap; the bot's process, in a session of
+    // its own inside, goes a moment later with bwrap's namespace (bwrap-args.ts), and its end of the channel with it.
+    if (pid !== undefined && this.alive) {
+      try {
+        signalGroup(pid, 'SIGKILL');
+      } catch {
+        await terminateGroup(pid, 1_000);
+      }
+      const gone = await Promise.race([this.channelClosed.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 2_000).unref())]);
+      if (!gone) this.end.stopped ??= 'its channel stayed open 2 s after its process group was killed';
+    }
+    this.channel.destroy();
     await this.exited;
+    return { ...this.end };
   }
 
   private receive(line: string): void {

@@ -25,21 +25,27 @@ const maxFailureReports = 100;
 
 // Longer than 80 lines: `loop` (one backtest, slot by slot) closes over what the child holds for its whole life,
 // the channel, the candles received so far and the one simulated clock, which a sweep's later runs reuse.
-export function runBacktest(first: DefinedBot, channel: Duplex, localExchange: LocalExchangeFactory): void {
+/** `ended`: called once the last result has left (the child ends itself: see child.ts). */
+export function runBacktest(first: DefinedBot, channel: Duplex, localExchange: LocalExchangeFactory, ended?: () => void): void {
   const abort = new AbortController();
   let series: CandleSeries | undefined;
   let clock: SimClock | undefined;
   /** Runs one after another: a sweep's parent sends the next start once the last result is in. */
   let running = Promise.resolve();
   let runs = 0;
-  const link = pendingCalls(channel, abort.signal, (message) => {
-    const m = message as ParentMessage | BacktestCandles | BacktestStart;
-    if (m.type === 'backtest-candles') series = receiveCandles(series, m);
-    else if (m.type === 'backtest-start') {
-      const n = runs++;
-      running = running.then(() => loop(m, n));
-    } else if (m.type === 'abort') abort.abort(new Error(m.reason));
-  });
+  const link = pendingCalls(
+    channel,
+    abort.signal,
+    (message) => {
+      const m = message as ParentMessage | BacktestCandles | BacktestStart;
+      if (m.type === 'backtest-candles') series = receiveCandles(series, m);
+      else if (m.type === 'backtest-start') {
+        const n = runs++;
+        running = running.then(() => loop(m, n));
+      } else if (m.type === 'abort') abort.abort(new Error(m.reason));
+    },
+    ended,
+  );
   const send = (message: ChildMessage | SlotFailed | BacktestProgress) => link.send(message);
 
   async function loop(start: BacktestStart, n: number): Promise<void> {

@@ -27,14 +27,21 @@ export function runChild(bot: unknown, localExchange?: LocalExchangeFactory): vo
     return;
   }
   if (process.argv.includes('--botctl-describe')) void describe(bot);
-  else if (process.argv.includes('--botctl-child')) execute(bot, parentChannel());
+  else if (process.argv.includes('--botctl-child')) execute(bot, parentChannel(), endThisProcess);
   else if (process.argv.includes(backtestArg)) {
-    if (localExchange) runBacktest(bot, parentChannel(), localExchange);
+    if (localExchange) runBacktest(bot, parentChannel(), localExchange, endThisProcess);
     else {
       process.stderr.write('This bot module was built without the backtest engine: a backtest child needs it.\n');
       process.exitCode = 3;
     }
   }
+}
+
+// Once its last message has left, the child ends at once: nothing the bot left behind (a timer, an exit handler)
+// runs after its result, and a child whose parent is stalled does not linger. A bot that replaced process.kill only
+// waits for the parent, which ends it as it reads the result (daemon/supervise.ts, backtest/child-driver.ts).
+function endThisProcess(): void {
+  process.kill(process.pid, 'SIGKILL');
 }
 
 // The parent's end is a socketpair: one duplex stream. The permission model does not restrict net, and this
@@ -83,14 +90,19 @@ function jsonSchema(bot: DefinedBot): unknown {
 }
 
 /** Serves one execution of `bot` over `channel`: the start message in, calls, logs and the result out. */
-export function execute(bot: DefinedBot, channel: Duplex): void {
+export function execute(bot: DefinedBot, channel: Duplex, ended?: () => void): void {
   blockingOutput();
   const abort = new AbortController();
-  const link = pendingCalls(channel, abort.signal, (message) => {
-    const m = message as ParentMessage;
-    if (m.type === 'start') void run(bot, m);
-    else if (m.type === 'abort') abort.abort(new Error(m.reason));
-  });
+  const link = pendingCalls(
+    channel,
+    abort.signal,
+    (message) => {
+      const m = message as ParentMessage;
+      if (m.type === 'start') void run(bot, m);
+      else if (m.type === 'abort') abort.abort(new Error(m.reason));
+    },
+    ended,
+  );
   const call = (method: string, args: unknown[]) => link.call(method, trimTrailingUndefined(args));
 
   async function run(bot: DefinedBot, start: StartMessage): Promise<void> {

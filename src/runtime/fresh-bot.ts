@@ -11,8 +11,8 @@
 // bot module are built, src/daemon/child-start.ts).
 //
 // What this cannot reset is what a bot deliberately puts on globalThis or on built-in prototypes: that is not module
-// state, and a bot doing so only misleads its own sweep (each run's trades are still served and reported by the
-// parent, the same for every config).
+// state, and a bot doing so only misleads its own sweep (each run's trades are served again and reported by the
+// parent, and an answer of the child's engine that a change bent stops the run: src/backtest/child-driver.ts).
 
 /** Where the re-evaluated module's runChild finds who asked for it: across the bundle's copies of this module. */
 const hookKey = Symbol.for('botctl.freshBot');

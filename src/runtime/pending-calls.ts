@@ -15,7 +15,12 @@ export interface PendingCalls {
   call(method: string, args: unknown[], extra?: Record<string, unknown>): Promise<never>;
   /** The simulated clock told of calls waiting, once the run has one. */
   useClock(clock: SimClock): void;
-  /** Writes a last message once the child's output is written, then closes the channel (the child exits even if the bot left timers behind). */
+  /**
+   * Writes a last message once the child's output is written, then calls `ended` (the child kills itself). The
+   * channel is left open: a child that closed it would exit by itself, and Node would run the bot's exit handlers on
+   * the way. The parent also ends the child's processes when it reads the message (daemon/supervise.ts,
+   * backtest/child-driver.ts), should `ended` not.
+   */
   finish(message: unknown): void;
 }
 
@@ -24,7 +29,7 @@ export interface PendingCalls {
  * with a type, is dropped: the channel is the parent's, but nothing it sends may throw out of this handler), replies
  * settled here and everything else passed to `onMessage`.
  */
-export function pendingCalls(channel: Duplex, signal: AbortSignal, onMessage: (message: { type: string }) => void): PendingCalls {
+export function pendingCalls(channel: Duplex, signal: AbortSignal, onMessage: (message: { type: string }) => void, ended: () => void = () => {}): PendingCalls {
   const pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
   let nextCallId = 1;
   let clock: SimClock | undefined;
@@ -75,10 +80,10 @@ export function pendingCalls(channel: Duplex, signal: AbortSignal, onMessage: (m
       // Serialised now, so a value JSON cannot hold throws in the caller (a run's try: a failed run).
       const line = encodeMessage(message);
       // Sent only once what the bot printed has left this process. Writes to a pipe are queued in the child
-      // (100 MB of output measured 20 MB still queued when the bot returned), and botd gives a child that has
-      // reported only a short grace to exit (supervise.ts): on a loaded machine the end of the output was lost.
+      // (100 MB of output measured 20 MB still queued when the bot returned), and botd kills a child the moment it
+      // has reported (supervise.ts): on a loaded machine the end of the output was lost.
       void outputWritten().then(() => {
-        if (channel.writable) channel.end(line, () => channel.destroy());
+        if (channel.writable) channel.write(line, () => ended());
       });
     },
   };

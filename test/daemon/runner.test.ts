@@ -61,6 +61,16 @@ describe('runner', () => {
     expect(alive(childPid)).toBe(false);
   });
 
+  it('ends a bot the moment it reports: an exit handler it left, with nothing else keeping it alive, never runs', async () => {
+    const { db } = temp;
+    const sub = await addSubscription(db, await addBot(db, 'exit-only'));
+    const report = await runExecution(options, { subscriptionId: sub, scheduledFor: slot(), requireEnabled: true });
+    expect(report).toMatchObject({ status: 'succeeded', error: null });
+    const [run] = await runsOf(db, sub);
+    expect(run?.log_tail).toContain('returning now');
+    expect(run?.log_tail).not.toContain('after the result');
+  });
+
   it('records an invalid config as failed, naming the field', async () => {
     const { db } = temp;
     const sub = await addSubscription(db, await addBot(db, 'counter'), { config: { step: 'two' } });
