@@ -126,6 +126,9 @@ export async function runBacktest(home: string, connection: Connection, o: Backt
   const result = drive.result;
   if (drive.diverged) throw new BotctlError('runtime_failure', `The backtest was stopped at ${drive.diverged}. Nothing was stored.`);
   if (drive.stopped === 'cancelled') throw new BotctlError('runtime_failure', 'The backtest was stopped before it finished; nothing was stored.');
+  // Stopped after its result came in (a batch of calls replayed later broke the channel's rules): the book missed
+  // calls the bot made, so there is no report to make from it.
+  if (result && drive.stopped) throw new BotctlError('runtime_failure', `The backtest's child was stopped (${drive.stopped}): its calls could not all be served again. Nothing was stored.`);
   if (!result) {
     const why = drive.outOfMemory ? `was ${drive.outOfMemory}` : drive.signal ? `ended by ${drive.signal}` : `exited with code ${drive.exitCode}`;
     throw new BotctlError('runtime_failure', `The backtest's child ${why} without a result${drive.stopped ? ` (${drive.stopped})` : ''}: ${drive.output.trim().split('\n').slice(-3).join(' | ') || 'no output'}`);
