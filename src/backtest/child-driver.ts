@@ -34,6 +34,8 @@ export interface RunOptions {
   onFailure(slot: number, error: BotError): void;
   onProgress?(done: number): void;
   cancel?: AbortSignal | undefined;
+  /** How long the child may send nothing before it is stopped as stuck (default 60 s). */
+  silenceMs?: number | undefined;
 }
 
 export interface DriveEnd {
@@ -49,6 +51,11 @@ export interface DriveEnd {
   /** Set when the child's engine answered a call otherwise than the parent's book: which call, and how. */
   diverged?: string;
 }
+
+/** A child that sends nothing for this long is stuck: it reports progress at least every second while it runs. */
+const defaultSilenceMs = 60_000;
+/** Failures kept for the report, as the child reports at most that many (more are a bot writing them itself). */
+const maxFailures = 100;
 
 /** One message the parent reads at most; a backtest's calls and failures are small. */
 const maxMessageBytes = 1024 * 1024;
@@ -81,7 +88,18 @@ export class BacktestChild {
   private sentKey: string | undefined;
   private runs = 0;
   /** The run under way: its handlers, and what settles it. */
-  private current: { o: RunOptions; run: number; queue: Promise<void>; done(result: BacktestResult | undefined): void } | undefined;
+  private current:
+    | {
+        o: RunOptions;
+        run: number;
+        queue: Promise<void>;
+        /** Calls received in batches so far: the next batch must start there, and the result must count them all. */
+        received: number;
+        failures: number;
+        heard: number;
+        done(result: BacktestResult | undefined): void;
+      }
+    | undefined;
 
   static start(o: ChildOptions): BacktestChild {
     const heapMb = o.heapMb ?? defaultHeapMb;
@@ -139,7 +157,14 @@ export class BacktestChild {
     const run = this.runs++;
     let done!: (result: BacktestResult | undefined) => void;
     const finished = new Promise<BacktestResult | undefined>((resolve) => (done = resolve));
-    this.current = { o, run, queue: Promise.resolve(), done };
+    this.current = { o, run, queue: Promise.resolve(), received: 0, failures: 0, heard: Date.now(), done };
+    const silenceMs = o.silenceMs ?? defaultSilenceMs;
+    // A slot that never ends (a loop in the bot) would hold the backtest forever: the child reports progress at least
+    // every second while it runs, so a long silence means the bot is stuck.
+    const watch = setInterval(() => {
+      if (this.current && Date.now() - this.current.heard > silenceMs) this.stop(`it sent nothing for ${silenceMs / 1000} s: a slot that never ends?`);
+    }, Math.min(1_000, silenceMs / 4));
+    watch.unref();
     const onCancel = () => this.stop('cancelled');
     if (o.cancel?.aborted) onCancel();
     o.cancel?.addEventListener('abort', onCancel, { once: true });
@@ -153,6 +178,7 @@ export class BacktestChild {
       this.stop(`the candles could not be sent: ${errorText(error)}`);
     }
     const result = await finished;
+    clearInterval(watch);
     // Calls the bot made before its result are answered before the run counts as done.
     await this.current.queue;
     o.cancel?.removeEventListener('abort', onCancel);
@@ -184,30 +210,42 @@ export class BacktestChild {
     return { ...this.end };
   }
 
+  // Every line must be a message this protocol has: a line that is not (a bot writing to the channel itself, say a
+  // partial line that would swallow the next batch of calls) stops the child, so no batch can go missing unseen.
   private receive(line: string): void {
     const current = this.current;
     let message: { type?: unknown };
     try {
       message = JSON.parse(line) as { type?: unknown };
     } catch {
-      return;
+      return this.stop('the child sent a line that is not JSON');
     }
     if (!current) return;
+    current.heard = Date.now();
     if (message.type === 'backtest-calls') {
       const batch = message as BacktestCalls;
+      if (!Array.isArray(batch.calls) || batch.first !== current.received) return this.stop(`the child sent a batch of calls out of order (from ${String(batch.first)}, expected ${current.received})`);
+      current.received += batch.calls.length;
       current.queue = current.queue.then(() => this.replay(current, batch));
     } else if (message.type === 'slot-failed') {
-      const failed = message as { slot: number; error: BotError };
-      current.queue = current.queue.then(() => current.o.onFailure(Number(failed.slot), failed.error));
+      const failed = message as { slot?: unknown; error?: Partial<BotError> | null };
+      if (!Number.isSafeInteger(failed.slot) || typeof failed.error?.name !== 'string' || typeof failed.error.message !== 'string') return this.stop('the child sent a malformed failure');
+      if (++current.failures > maxFailures) return;
+      const error = failed.error as BotError;
+      current.queue = current.queue.then(() => current.o.onFailure(failed.slot as number, error));
     } else if (message.type === 'progress') current.o.onProgress?.(Number((message as { done: number }).done));
-    else if (message.type === 'backtest-result') current.done(message as BacktestResult);
+    else if (message.type === 'backtest-result') {
+      const result = message as BacktestResult;
+      if (!isResult(result)) return this.stop('the child sent a malformed result');
+      if (result.calls !== current.received) return this.stop(`the child reported ${result.calls} calls served but sent ${current.received}`);
+      current.done(result);
+    } else this.stop(`the child sent a message of an unknown type (${JSON.stringify(message.type)?.slice(0, 40)})`);
   }
 
   // Served one after another, as the child served them: the paper account and the simulated time move forward only.
   // The bot shares its process with the child's engine, so its answers are checked, never used: the first that
   // differs from this book's (a bot that patched a built-in the engine uses, say) stops the backtest.
   private async replay(current: NonNullable<BacktestChild['current']>, batch: BacktestCalls): Promise<void> {
-    if (!Array.isArray(batch.calls)) return this.stop('the child sent a malformed batch of calls');
     if (batch.run !== current.run) return this.stop(`the child sent calls of a run other than ${current.run}`);
     for (const record of batch.calls as unknown[]) {
       if (this.end.stopped !== undefined) return;
@@ -228,6 +266,17 @@ export class BacktestChild {
     this.channel.destroy();
     if (this.pid !== undefined) void terminateGroup(this.pid, 2_000);
   }
+}
+
+function isResult(r: BacktestResult): boolean {
+  const numbers = (values: unknown) => Array.isArray(values) && values.every((v) => typeof v === 'number');
+  const strings = (values: unknown) => Array.isArray(values) && values.every((v) => typeof v === 'string');
+  return (
+    typeof r.ok === 'boolean' && [r.done, r.failed, r.loopMs, r.maxRssKb, r.calls].every((n) => typeof n === 'number' && Number.isFinite(n) && n >= 0) &&
+    numbers(r.skipped) && r.skipped.length <= r.done && r.failed <= r.done &&
+    strings(r.logTail) && Array.isArray(r.signals) && typeof r.state === 'object' && r.state !== null &&
+    (r.configError === undefined || typeof r.configError === 'string')
+  );
 }
 
 async function sendCandles(channel: Socket, series: CandleSeries): Promise<void> {

@@ -30,11 +30,13 @@ export const localExchange: LocalExchangeFactory = (setup, series, run, send) =>
   const data = seriesMarketData((symbol) => (symbol.replace(/:.*$/, '') === priced.symbol ? priced : undefined), () => clock.now, () => [s.pair]);
   const book = new PaperBook({ ...s, limits: riskLimits(s.pair, s.riskConfig, s.executionConfig), data, clock, history: false }, s.from);
   let batch: ServedCall[] = [];
+  let sent = 0;
   // One call at a time, in the order the bot made them, as the parent replays them.
   let queue: Promise<unknown> = Promise.resolve();
   const sendBatch = () => {
     if (batch.length === 0) return;
-    send({ type: 'backtest-calls', run, calls: batch });
+    send({ type: 'backtest-calls', run, first: sent, calls: batch });
+    sent += batch.length;
     batch = [];
   };
   const serve = async (slot: number, at: number, method: string, args: string): Promise<unknown> => {
@@ -62,6 +64,7 @@ export const localExchange: LocalExchangeFactory = (setup, series, run, send) =>
       // A call the bot did not wait for is served, and sent, before the run ends: the parent serves it too.
       await queue;
       sendBatch();
+      return sent;
     },
   };
 };

@@ -50,6 +50,8 @@ export interface BacktestOptions {
   sandbox?: boolean;
   onProgress?(done: number, total: number): void;
   cancel?: AbortSignal;
+  /** How long the child may send nothing before it is stopped as stuck (default 60 s; child-driver.ts). */
+  silenceMs?: number;
 }
 
 /**
@@ -120,6 +122,7 @@ export async function runBacktest(home: string, connection: Connection, o: Backt
     onFailure: (slot: number, error: BotError) => failures.push({ slot, time: slotTime(slots, slot), error: errorText(error) }),
     onProgress: (done: number) => o.onProgress?.(done, count),
     cancel: o.cancel,
+    silenceMs: o.silenceMs,
   };
   const child = { bundle, custom: bot.kind === 'custom', home, sandbox: o.sandbox ?? true };
   const drive = lane ? await laneChild(lane, child).run(run) : await driveChild({ ...child, ...run });

@@ -49,7 +49,7 @@ export function runBacktest(first: DefinedBot, channel: Duplex, localExchange: L
   const send = (message: ChildMessage | SlotFailed | BacktestProgress) => link.send(message);
 
   async function loop(start: BacktestStart, n: number): Promise<void> {
-    const result: BacktestResult = { type: 'backtest-result', ok: true, state: {}, done: 0, failed: 0, loopMs: 0, maxRssKb: 0, skipped: [], logTail: [], signals: [] };
+    const result: BacktestResult = { type: 'backtest-result', ok: true, state: {}, done: 0, failed: 0, loopMs: 0, maxRssKb: 0, calls: 0, skipped: [], logTail: [], signals: [] };
     const began = performance.now();
     // The first run has the module as the child evaluated it; every later one a new evaluation (fresh-bot.ts).
     const bot = n === 0 ? first : await freshBot(n);
@@ -78,6 +78,7 @@ export function runBacktest(first: DefinedBot, channel: Duplex, localExchange: L
     const served = (slot: number, method: string, args: unknown[]): Promise<unknown> =>
       run.signal.aborted ? Promise.reject(run.signal.reason as Error) : exchange.call(slot, clock!.now(), method, trimTrailingUndefined(args));
     const progressEvery = Math.max(1, Math.floor(count / 100));
+    let lastProgress = performance.now();
     let slot = 0;
     let slotState = new SlotState(state);
     const call = (method: string, args: unknown[]) => local(method, args) ?? served(slot, method, args);
@@ -112,11 +113,15 @@ export function runBacktest(first: DefinedBot, channel: Duplex, localExchange: L
         }
       }
       result.done = i + 1;
-      if (result.done % progressEvery === 0) send({ type: 'progress', done: result.done });
+      // Every 1 % of the slots, and at least every second: the parent stops a child it has not heard from for long.
+      if (result.done % progressEvery === 0 || performance.now() - lastProgress > 1_000) {
+        send({ type: 'progress', done: result.done });
+        lastProgress = performance.now();
+      }
     }
     abort.signal.removeEventListener('abort', stopRun);
     run.abort(new Error('the backtest run has ended'));
-    await exchange.flush();
+    result.calls = await exchange.flush();
     clock.reset(clock.now());
     const lines = logTail.map((l) => `${new Date(l.time).toISOString()} ${l.level.toUpperCase()} ${l.message}`);
     finish({ ...result, state: Object.fromEntries(state), logTail: lines, loopMs: performance.now() - began, maxRssKb: process.resourceUsage().maxRSS }, start.more);

@@ -8,8 +8,8 @@ import type { CandleSeries } from '../market-data/candle-series.js';
 export interface LocalExchange {
   /** Serves one call of slot `slot` at simulated time `at`, and keeps it for the parent; the answer is the bot's own copy. */
   call(slot: number, at: number, method: string, args: unknown[]): Promise<unknown>;
-  /** Serves the calls still waiting, then sends those not yet sent to the parent (batches also go as they fill). */
-  flush(): Promise<void>;
+  /** Serves the calls still waiting, sends those not yet sent to the parent, and says how many it served in all. */
+  flush(): Promise<number>;
 }
 
 /**

@@ -133,6 +133,8 @@ export interface BacktestCalls {
   type: 'backtest-calls';
   /** The run they belong to (BacktestStart.run). */
   run: number;
+  /** How many calls of the run came before these: the parent checks that no batch went missing. */
+  first: number;
   calls: ServedCall[];
 }
 
@@ -160,6 +162,8 @@ export interface BacktestResult {
   loopMs: number;
   /** The child's peak resident set size, KiB (getrusage). */
   maxRssKb: number;
+  /** Calls its exchange served in the run, all of them sent in batches before this result. */
+  calls: number;
   /** Slots not run because the one before ran past them in simulated time (botd records those `skipped`). */
   skipped: number[];
   logTail: string[];

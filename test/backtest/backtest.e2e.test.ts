@@ -30,6 +30,7 @@ describe.skipIf(!haveRealCandles)('botctl backtest on real BTC/USDT 1m candles',
     expect((await botctl(home, ['upload', fixture('backtest/time_probe.ts'), '--name', 'probe', '--exchange', 'binance'])).exitCode).toBe(0);
     expect((await botctl(home, ['upload', fixture('backtest/bends_engine.ts'), '--name', 'bender', '--exchange', 'binance'])).exitCode).toBe(0);
     expect((await botctl(home, ['upload', fixture('backtest/forges_calls.ts'), '--name', 'forger', '--exchange', 'binance'])).exitCode).toBe(0);
+    expect((await botctl(home, ['upload', fixture('backtest/hides_calls.ts'), '--name', 'hider', '--exchange', 'binance'])).exitCode).toBe(0);
     expect((await botctl(home, ['upload', fixture('custom/counter_bot.ts'), '--name', 'counter', '--exchange', 'binance'])).exitCode).toBe(0);
     expect((await botctl(home, ['upload', fixture('custom/counter_bot_v2.ts'), '--bot', 'counter'])).exitCode).toBe(0);
   });
@@ -132,6 +133,14 @@ describe.skipIf(!haveRealCandles)('botctl backtest on real BTC/USDT 1m candles',
     expect(exitCode, stderr).toBe(1);
     // Whether it is stopped before or after its result arrives, the message names why.
     expect(stderr).toMatch(/the child sent a malformed call record/);
+    expect((await botctl(home, ['backtests', '--json'])).json).toEqual(before);
+  });
+
+  it('stops a backtest whose bot writes half a line to its channel to swallow its last batch of calls', async () => {
+    const before = (await botctl(home, ['backtests', '--json'])).json as unknown[];
+    const { exitCode, stderr } = await botctl(home, ['backtest', 'hider', '--pair', 'BTC/USDT', '--from', '2021-02-20T10:00', '--to', '2021-02-20T10:03', '--every', '1m', '--config', '{"last":"2021-02-20T10:02:00.000Z"}']);
+    expect(exitCode, stderr).toBe(1);
+    expect(stderr).toMatch(/the child sent a line that is not JSON/);
     expect((await botctl(home, ['backtests', '--json'])).json).toEqual(before);
   });
 

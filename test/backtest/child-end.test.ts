@@ -24,14 +24,20 @@ describe.skipIf(!haveRealCandles)("a backtest's child", () => {
     }, lane);
     expect(report.slots.run).toBe(4);
     const pid = lane.child!.pid!;
-    const { liveGroupMembers, commandLine } = await import('../../src/daemon/process-group.js');
-    console.error('MEMBERS', liveGroupMembers(pid).map((p) => p + ' ' + (commandLine(p) ?? '').slice(0, 80)));
     const end = await lane.child!.close();
-    console.error('END', JSON.stringify(end));
     expect(end.output).toContain('slot 2021-02-20T00:45:00.000Z ran');
     expect(end.output).not.toContain('an exit handler ran');
     expect(end.signal).toBe('SIGKILL');
     expect(processAlive(pid)).toBe(false);
+  });
+
+  it('is stopped when it sends nothing for too long: a slot that never ends does not hold the backtest forever', async () => {
+    process.env['BOTCTL_BOT_FILES'] = fixtureTemplates;
+    const bot = await makeBot(world.db, 'spins', { template: 'spins', exchange: 'binance' });
+    const run = runBacktest(world.home, world.connection, {
+      bot: String(bot.id), pair: 'BTC/USDT', from: Date.parse('2021-02-20T00:00Z'), to: Date.parse('2021-02-20T01:00Z'), every: '15m', config: {}, risk: validateRiskConfig({}), silenceMs: 1_500,
+    });
+    await expect(run).rejects.toMatchObject({ code: 'runtime_failure', message: expect.stringMatching(/without a result \(it sent nothing for 1.5 s: a slot that never ends\?\)/) });
   });
 });
 
