@@ -214,12 +214,13 @@ export class BacktestChild {
   // partial line that would swallow the next batch of calls) stops the child, so no batch can go missing unseen.
   private receive(line: string): void {
     const current = this.current;
-    let message: { type?: unknown };
+    let message: { type?: unknown } | null;
     try {
-      message = JSON.parse(line) as { type?: unknown };
+      message = JSON.parse(line) as { type?: unknown } | null;
     } catch {
       return this.stop('the child sent a line that is not JSON');
     }
+    if (typeof message !== 'object' || message === null) return this.stop('the child sent a line that is not a message');
     if (!current) return;
     current.heard = Date.now();
     if (message.type === 'backtest-calls') {

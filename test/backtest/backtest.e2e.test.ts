@@ -136,6 +136,12 @@ describe.skipIf(!haveRealCandles)('botctl backtest on real BTC/USDT 1m candles',
     expect((await botctl(home, ['backtests', '--json'])).json).toEqual(before);
   });
 
+  it('stops a backtest whose bot writes a line that is JSON but no message (null), where botctl once threw', async () => {
+    const { exitCode, stderr } = await botctl(home, ['backtest', 'forger', '--pair', 'BTC/USDT', '--from', '2021-02-20T10:00', '--to', '2021-02-20T10:03', '--every', '1m', '--config', '{"line":"null"}']);
+    expect(exitCode, stderr).toBe(1);
+    expect(stderr).toMatch(/the child sent a line that is not a message/);
+  });
+
   it('stops a backtest whose bot writes half a line to its channel to swallow its last batch of calls', async () => {
     const before = (await botctl(home, ['backtests', '--json'])).json as unknown[];
     const { exitCode, stderr } = await botctl(home, ['backtest', 'hider', '--pair', 'BTC/USDT', '--from', '2021-02-20T10:00', '--to', '2021-02-20T10:03', '--every', '1m', '--config', '{"last":"2021-02-20T10:02:00.000Z"}']);
