@@ -226,8 +226,17 @@ export class BacktestChild {
     if (message.type === 'backtest-calls') {
       const batch = message as BacktestCalls;
       if (!Array.isArray(batch.calls) || batch.first !== current.received) return this.stop(`the child sent a batch of calls out of order (from ${String(batch.first)}, expected ${current.received})`);
-      current.received += batch.calls.length;
-      current.queue = current.queue.then(() => this.replay(current, batch));
+      if (batch.run !== current.run) return this.stop(`the child sent calls of a run other than ${current.run}`);
+      // Checked as they arrive, before anything after them: the first broken record is the reason given.
+      const calls: { call: ServedCall; args: unknown[] }[] = [];
+      for (const record of batch.calls as unknown[]) {
+        const call = isServedCall(record) ? record : undefined;
+        const args = call && argsOf(call);
+        if (!call || !args) return this.stop('the child sent a malformed call record');
+        calls.push({ call, args });
+      }
+      current.received += calls.length;
+      current.queue = current.queue.then(() => this.replay(current, calls));
     } else if (message.type === 'slot-failed') {
       const failed = message as { slot?: unknown; error?: Partial<BotError> | null };
       if (!Number.isSafeInteger(failed.slot) || typeof failed.error?.name !== 'string' || typeof failed.error.message !== 'string') return this.stop('the child sent a malformed failure');
@@ -246,13 +255,9 @@ export class BacktestChild {
   // Served one after another, as the child served them: the paper account and the simulated time move forward only.
   // The bot shares its process with the child's engine, so its answers are checked, never used: the first that
   // differs from this book's (a bot that patched a built-in the engine uses, say) stops the backtest.
-  private async replay(current: NonNullable<BacktestChild['current']>, batch: BacktestCalls): Promise<void> {
-    if (batch.run !== current.run) return this.stop(`the child sent calls of a run other than ${current.run}`);
-    for (const record of batch.calls as unknown[]) {
+  private async replay(current: NonNullable<BacktestChild['current']>, calls: { call: ServedCall; args: unknown[] }[]): Promise<void> {
+    for (const { call, args } of calls) {
       if (this.end.stopped !== undefined) return;
-      const call = isServedCall(record) ? record : undefined;
-      const args = call && argsOf(call);
-      if (!call || !args) return this.stop('the child sent a malformed call record');
       const { outcome, json } = await outcomeOf(() => current.o.serve(call, args));
       if (sameOutcome(call, outcome)) continue;
       const own = outcome.error ? `${outcome.error.name}: ${outcome.error.message}` : (json ?? 'no value');
