@@ -11,7 +11,7 @@ const layers = [
   // Backtests drive a child as a run does (daemon/child-start, the defaults) and are driven by the CLI only.
   ['backtest'],
   ['daemon'],
-  ['notify', 'metrics'],
+  ['notify', 'metrics', 'fleet'],
   ['broker'],
   // secrets sits here because keys are named like bots (bots/names.ts) and subscriptions check their key.
   ['bots', 'subscriptions', 'secrets'],

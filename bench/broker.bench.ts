@@ -89,7 +89,7 @@ async function steadyState(dir: string, fake: FakeBinance): Promise<BenchRow[]> 
       );
     }
     const clients = new ExchangeClients({ enableRateLimit: false, configureClient: (client) => redirectTransport(client, fake.url) });
-    const broker = createBroker({ db, sqlite: connection.sqlite, home, clients });
+    const broker = createBroker({ db, home, clients });
     const perRun: { total: number; metadata: number; failed: boolean }[] = [];
     for (let i = 0; i < executions; i++) {
       const before = fake.requests.length;
@@ -135,7 +135,7 @@ async function childMemory(dir: string, fake: FakeBinance): Promise<BenchRow[]> 
     const runRow = await db.insertInto('runs').values({ subscription_id: subscription.id, scheduled_for: 'bench', started_at: new Date().toISOString(), status: 'running' })
       .returning('id').executeTakeFirstOrThrow();
     const clients = new ExchangeClients({ enableRateLimit: false, configureClient: (client) => redirectTransport(client, fake.url) });
-    const session = await createBroker({ db, sqlite: connection.sqlite, home, clients }).factory({ runId: runRow.id, subscription, bot });
+    const session = await createBroker({ db, home, clients }).factory({ runId: runRow.id, subscription, bot });
     const bundle = await bundleBot(join(packageRoot, bot.code_path), homePaths(home).bundleCache);
 
     // The broker's child: the real bundle in the sandbox, its ctx.exchange served by the session over the

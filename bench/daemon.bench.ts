@@ -10,7 +10,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { execa } from 'execa';
-import { openDatabase, type Connection } from '../src/db/open.js';
+import { openSqlite, type SqliteConnection } from '../src/db/open.js';
 import { childStartBuilds } from '../src/daemon/child-start.js';
 import { silentLogger, type Logger } from '../src/daemon/log.js';
 import { runExecution } from '../src/daemon/runner.js';
@@ -56,7 +56,7 @@ export async function run(): Promise<BenchRow[]> {
   }
 }
 
-export async function seed(connection: Connection, count: number, schedule: (i: number) => string, template = 'bench_noop'): Promise<number[]> {
+export async function seed(connection: SqliteConnection, count: number, schedule: (i: number) => string, template = 'bench_noop'): Promise<number[]> {
   const { sqlite } = connection;
   const bot = sqlite
     .prepare(`INSERT INTO bots (name, developer_id, kind, template, code_path, exchange_type) VALUES (?, 'bench', 'template', ?, ?, 'binanceusdm') RETURNING id`)
@@ -70,7 +70,7 @@ export async function seed(connection: Connection, count: number, schedule: (i: 
 }
 
 async function noopExecution(home: string): Promise<BenchRow[]> {
-  const connection = await openDatabase(home);
+  const connection = await openSqlite(home);
   try {
     const [sub] = await seed(connection, 1, () => '0 0 1 1 *');
     const [bundleSub] = await seed(connection, 1, () => '0 0 1 1 *', 'bench_noop_bundle');
@@ -168,7 +168,7 @@ async function dispatchLag(home: string, templates: string): Promise<BenchRow[]>
   const rows: BenchRow[] = [];
   for (const concurrency of [dueRunsPerSecond, 4]) {
     const dir = `${home}-${concurrency}`;
-    const connection = await openDatabase(dir);
+    const connection = await openSqlite(dir);
     await seed(connection, dueRunsPerSecond, () => '* * * * * *');
     await connection.close();
     const botd = startBotd(dir, templates, ['--concurrency', String(concurrency)]);
@@ -205,7 +205,7 @@ async function dispatchLag(home: string, templates: string): Promise<BenchRow[]>
 // slot, so the first 100 runs start from the snapshot. Catch-up runs (slots that came due during that build)
 // are counted apart: their lag is the build, by design.
 async function coldStart(home: string, templates: string): Promise<BenchRow[]> {
-  const connection = await openDatabase(home);
+  const connection = await openSqlite(home);
   await seed(connection, dueRunsPerSecond, () => '* * * * * *');
   await connection.close();
   const launched = Date.now();
@@ -234,7 +234,7 @@ async function coldStart(home: string, templates: string): Promise<BenchRow[]> {
 }
 
 async function loadedDaemon(home: string, templates: string): Promise<BenchRow[]> {
-  const connection = await openDatabase(home);
+  const connection = await openSqlite(home);
   // Real, varied schedules (thousands of distinct patterns) that do not fire during the measurement:
   // minute, hour and day vary, in a month at least five months away.
   const month = ((new Date().getUTCMonth() + 6) % 12) + 1;

@@ -8,7 +8,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openDatabase } from '../src/db/open.js';
+import { openSqlite } from '../src/db/open.js';
 import { defaultConcurrency } from '../src/daemon/defaults.js';
 import { clockTicks, cpuTicks, machineBusyTicks, noopBot, percentile, round, seed, sleep, startBotd } from './daemon.bench.js';
 import type { BenchRow } from './index.js';
@@ -27,7 +27,7 @@ export async function run(): Promise<BenchRow[]> {
     { name: `1-minute load average at start (${cpus().length} CPUs; shared machine)`, value: round(loadavg()[0] ?? 0), unit: '', target: 'context', pass: true },
   ];
   try {
-    const connection = await openDatabase(home);
+    const connection = await openSqlite(home);
     await seed(connection, subscriptions, () => '* * * * *');
     await connection.close();
     const botd = startBotd(home, templates);

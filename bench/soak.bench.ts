@@ -4,7 +4,7 @@
 import { readdirSync, statSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openDatabase } from '../src/db/open.js';
+import { openSqlite } from '../src/db/open.js';
 import { noopBot, round, rssKb, seed, sleep, startBotd } from './daemon.bench.js';
 import type { BenchRow } from './index.js';
 
@@ -27,7 +27,7 @@ export async function run(): Promise<BenchRow[]> {
   writeFileSync(join(templates, 'bench_noop.ts'), noopBot(false));
   const home = join(root, 'home');
   try {
-    const connection = await openDatabase(home);
+    const connection = await openSqlite(home);
     await seed(connection, subscriptions, () => '* * * * *');
     await connection.close();
     const botd = startBotd(home, templates);

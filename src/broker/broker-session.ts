@@ -3,7 +3,6 @@
 // deterministic client order ids and are written to the ledger as they are placed or refused (order-ledger.ts).
 // It holds no key and opens nothing: the venue and the ledger are handed in. So it imports no database driver,
 // no ccxt code and no secrets (types only), and a process without them can serve calls through it.
-import type SQLite from 'better-sqlite3';
 import type { MarketInterface, Order, Position } from 'ccxt';
 import type { Mode } from '../db/schema.js';
 import type { ExchangeRun, ExchangeSession, OrderRecord } from './session.js';
@@ -11,7 +10,7 @@ import { ExchangeError, NotSupported, RiskRejected } from '../sdk/errors.js';
 import { exchangeMethods, isExchangeMethod, paramsIndex, type ExchangeMethod } from '../sdk/exchange-methods.js';
 import { clientOrderId } from './client-order-id.js';
 import { checkMarketLimits } from './market-limits.js';
-import { OrderLedger } from './order-ledger.js';
+import { OrderLedger, type LedgerWrite } from './order-ledger.js';
 import { ohlcvRequest } from './ohlcv-request.js';
 import { parseOrder, type OrderRequest } from './order-request.js';
 import { addsExposure, checkLeverage, checkOrder, checkSymbol, exposureCheck, valuationPrice, type ExposureChecks, type Holding, type RiskLimits } from './risk-guard.js';
@@ -28,8 +27,11 @@ export interface Venue {
    * out what became of orders earlier runs could not confirm (reconcile-orders.ts).
    */
   prepare(): Promise<void>;
-  /** Writes what the venue keeps besides orders (a paper account) in the ledger's transaction: after every change. */
-  commit?: ((sqlite: SQLite.Database) => void) | undefined;
+  /**
+   * What the venue keeps besides orders (a paper account), as it is now: written in the ledger's transaction after
+   * every change. Taken when called, so the write carries this moment's account whenever its turn comes.
+   */
+  commit?: (() => LedgerWrite) | undefined;
   /** Record an order `unknown` before sending it: an exchange may carry it out even if botd never hears back. */
   writeAhead: boolean;
   describeError(error: unknown): unknown;
@@ -74,10 +76,11 @@ export class BrokerSession implements ExchangeSession {
   }
 
   /** Writes to the ledger; a failure stops the session, so the venue never runs ahead of what is recorded. */
-  private record(order: OrderRecord | undefined, also?: (sqlite: SQLite.Database) => void): void {
+  // Awaited before the bot hears the answer: the bot never learns of an order the ledger does not hold.
+  private async record(order: OrderRecord | undefined, also?: LedgerWrite): Promise<void> {
     try {
-      if (order) this.ledger.write(order, also);
-      else if (also) this.ledger.commit(also);
+      if (order) await this.ledger.write(order, also);
+      else if (also) await this.ledger.commit(also);
     } catch (error) {
       this.broken = error instanceof Error ? error : new Error(String(error));
       throw new ExchangeError(`botd could not record ${order ? `order ${order.client_order_id}` : 'the paper account'}: ${this.broken.message}`);
@@ -132,10 +135,10 @@ export class BrokerSession implements ExchangeSession {
         await this.prepare();
         const result = (await this.venue.call(method, [id, symbol, args[2]])) as Order;
         const subscriptionId = this.run.subscription.id;
-        const commit = this.venue.commit;
-        this.record(undefined, (sqlite) => {
-          OrderLedger.settle(sqlite, subscriptionId, { exchangeOrderId: id }, result?.status ?? 'canceled');
-          commit?.(sqlite);
+        const account = this.venue.commit?.();
+        await this.record(undefined, async (trx) => {
+          await OrderLedger.settle(trx, subscriptionId, { exchangeOrderId: id }, result?.status ?? 'canceled');
+          await account?.(trx);
         });
         return result;
       }
@@ -158,7 +161,7 @@ export class BrokerSession implements ExchangeSession {
     checkSymbol(this.limits, 'setLeverage', symbol);
     checkLeverage(this.limits, args[0]);
     const result = await this.venue.call('setLeverage', [args[0], symbol, args[2]]);
-    this.record(undefined, this.venue.commit);
+    await this.record(undefined, this.venue.commit?.());
     return result;
   }
 
@@ -174,7 +177,7 @@ export class BrokerSession implements ExchangeSession {
   }
 
   private prepare(): Promise<void> {
-    this.prepared ??= this.venue.prepare().then(() => this.record(undefined, this.venue.commit));
+    this.prepared ??= this.venue.prepare().then(() => this.record(undefined, this.venue.commit?.()));
     return this.prepared;
   }
 
@@ -207,19 +210,19 @@ export class BrokerSession implements ExchangeSession {
       order = await this.check(request);
     } catch (error) {
       // Refused before it was sent: recorded as such (the amount is 0 when the request had none to record).
-      this.record(record);
+      await this.record({ ...record });
       throw error;
     }
     record.amount = order.amount;
     const price = request.type === 'limit' ? request.price : undefined;
     const args = [symbol, request.type, side, order.amount, price, { ...order.params, clientOrderId: id }];
-    if (this.venue.writeAhead) this.record({ ...record, status: 'unknown' });
+    if (this.venue.writeAhead) await this.record({ ...record, status: 'unknown' });
     let placed: Order;
     try {
       placed = (await this.venue.call('createOrder', args)) as Order;
     } catch (error) {
       if (error instanceof Error && /NetworkError|RequestTimeout|ExchangeNotAvailable/.test(error.name)) record.status = 'unknown';
-      this.record(record);
+      await this.record({ ...record });
       throw error;
     }
     if (placed.id !== undefined) this.placedIds.add(String(placed.id));
@@ -228,7 +231,7 @@ export class BrokerSession implements ExchangeSession {
     record.price = placed.average ?? (placed.price || undefined) ?? record.price;
     record.status = placed.status ?? 'open';
     // Accepted: written now, with the paper account the fill changed, before the bot hears of it.
-    this.record(record, this.venue.commit);
+    await this.record({ ...record }, this.venue.commit?.());
     return placed;
   }
 

@@ -3,7 +3,6 @@
 // configured, or a ccxt client for testnet and live. API keys are decrypted here, in the daemon, only when a client
 // is created; they never reach a child.
 import { createHash } from 'node:crypto';
-import type SQLite from 'better-sqlite3';
 import type { Exchange, MarketInterface } from 'ccxt';
 import type { Kysely } from 'kysely';
 import type { Bot, Database, Subscription } from '../db/schema.js';
@@ -19,6 +18,7 @@ import { PaperExchange, newPaperAccount } from './paper-exchange.js';
 import { paperVenue } from './paper-session.js';
 import { reconcileUnknownOrders } from './reconcile-orders.js';
 import { OrderLedger } from './order-ledger.js';
+import { writeTransaction } from '../db/write-transaction.js';
 import { riskLimits } from './risk-guard.js';
 import { hintedMarketData, withOfflineHint } from './offline-hint.js';
 import { marketDataSource, recordedDataDir, type MarketDataSource } from './settings.js';
@@ -27,8 +27,6 @@ import { storeCovers, storeLookup } from './store-market-data.js';
 
 export interface BrokerOptions {
   db: Kysely<Database>;
-  /** The same database's raw handle: orders are written synchronously, each in its own transaction (order-ledger.ts). */
-  sqlite: SQLite.Database;
   home: string;
   /** Shared by every session of this daemon: one ccxt client per (exchange, key, mode). */
   clients?: ExchangeClients;
@@ -52,7 +50,7 @@ export function createBroker(options: BrokerOptions): Broker {
     // A run with a simulated time (parity tests) is priced at it; its mode is paper (runner.ts).
     const now = run.clock === undefined ? clockNow : () => run.clock!;
     const limits = riskLimits(subscription.trading_pair, subscription.risk_config, subscription.execution_config);
-    const ledger = new OrderLedger(options.sqlite, run.runId, subscription.id);
+    const ledger = new OrderLedger((work) => writeTransaction(options.db, work), run.runId, subscription.id);
     if (subscription.mode === 'paper') {
       const data = source === 'recorded'
         ? offlineMarketData(options, bot.exchange_type, subscription.trading_pair, now)

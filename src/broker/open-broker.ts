@@ -5,7 +5,7 @@ import type { ExchangeBroker } from './session.js';
 
 export async function openBroker(home: string, connection: Connection): Promise<ExchangeBroker> {
   const { createBroker } = await import('./broker.js');
-  const broker = createBroker({ db: connection.db, sqlite: connection.sqlite, home });
+  const broker = createBroker({ db: connection.db, home });
   // The ccxt clients hold keep-alive sockets (and websockets, if any): released when the process is done.
   return { sessions: broker.factory, close: () => broker.clients.close() };
 }

@@ -1,7 +1,6 @@
 // The paper_accounts table: one simulated account per paper subscription (balances, positions, resting orders,
 // leverage), read when a paper session opens and written in the same transaction as the order whose fill changed
 // it, so the two land together or not at all. All of its SQL is here; the row type is the schema's.
-import type SQLite from 'better-sqlite3';
 import type { Kysely } from 'kysely';
 import type { Database, PaperAccountRow } from '../db/schema.js';
 import type { PaperAccount } from './paper-exchange.js';
@@ -21,16 +20,27 @@ export async function loadPaperAccount(db: Kysely<Database>, subscriptionId: num
 }
 
 /**
- * Writes a paper account; synchronous, so it shares a transaction with the order whose fill changed it.
+ * A write of the account as it is now: taken at once (JSON), so that it goes to the database in the transaction of
+ * the order whose fill changed it, even if later fills change the account before the write's turn comes.
  * INSERT … ON CONFLICT DO UPDATE with `excluded` is SQLite's and PostgreSQL's alike.
  */
-export function savePaperAccount(sqlite: SQLite.Database, subscriptionId: number, account: PaperAccount): void {
+export function paperAccountWrite(subscriptionId: number, account: PaperAccount): (trx: Kysely<Database>) => Promise<void> {
   const { balances, positions, ...rest } = account;
-  sqlite
-    .prepare(
-      `INSERT INTO paper_accounts (subscription_id, balances, positions, state, updated_at) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (subscription_id) DO UPDATE SET balances = excluded.balances, positions = excluded.positions,
-         state = excluded.state, updated_at = excluded.updated_at`,
-    )
-    .run(subscriptionId, JSON.stringify(balances), JSON.stringify(positions), JSON.stringify(rest), new Date().toISOString());
+  const row = {
+    subscription_id: subscriptionId, balances: JSON.stringify(balances), positions: JSON.stringify(positions), state: JSON.stringify(rest), updated_at: new Date().toISOString(),
+  };
+  return async (trx) => {
+    await trx
+      .insertInto('paper_accounts')
+      .values(row)
+      .onConflict((c) =>
+        c.column('subscription_id').doUpdateSet((eb) => ({
+          balances: eb.ref('excluded.balances'),
+          positions: eb.ref('excluded.positions'),
+          state: eb.ref('excluded.state'),
+          updated_at: eb.ref('excluded.updated_at'),
+        })),
+      )
+      .execute();
+  };
 }

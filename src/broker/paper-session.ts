@@ -8,24 +8,29 @@ import { isExchangeMethod, type ExchangeMethod } from '../sdk/exchange-methods.j
 import { BrokerSession, type Venue } from './broker-session.js';
 import type { MarketData } from './market-data.js';
 import { OrderLedger } from './order-ledger.js';
-import { savePaperAccount } from './paper-accounts.js';
+import { paperAccountWrite } from './paper-accounts.js';
 import type { PaperExchange, PaperOrder } from './paper-exchange.js';
 import type { RiskLimits } from './risk-guard.js';
 
 /** A paper session over an account the caller keeps (a backtest's, across its slots): the same guard and venue, and
  * nothing written anywhere: its orders stay in the session (orders()), the account with the caller. */
 export function paperSession(run: ExchangeRun, limits: RiskLimits, paper: PaperExchange, data: MarketData): BrokerSession {
-  return new BrokerSession(run, limits, paperVenue(paper, data, run.subscription.id), new UnwrittenLedger());
+  // No account write to take either: the account stays with the caller (and a backtest would pay for each one).
+  return new BrokerSession(run, limits, { ...paperVenue(paper, data, run.subscription.id), commit: undefined }, new UnwrittenLedger());
 }
 
 class UnwrittenLedger extends OrderLedger {
   constructor() {
-    super(undefined as never, 0, 0);
+    super(async () => undefined, 0, 0);
   }
 
-  override write(): void {}
+  override write(): Promise<void> {
+    return Promise.resolve();
+  }
 
-  override commit(): void {}
+  override commit(): Promise<void> {
+    return Promise.resolve();
+  }
 }
 
 /** What the paper venue answers itself; loadMarkets and market come from the market data (Venue.markets). */
@@ -56,9 +61,13 @@ export function paperVenue(paper: PaperExchange, data: MarketData, subscriptionI
     async prepare() {
       settled = await paper.settle();
     },
-    commit(sqlite) {
-      savePaperAccount(sqlite, subscriptionId, paper.account);
-      for (const o of settled.splice(0)) OrderLedger.settle(sqlite, subscriptionId, { exchangeOrderId: o.id }, o.status, o.average);
+    commit() {
+      const account = paperAccountWrite(subscriptionId, paper.account);
+      const orders = settled.splice(0);
+      return async (trx) => {
+        await account(trx);
+        for (const o of orders) await OrderLedger.settle(trx, subscriptionId, { exchangeOrderId: o.id }, o.status, o.average);
+      };
     },
     // A paper fill happens in this process: it and its row are written together, or neither survives.
     writeAhead: false,

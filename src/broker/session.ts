@@ -3,8 +3,8 @@
 // message, which the child re-throws inside the bot. The broker (ccxt clients, risk guard, paper trading:
 // broker.ts, broker-session.ts, paper-session.ts) implements ExchangeSessionFactory; the daemon only knows this
 // interface and openBroker().
-import type SQLite from 'better-sqlite3';
-import type { Bot, Order, Subscription } from '../db/schema.js';
+import type { Kysely } from 'kysely';
+import type { Bot, Database, Order, Subscription } from '../db/schema.js';
 
 /** One order placed (or refused) during a run, as the broker writes it to the `orders` table when it happens. */
 export type OrderRecord = Omit<Order, 'id' | 'run_id' | 'subscription_id' | 'created_at'>;
@@ -17,8 +17,8 @@ export interface ExchangeSession {
    * (its own transaction), so nothing the bot does afterwards can erase it; the run's finish does not write them.
    */
   orders(): OrderRecord[];
-  /** Anything the session still owes the database, written synchronously inside the run's finish transaction. */
-  commit?(sqlite: SQLite.Database): void;
+  /** Anything the session still owes the database, as of now: written inside the run's finish transaction. */
+  commit?(): ((trx: Kysely<Database>) => Promise<void>) | undefined;
   /** Called once after the run's outcome is written, whatever it was. */
   close?(): Promise<void>;
 }

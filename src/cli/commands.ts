@@ -146,6 +146,10 @@ export const commands = {
   usage: defineCommand({
     description: 'which code file serves how many bots and subscriptions, and the bytes sharing saves',
   }),
+  nodes: defineCommand({
+    description: 'the botd nodes sharing this database: lease age, runs going, share of the last ten minutes\' slots',
+    options: [{ flags: '--all', description: 'also nodes stopped more than a day ago' }],
+  }),
   upload: defineCommand({
     description: 'custom bot: validate a .ts file, bundle it and store it as a new version in the object store',
     arguments: [

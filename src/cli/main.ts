@@ -3,9 +3,8 @@
 import { Command, CommanderError, Option } from 'commander';
 import { databaseError } from '../db/database-error.js';
 import { BotctlError, errorText } from '../errors.js';
-import { homePaths } from '../home.js';
 import { commands } from './commands.js';
-import { createContext } from './context.js';
+import { createContext, type CommandContext } from './context.js';
 import { addCommand } from '../command-declaration.js';
 import type { CommandModule, LoadedCommand } from './define-command.js';
 import { printError, printJson } from './output.js';
@@ -40,6 +39,7 @@ const handlers: { [K in Handled]: () => Promise<CommandModule<Commands[K]>> } = 
   'notify mute': () => import('./commands/notify-mute.js'),
   'notify unmute': () => import('./commands/notify-unmute.js'),
   usage: () => import('./commands/usage.js'),
+  nodes: () => import('./commands/nodes.js'),
   upload: () => import('./commands/upload.js'),
   versions: () => import('./commands/versions.js'),
   pin: () => import('./commands/pin.js'),
@@ -63,10 +63,11 @@ function handle(load: () => Promise<LoadedCommand>) {
   return async (...params: unknown[]) => {
     const command = params[params.length - 1] as Command;
     const args = params.slice(0, -2).flat() as string[];
-    const options = command.optsWithGlobals<{ home?: string; json?: boolean }>();
+    const options = command.optsWithGlobals<{ home?: string; json?: boolean; database?: string }>();
     jsonRequested = Boolean(options.json);
-    const context = createContext(options);
+    let context: CommandContext | undefined;
     try {
+      context = createContext(options);
       const module = await load();
       // Commander parsed these by the command's own declaration (addCommand), the one `handlers` checked run() against.
       const result = await module.run(context, args as never, options as never);
@@ -78,9 +79,9 @@ function handle(load: () => Promise<LoadedCommand>) {
       resultExitCode = module.exitCode?.(result) ?? 0;
     } catch (error) {
       // SQLite's own message names neither the file nor what to do next.
-      throw databaseError(error, homePaths(context.home).database);
+      throw databaseError(error, context?.databaseLocation ?? '');
     } finally {
-      await context.close();
+      await context?.close();
     }
   };
 }
@@ -89,6 +90,7 @@ export function buildProgram(): Command {
   const program = new Command('botctl')
     .description('Register trading bots and their subscriptions; botd runs them on schedule.')
     .addOption(new Option('--home <dir>', 'home folder (database, keys, caches)').env('BOTCTL_HOME'))
+    .option('--database <url>', 'PostgreSQL instead of the home\'s SQLite file: postgres://USER@HOST:PORT/DB, no password (default: BOTCTL_DATABASE_URL)')
     .option('--json', 'machine-readable output on stdout')
     // Not a commander option: `subscribe --version N` is the subscription's; main() answers a leading --version.
     .addHelpText('after', '\n`botctl --version` (or -V) prints the version, {"version": …} with --json.')

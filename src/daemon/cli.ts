@@ -49,6 +49,8 @@ const startCommand = defineCommand({
     { flags: '--allow-unsandboxed-custom-bots', description: "where the OS sandbox cannot be had, run uploaded bots anyway, with only Node's permission model around them (DANGEROUS)" },
     { flags: '--metrics <host:port>', description: 'serve Prometheus metrics at /metrics and health at /healthz, e.g. 127.0.0.1:9464', parse: listenAddress },
     { flags: '--metrics-per-subscription', description: 'also label run counts by subscription id (one series per subscription and status)' },
+    { flags: '--database <url>', description: "PostgreSQL instead of the home's SQLite file, shared by a fleet of botd nodes: postgres://USER@HOST:PORT/DB without a password (default: BOTCTL_DATABASE_URL)" },
+    { flags: '--node-name <name>', description: 'this node\'s name in `botctl nodes` (default: the host name)', parse: nodeName },
     { flags: '--backlog-warn <ms>', description: 'warn (log, notify) when a due run has waited this long for a free slot', parse: positiveInteger('--backlog-warn', 1), default: defaultBacklogWarnMs },
     { flags: '--log-level <level>', description: 'least important log lines shown', choices: logLevels, default: 'info' },
     { flags: '--verbose', description: 'debug lines too (same as --log-level debug)' },
@@ -74,6 +76,8 @@ async function start(options: StartOptions): Promise<number> {
     ? (await import('./pretty-log.js')).prettyLogger({ colour: colourLevel(process.stdout), level })
     : jsonLogger(undefined, level);
   const home = resolveHome(options.home);
+  const { databaseUrlOf } = await import('../db/database-url.js');
+  const databaseUrl = databaseUrlOf(options.database);
   const { announceSandbox } = await import('../sandbox/announce.js');
   announceSandbox(log, Boolean(options.allowUnsandboxedCustomBots), options.heapMb ?? defaultHeapMb);
   // Handlers first: until one is installed a SIGTERM kills the process outright, and one sent just as
@@ -94,6 +98,8 @@ async function start(options: StartOptions): Promise<number> {
   process.on('SIGINT', onSignal);
   daemon = await startDaemon({
     home,
+    databaseUrl,
+    nodeName: options.nodeName,
     concurrency: options.concurrency,
     stopGraceMs: options.stopGrace,
     killGraceMs: options.killGrace,
@@ -124,6 +130,13 @@ async function start(options: StartOptions): Promise<number> {
     return 1;
   }
   return 0;
+}
+
+function nodeName(value: string): string {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(value)) {
+    throw new InvalidArgumentError(`Expected a node name of letters, digits, '.', '_' or '-' (at most 63, starting with a letter or digit), got ${JSON.stringify(value)}.`);
+  }
+  return value;
 }
 
 function listenAddress(value: string): ListenAddress {

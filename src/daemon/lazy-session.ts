@@ -19,7 +19,7 @@ export function lazySession(open: () => Promise<ExchangeSession>): ExchangeSessi
       return (await opening).call(method, args);
     },
     orders: () => opened?.orders() ?? [],
-    commit: (sqlite) => opened?.commit?.(sqlite),
+    commit: () => opened?.commit?.(),
     close: async () => {
       await opened?.close?.();
     },

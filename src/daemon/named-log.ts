@@ -1,18 +1,12 @@
 // botd's log lines name the subscription they are about, beside its id, in both formats: `"subscription": "sma"`.
-// Read when the line is written (one indexed lookup), so a renamed subscription is named as it is now.
-import type { Connection } from '../db/open.js';
+// From botd's directory of names (subscription-names.ts): a line is never held up by the database.
 import type { LogFields, Logger } from './log.js';
+import type { SubscriptionNames } from './subscription-names.js';
 
-export function withSubscriptionNames(log: Logger, sqlite: Connection['sqlite']): Logger {
-  const query = sqlite.prepare<[number], { name: string | null }>('SELECT name FROM subscriptions WHERE id = ?');
+export function withSubscriptionNames(log: Logger, names: SubscriptionNames): Logger {
   const named = (fields: LogFields | undefined): LogFields | undefined => {
     if (fields?.subscription_id === undefined || fields.subscription !== undefined) return fields;
-    let name: string | null | undefined;
-    try {
-      name = query.get(fields.subscription_id)?.name;
-    } catch {
-      // The database is closed (botd stopping) or busy: the line goes out with the id alone.
-    }
+    const name = typeof fields.subscription_id === 'number' ? names.get(fields.subscription_id)?.name : undefined;
     return name ? { ...fields, subscription: name } : fields;
   };
   return {

@@ -2,6 +2,7 @@
 // warning, and with --metrics the Prometheus endpoint and /healthz (src/metrics/); under a Type=notify unit,
 // READY/STATUS/WATCHDOG to systemd. All of it listens on the event bus or reads botd's state; none of it is on
 // a run's path. Loaded lazily: a botd without channels or --metrics never loads prom-client.
+import type { ChangeFeed } from '../db/change-feed.js';
 import type { Connection } from '../db/open.js';
 import { daemonEvents } from '../events/daemon-events.js';
 import type { ListenAddress } from '../metrics/listen-address.js';
@@ -10,10 +11,13 @@ import { oldestWaitMs, watchBacklog } from './backlog-watch.js';
 import type { Dispatcher } from './dispatcher.js';
 import { errorText, type Logger } from './log.js';
 import type { Scheduler } from './scheduler.js';
+import type { SubscriptionNames } from './subscription-names.js';
 
 export interface ObservabilityOptions {
   home: string;
   connection: Connection;
+  changes: ChangeFeed;
+  names: SubscriptionNames;
   log: Logger;
   dispatcher: Dispatcher;
   scheduler: Scheduler;
@@ -21,7 +25,7 @@ export interface ObservabilityOptions {
   metrics?: ListenAddress;
   metricsPerSubscription?: boolean;
   /** Tests: shorter coalescing windows, backoff, Telegram base URL. */
-  notify?: Partial<Omit<NotifierOptions, 'db' | 'sqlite' | 'home' | 'bus' | 'log'>>;
+  notify?: Partial<Omit<NotifierOptions, 'db' | 'label' | 'onChange' | 'home' | 'bus' | 'log'>>;
   backlogWarnMs?: number;
   env?: NodeJS.ProcessEnv;
 }
@@ -34,15 +38,24 @@ export interface Observability {
 }
 
 export async function startObservability(o: ObservabilityOptions): Promise<Observability> {
-  const { connection, log, dispatcher, scheduler } = o;
+  const { connection, log, dispatcher, scheduler, names } = o;
   const env = o.env ?? process.env;
   const { Notifier } = await import('../notify/notifier.js');
-  const notifier = new Notifier({ db: connection.db, sqlite: connection.sqlite, home: o.home, bus: daemonEvents, log, ...o.notify });
+  const notifier = new Notifier({
+    db: connection.db,
+    label: (id) => names.get(id),
+    onChange: (listener) => o.changes.on(listener),
+    home: o.home,
+    bus: daemonEvents,
+    log,
+    ...o.notify,
+  });
   await notifier.start().catch((error: unknown) => log.error('notifications could not start', { error: errorText(error) }));
   const stopBacklog = watchBacklog({ dispatcher, concurrency: o.concurrency, bus: daemonEvents, log, ...(o.backlogWarnMs ? { warnAfterMs: o.backlogWarnMs, checkEveryMs: Math.min(5_000, o.backlogWarnMs) } : {}) });
 
-  const { checkHealth } = await import('../metrics/health.js');
-  const health = () => checkHealth({ sqlite: connection.sqlite, schedulerRunning: () => scheduler.running, lastTickAgeMs: () => Date.now() - scheduler.lastTick });
+  const { checkHealth, probeDatabase } = await import('../metrics/health.js');
+  const probe = await probeDatabase(connection.db);
+  const health = () => checkHealth({ database: probe.state, schedulerRunning: () => scheduler.running, lastTickAgeMs: () => Date.now() - scheduler.lastTick });
   const status = () => `${scheduler.size} subscriptions, ${dispatcher.running} running, ${dispatcher.queued} queued`;
 
   let closeMetrics: (() => Promise<void>) | undefined;
@@ -54,7 +67,10 @@ export async function startObservability(o: ObservabilityOptions): Promise<Obser
     ]);
     const metrics = new BotdMetrics({
       bus: daemonEvents,
-      sqlite: connection.sqlite,
+      botOf: (id) => {
+        const label = names.get(id);
+        return label === undefined ? undefined : label.bot;
+      },
       perSubscription: o.metricsPerSubscription ?? false,
       gauges: {
         queued: () => dispatcher.queued,
@@ -91,6 +107,7 @@ export async function startObservability(o: ObservabilityOptions): Promise<Obser
       await watchdog?.stopping();
       await notifier.stop(graceMs);
       await closeMetrics?.();
+      probe.stop();
     },
   };
 }

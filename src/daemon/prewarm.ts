@@ -16,7 +16,7 @@ export interface SlotCheck {
   /** The subscription as it is now (undefined: removed). */
   reread(): Promise<Subscription | undefined>;
   /** The start message from the subscription as it is at the slot. */
-  start(current: Subscription): Begin;
+  start(current: Subscription): Promise<Begin>;
 }
 
 /** Waits for the slot, then says whether and how the pre-warmed child starts. */

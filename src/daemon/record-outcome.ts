@@ -9,7 +9,7 @@ import type { LogFields, Logger } from './log.js';
 
 export interface OutcomeRetry {
   log: Logger;
-  /** The database file, for the messages. */
+  /** The database (file or server), for the messages. */
   file: string;
   /** How long to keep trying; Infinity for botd. */
   retryForMs: number;
@@ -24,11 +24,11 @@ const firstWaitMs = 500;
 // Short enough that botd notices returning space within seconds, long enough not to flood the log.
 const maxWaitMs = 10_000;
 
-export async function writeDurably<T>(write: () => T, retry: OutcomeRetry): Promise<T> {
+export async function writeDurably<T>(write: () => Promise<T>, retry: OutcomeRetry): Promise<T> {
   const started = Date.now();
   for (let attempt = 1; ; attempt++) {
     try {
-      const written = write();
+      const written = await write();
       if (attempt > 1) retry.log.info('run outcome written after retries', { ...retry.fields, attempts: attempt });
       return written;
     } catch (error) {

@@ -26,6 +26,7 @@ import {
   recordSkipped,
   runningRuns,
   type FinalStatus,
+  type RunOwner,
 } from './ledger.js';
 import { LogTail, defaultLogTailBytes } from './log-tail.js';
 import { errorText, silentLogger, type Logger } from './log.js';
@@ -56,6 +57,13 @@ export interface RunnerOptions {
   log?: Logger;
   /** Recorded in runs.daemon_pid, so a later botd can tell live runs from abandoned ones. */
   ownerPid?: number;
+  /** The fleet node this botd is (src/fleet), recorded in runs.node_id; unset for a single botd and `botctl run`. */
+  nodeId?: number;
+  /**
+   * Is this `running` row of the subscription someone else's run still going? By default: its owning process is
+   * alive on this host. A fleet node asks whether the node that claimed it still holds its lease.
+   */
+  runningElsewhere?: (run: RunOwner & { id: number }) => boolean;
   /** How long a refused outcome write (disk full) is retried: botd until it commits, `botctl run` briefly. */
   outcomeRetryMs?: number;
 }
@@ -133,11 +141,11 @@ export async function runExecution(options: RunnerOptions, execution: Execution)
   const code = await resolveBundle(story, due.subscription, due.bot);
   // From here to the spawn botd does not wait on anything: the last moment to give way to the next slot.
   if (superseded(execution.nextSlot)) return skipSuperseded(story);
-  const claimed = claimSlot(story, due.subscription, due.bot, code.bundle);
+  const claimed = await claimSlot(story, due.subscription, due.bot, code.bundle);
   if ('report' in claimed) return claimed.report;
   if (!code.bundle) return record(story, claimed, 'failed', { error: code.error });
   let current = claimed.subscription;
-  const begin = startWhen(story, claimed, (now) => (current = now));
+  const begin = await startWhen(story, claimed, (now) => (current = now));
   if ('status' in begin) return record(story, claimed, begin.status, { error: begin.error });
   const clock = simulatedClock(execution, current);
   const session = lazySession(() => (options.exchangeSessions ?? noExchange)({ runId: claimed.runId, subscription: current, bot: claimed.bot, ...clock }));
@@ -173,7 +181,7 @@ function report(story: Story, status: RunReport['status'], fields: Partial<RunRe
 
 /** The subscription and its bot, unless there is nothing to run (removed, paused, or running elsewhere). */
 async function readDue(story: Story): Promise<{ subscription: Subscription; bot: Bot } | { report: RunReport }> {
-  const { sqlite, db } = story.options.connection;
+  const { db } = story.options.connection;
   const { execution, log, base } = story;
   const subscription = await readSubscription(db, execution.subscriptionId);
   // A subscription's bot cannot be deleted while it has subscriptions (foreign key): a missing one was removed with it.
@@ -184,10 +192,11 @@ async function readDue(story: Story): Promise<{ subscription: Subscription; bot:
     return { report: report(story, 'not_run', { error: reason }) };
   }
   // Another process (a foreground `botctl run`, or botd while this is `botctl run`) may be running it now.
-  const busy = runningRuns(sqlite, subscription.id).find((r) => r.daemon_pid !== null && r.daemon_pid !== story.ownerPid && processAlive(r.daemon_pid));
+  const elsewhere = story.options.runningElsewhere ?? ((r: RunOwner) => r.daemon_pid !== null && r.daemon_pid !== story.ownerPid && processAlive(r.daemon_pid));
+  const busy = (await runningRuns(db, subscription.id)).find(elsewhere);
   if (busy) {
     const error = `previous run ${busy.id} was still running`;
-    const runId = recordSkipped(sqlite, subscription.id, execution.scheduledFor, error) ?? null;
+    const runId = (await recordSkipped(db, subscription.id, execution.scheduledFor, error)) ?? null;
     log.info('run skipped', { ...base, run_id: runId, status: 'skipped', reason: error });
     return { report: report(story, runId === null ? 'not_run' : 'skipped', { runId, error }) };
   }
@@ -204,15 +213,16 @@ async function resolveBundle(story: Story, subscription: Subscription, bot: Bot)
   }
 }
 
-function claimSlot(story: Story, subscription: Subscription, bot: Bot, bundle: BundledBot | undefined): Claimed | { report: RunReport } {
+async function claimSlot(story: Story, subscription: Subscription, bot: Bot, bundle: BundledBot | undefined): Promise<Claimed | { report: RunReport }> {
   const codeSha256 = bundle?.sourceSha256 ?? null;
   let runId: number | undefined;
   try {
-    runId = claimRun(story.options.connection.sqlite, {
+    runId = await claimRun(story.options.connection.db, {
       subscriptionId: subscription.id,
       scheduledFor: story.execution.scheduledFor,
       codeSha256,
       daemonPid: story.ownerPid,
+      nodeId: story.options.nodeId ?? null,
     });
   } catch (error) {
     // Not stored, so not started: no child ever runs under a claim the ledger does not hold.
@@ -226,10 +236,10 @@ function claimSlot(story: Story, subscription: Subscription, bot: Bot, bundle: B
 }
 
 /** When the child may start: with a start message ready now, or (pre-warmed) one built at the slot. */
-function startWhen(story: Story, claimed: Claimed, reread: (now: Subscription) => void): { begin: () => Promise<Begin> } | Exclude<Begin, { start: unknown }> {
-  const { sqlite } = story.options.connection;
+async function startWhen(story: Story, claimed: Claimed, reread: (now: Subscription) => void): Promise<{ begin: () => Promise<Begin> } | Exclude<Begin, { start: unknown }>> {
+  const { db } = story.options.connection;
   const { scheduledFor, prewarm } = story.execution;
-  const build = (subscription: Subscription) => startMessage(sqlite, { runId: claimed.runId, scheduledFor, bot: claimed.bot, subscription, ...simulatedClock(story.execution, subscription) });
+  const build = (subscription: Subscription) => startMessage(db, { runId: claimed.runId, scheduledFor, bot: claimed.bot, subscription, ...simulatedClock(story.execution, subscription) });
   if (prewarm) {
     const check = {
       scheduledFor,
@@ -242,7 +252,7 @@ function startWhen(story: Story, claimed: Claimed, reread: (now: Subscription) =
     };
     return { begin: () => beginAtSlot(check) };
   }
-  const ready = build(claimed.subscription);
+  const ready = await build(claimed.subscription);
   if ('status' in ready) return ready;
   return { begin: async () => ready };
 }
@@ -278,7 +288,10 @@ async function superviseChild(story: Story, claimed: Claimed, bundle: BundledBot
     tail: new LogTail(options.logTailBytes ?? defaultLogTailBytes),
     cancel: execution.cancel,
     onSpawn: (pid) => {
-      recordChildPid(options.connection.sqlite, runId, pid);
+      recordChildPid(options.connection.db, runId, pid).catch((error: unknown) =>
+        // Only the next start-up's orphan clean-up needs it: the run goes on, and the log says why it may be missed.
+        log.warn('child pid not recorded', { ...base, run_id: runId, pid, error: errorText(error) }),
+      );
       // dispatch_lag_ms is scheduled time → execution begins: the spawn here, the start message when pre-warmed.
       if (execution.prewarm) log.debug('run pre-warmed', { ...base, run_id: runId, pid, lead_ms: Date.parse(execution.scheduledFor) - Date.now() });
       else logStarted(pid, false);
@@ -291,10 +304,10 @@ async function superviseChild(story: Story, claimed: Claimed, bundle: BundledBot
 }
 
 /** Overload: the slot gives way to the subscription's next one, recorded `skipped` like the dispatcher's. */
-function skipSuperseded(story: Story): RunReport {
+async function skipSuperseded(story: Story): Promise<RunReport> {
   let runId: number | undefined;
   try {
-    runId = recordSkipped(story.options.connection.sqlite, story.execution.subscriptionId, story.execution.scheduledFor, supersededReason);
+    runId = await recordSkipped(story.options.connection.db, story.execution.subscriptionId, story.execution.scheduledFor, supersededReason);
   } catch (error) {
     throw databaseError(error, databaseFile(story), `Slot ${story.execution.scheduledFor} was superseded, and that could not be recorded`);
   }
@@ -303,8 +316,8 @@ function skipSuperseded(story: Story): RunReport {
 }
 
 /** A pre-warmed child that never started because botd stopped before its slot: the slot keeps no row. */
-function forget(story: Story, claimed: Claimed, reason: string): RunReport {
-  forgetUnstartedRun(story.options.connection.sqlite, claimed.runId);
+async function forget(story: Story, claimed: Claimed, reason: string): Promise<RunReport> {
+  await forgetUnstartedRun(story.options.connection.db, claimed.runId);
   story.log.info('run not started', { ...story.base, run_id: claimed.runId, reason });
   return report(story, 'not_run', { runId: null, error: reason });
 }
@@ -320,7 +333,7 @@ interface OutcomeFields {
 }
 
 function databaseFile(story: Story): string {
-  return homePaths(story.options.home).database;
+  return story.options.connection.location;
 }
 
 /**
@@ -367,7 +380,7 @@ async function record(story: Story, claimed: Claimed, outcome: FinalStatus, outc
 }
 
 function writeOutcome(story: Story, claimed: Claimed, status: FinalStatus, fields: OutcomeFields) {
-  return finishRun(story.options.connection.sqlite, {
+  return finishRun(story.options.connection.db, {
     runId: claimed.runId,
     subscriptionId: claimed.subscription.id,
     status,
@@ -376,7 +389,7 @@ function writeOutcome(story: Story, claimed: Claimed, status: FinalStatus, field
     error: fields.error ?? null,
     logTail: fields.tail ? fields.tail.text() : null,
     state: fields.state,
-    commit: fields.session?.commit?.bind(fields.session),
+    commit: fields.session?.commit?.(),
     signals: fields.signals ?? [],
     maxConsecutiveFailures: story.options.maxConsecutiveFailures ?? defaultMaxConsecutiveFailures,
   });

@@ -1,6 +1,7 @@
 // When each enabled subscription is due. One timer for the earliest slot of all (a min-heap of next fire
-// times), croner as the calendar (calendar.ts), and a reload whenever another process commits to the
-// database, noticed by polling `PRAGMA data_version` (every 500 ms: botctl's changes apply within ~0.5 s).
+// times), croner as the calendar (calendar.ts), and a reload whenever another process changes the database
+// (botd calls reload() on the change feed, src/db/change-feed.ts: within ~0.5 s on SQLite, milliseconds on
+// PostgreSQL).
 //
 // A reload diffs by (schedule, timezone) and enabled: unchanged subscriptions keep their next slot, so
 // editing one subscription never disturbs another. Slots already due are fired *before* the diff, so a
@@ -12,8 +13,6 @@
 // botd spawns that execution's child ahead of time and starts it at the slot (see prewarm.ts).
 // A warm-up event whose time has already passed when its slot is scheduled fires at once; one whose slot
 // is already due is not fired (the slot is dispatched as usual).
-import type SQLite from 'better-sqlite3';
-import { databaseErrorText } from '../db/database-error.js';
 import type { Subscription } from '../db/schema.js';
 import { Calendar } from './calendar.js';
 import { errorText, type Logger } from './log.js';
@@ -22,13 +21,15 @@ import { errorText, type Logger } from './log.js';
 export type ScheduledRow = Pick<Subscription, 'id' | 'schedule' | 'timezone' | 'created_at'>;
 
 export interface SchedulerOptions {
-  sqlite: SQLite.Database;
+  /** The enabled subscriptions, read fresh: at start and at every reload. */
+  readEnabled(): Promise<ScheduledRow[]>;
   /** A slot is due. `slot` is its exact scheduled time (ms since epoch). */
   onDue(subscriptionId: number, slot: number, next: number | null): void;
   /** A slot is `warmLeadMs` away (optional): its child may be spawned ahead of time. */
   onWarm?(subscriptionId: number, slot: number): void;
   warmLeadMs?: number;
   log: Logger;
+  /** How often slots are checked besides their timer (a clock that jumped), and the tick health looks at. */
   pollMs?: number;
 }
 
@@ -37,6 +38,7 @@ interface Entry {
   key: string;
   schedule: string;
   timezone: string | null;
+  createdAt: string;
   next: number | null;
   generation: number;
 }
@@ -57,8 +59,10 @@ export class Scheduler {
   #timer: NodeJS.Timeout | undefined;
   #armedFor = Infinity;
   #poll: NodeJS.Timeout | undefined;
-  #dataVersion = -1;
   #running = false;
+  /** The reload under way, and whether another was asked for meanwhile: reloads never overlap. */
+  #reloading: Promise<void> | undefined;
+  #reloadAgain = false;
   #lastTick = Date.now();
 
   constructor(options: SchedulerOptions) {
@@ -83,11 +87,10 @@ export class Scheduler {
    * Loads every enabled subscription and starts the timers. `initial` sees each subscription of that first
    * load with its calendar, while it is at hand: botd applies its missed-run policy there.
    */
-  start(initial?: (row: ScheduledRow, calendar: Calendar, now: number) => void): void {
+  async start(initial?: (row: ScheduledRow, calendar: Calendar, now: number) => void): Promise<void> {
     this.#running = true;
-    this.#dataVersion = this.#readDataVersion();
-    this.reload(initial);
-    this.#poll = setInterval(() => this.#check(), this.#options.pollMs ?? 500);
+    this.#apply(await this.#options.readEnabled(), initial);
+    this.#poll = setInterval(() => this.#tick(), this.#options.pollMs ?? 500);
   }
 
   stop(): void {
@@ -98,12 +101,35 @@ export class Scheduler {
     this.#armedFor = Infinity;
   }
 
-  /** Re-reads enabled subscriptions and applies the difference. */
-  reload(initial?: (row: ScheduledRow, calendar: Calendar, now: number) => void): void {
-    if (!this.#running) return;
+  /**
+   * Re-reads enabled subscriptions and applies the difference. One at a time: a reload asked for while one runs
+   * runs once more after it, so the last change is always seen. A read that fails is logged and retried at the
+   * next change (or the next call).
+   */
+  reload(): Promise<void> {
+    if (this.#reloading) {
+      this.#reloadAgain = true;
+      return this.#reloading;
+    }
+    this.#reloading = (async () => {
+      do {
+        this.#reloadAgain = false;
+        if (!this.#running) return;
+        try {
+          const rows = await this.#options.readEnabled();
+          if (this.#running) this.#apply(rows);
+        } catch (error) {
+          this.#options.log.error('schedule reload failed; retrying at the next change', { error: errorText(error) });
+        }
+      } while (this.#reloadAgain);
+    })().finally(() => (this.#reloading = undefined));
+    return this.#reloading;
+  }
+
+  // Synchronous from here: the diff follows the due slots fired first with nothing in between, so a change landing
+  // in the same instant as a tick neither loses nor repeats it.
+  #apply(rows: ScheduledRow[], initial?: (row: ScheduledRow, calendar: Calendar, now: number) => void): void {
     this.#fireDue();
-    // Synchronous (better-sqlite3, not kysely): the diff must follow the due slots fired just above with nothing in between.
-    const rows = this.#options.sqlite.prepare<[], ScheduledRow>(`SELECT id, schedule, timezone, created_at FROM subscriptions WHERE enabled = 1`).all();
     const now = Date.now();
     const seen = new Set<number>();
     let added = 0;
@@ -116,7 +142,7 @@ export class Scheduler {
       if (current?.key === key) continue;
       if (current) changed++;
       else added++;
-      const calendar = this.#schedule(row.id, key, row.schedule, row.timezone, now);
+      const calendar = this.#schedule(row.id, key, row.schedule, row.timezone, row.created_at, now);
       if (calendar && initial) initial(row, calendar, now);
     }
     for (const id of this.#entries.keys()) {
@@ -133,7 +159,19 @@ export class Scheduler {
     this.#arm();
   }
 
-  #schedule(id: number, key: string, schedule: string, timezone: string | null, now: number): Calendar | undefined {
+  /** Calls `visit` for every scheduled subscription with its calendar (botd re-applies its missed-run policy). */
+  revisit(visit: (row: ScheduledRow, calendar: Calendar, now: number) => void): void {
+    const now = Date.now();
+    for (const [id, entry] of this.#entries) {
+      try {
+        visit({ id, schedule: entry.schedule, timezone: entry.timezone, created_at: entry.createdAt }, new Calendar(entry.schedule, entry.timezone), now);
+      } catch (error) {
+        this.#options.log.error('revisit failed', { subscription_id: id, error: errorText(error) });
+      }
+    }
+  }
+
+  #schedule(id: number, key: string, schedule: string, timezone: string | null, createdAt: string, now: number): Calendar | undefined {
     const generation = ++this.#generation;
     let calendar: Calendar | undefined;
     let next: number | null = null;
@@ -148,7 +186,7 @@ export class Scheduler {
         error: errorText(error),
       });
     }
-    this.#entries.set(id, { key, schedule, timezone, next, generation });
+    this.#entries.set(id, { key, schedule, timezone, createdAt, next, generation });
     if (next !== null) this.#push(id, next, generation);
     return calendar;
   }
@@ -164,26 +202,10 @@ export class Scheduler {
     if (this.#options.onWarm && this.#options.warmLeadMs) this.#heap.push({ at: at - this.#options.warmLeadMs, id, generation, warmFor: at });
   }
 
-  #check(): void {
-    try {
-      const version = this.#readDataVersion();
-      if (version !== this.#dataVersion) {
-        this.#dataVersion = version;
-        this.reload();
-      } else {
-        // Also a safety net for a timer that fired early against the wall clock (clock adjustments).
-        this.#fireDue();
-        this.#arm();
-      }
-    } catch (error) {
-      // A database that cannot be read right now (locked, disk trouble): try again at the next poll.
-      this.#dataVersion = -1;
-      this.#options.log.error('schedule reload failed; retrying', { error: databaseErrorText(error, this.#options.sqlite.name) });
-    }
-  }
-
-  #readDataVersion(): number {
-    return this.#options.sqlite.pragma('data_version', { simple: true }) as number;
+  // A safety net for a timer that fired early against the wall clock (clock adjustments), and the tick health sees.
+  #tick(): void {
+    this.#fireDue();
+    this.#arm();
   }
 
   #fireDue(): void {

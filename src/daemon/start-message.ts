@@ -1,7 +1,7 @@
 // What a child is told when it may start: built from the subscription as it is at that moment (at once, or at
 // the slot when pre-warmed, prewarm.ts), so a config edit applies to the very next start.
-import type SQLite from 'better-sqlite3';
-import type { Bot, Subscription } from '../db/schema.js';
+import type { Kysely } from 'kysely';
+import type { Bot, Database, Subscription } from '../db/schema.js';
 import type { StartMessage } from '../runtime/protocol.js';
 import { Calendar, defaultTimeoutMs } from './calendar.js';
 import { loadState } from './ledger.js';
@@ -20,7 +20,7 @@ export interface StartFor {
   clock?: number;
 }
 
-export function startMessage(sqlite: SQLite.Database, { runId, scheduledFor, bot, subscription, clock }: StartFor): Begin {
+export async function startMessage(db: Kysely<Database>, { runId, scheduledFor, bot, subscription, clock }: StartFor): Promise<Begin> {
   let config: unknown;
   try {
     config = JSON.parse(subscription.execution_config);
@@ -37,7 +37,7 @@ export function startMessage(sqlite: SQLite.Database, { runId, scheduledFor, bot
     mode: subscription.mode,
     exchangeId: bot.exchange_type,
     config,
-    state: loadState(sqlite, subscription.id),
+    state: await loadState(db, subscription.id),
     ...(clock === undefined ? {} : { clock }),
   };
   return { start, timeoutMs };

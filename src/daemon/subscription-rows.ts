@@ -19,3 +19,8 @@ export function oneSubscriptionPerCode(db: Kysely<Database>): Promise<Subscripti
     .where('id', 'in', db.selectFrom('subscriptions').select((eb) => eb.fn.min<number>('id').as('id')).where('enabled', '=', 1).groupBy(['bot_id', 'pinned_version']))
     .execute();
 }
+
+/** The enabled subscriptions' schedules: what the scheduler loads and reloads. */
+export function enabledSchedules(db: Kysely<Database>): Promise<{ id: number; schedule: string; timezone: string | null; created_at: string }[]> {
+  return db.selectFrom('subscriptions').select(['id', 'schedule', 'timezone', 'created_at']).where('enabled', '=', 1).execute();
+}

@@ -37,10 +37,26 @@ export function sqliteCode(error: unknown): string | undefined {
   return typeof code === 'string' && code.startsWith('SQLITE_') ? code : undefined;
 }
 
-/** A storage failure that may pass (space, locks, I/O): worth retrying a write later. */
+/** A storage failure that may pass (space, locks, I/O, a PostgreSQL that restarts): worth retrying a write later. */
 export function isTransientStorageError(error: unknown): boolean {
   const code = sqliteCode(error) ?? '';
-  return code === 'SQLITE_FULL' || code.startsWith('SQLITE_IOERR') || code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED');
+  return code === 'SQLITE_FULL' || code.startsWith('SQLITE_IOERR') || code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED') || isPostgresUnavailable(error);
+}
+
+// PostgreSQL's classes 08 (connection exception), 53 (insufficient resources: disk full, too many connections),
+// 57P (operator intervention: shut down, restarting) and 40 (serialization, deadlock), and the driver's own
+// errors for a server that went away.
+export function isPostgresUnavailable(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && /^(08|53|57P|40)/.test(code)) return true;
+  if (code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'EPIPE' || code === 'ETIMEDOUT') return true;
+  return /Connection terminated|connection timeout|Client has encountered a connection error|timeout exceeded when trying to connect/i.test(errorText(error));
+}
+
+/** A foreign key that no longer holds: on both engines, the row it pointed at was deleted meanwhile. */
+export function isForeignKeyViolation(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_CONSTRAINT_FOREIGNKEY' || code === '23503';
 }
 
 /** One line: "disk full: database or disk is full (/home/x/botctl.db)". */

@@ -22,6 +22,8 @@ export interface DialectSql {
    * Timestamps stay text on both engines, so the same strings sort and compare the same way everywhere.
    */
   now: RawBuilder<string>;
+  /** The same text, `ms` milliseconds from now (negative: ago), by the database's clock: fleet leases. */
+  nowPlus(ms: number): RawBuilder<string>;
 }
 
 const sqlite: DialectSql = {
@@ -30,6 +32,7 @@ const sqlite: DialectSql = {
   real: 'real',
   id: (c) => c.primaryKey().autoIncrement(),
   now: sql<string>`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`,
+  nowPlus: (ms) => sql<string>`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ${`${ms / 1000} seconds`}))`,
 };
 
 const postgres: DialectSql = {
@@ -40,6 +43,7 @@ const postgres: DialectSql = {
   id: (c) => c.primaryKey().generatedByDefaultAsIdentity(),
   // now() is the transaction's start, like the app's own timestamps taken once per write; `MS` is milliseconds.
   now: sql<string>`(to_char(now() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))`,
+  nowPlus: (ms) => sql<string>`(to_char((now() + ${ms} * interval '1 millisecond') at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))`,
 };
 
 /** The engine behind a Kysely instance (or transaction), by its dialect's public introspector. */

@@ -9,8 +9,13 @@ import { parsePostgresUrl, redactUrl, type PostgresUrl } from './postgres-url.js
 import type { Database } from './schema.js';
 
 export interface PostgresConnection {
+  engine: 'postgres';
   db: Kysely<Database>;
   target: PostgresUrl;
+  /** The server and database, for messages (never the password). */
+  location: string;
+  /** The pool under kysely: LISTEN needs a client of its own (change-feed.ts). */
+  pool: pg.Pool;
   close(): Promise<void>;
 }
 
@@ -36,11 +41,12 @@ export async function openPostgres(
   options: { migrate?: boolean; maxConnections?: number; field?: string } = {},
 ): Promise<PostgresConnection> {
   const target = typeof url === 'string' ? parsePostgresUrl(url, options.field ?? 'the database URL') : url;
-  const pool = new pg.Pool({ connectionString: target.url, max: options.maxConnections ?? 4, types, connectionTimeoutMillis: 10_000 });
+  const pool = new pg.Pool({ connectionString: target.url, max: options.maxConnections ?? 8, types, connectionTimeoutMillis: 10_000 });
   // An idle client that loses its server emits 'error' on the pool; unhandled, it would end the process.
   pool.on('error', () => undefined);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  const connection: PostgresConnection = { db, target, close: () => db.destroy() };
+  const location = `PostgreSQL ${target.server}/${target.database}`;
+  const connection: PostgresConnection = { engine: 'postgres', db, target, location, pool, close: () => db.destroy() };
   try {
     // Connect once up front, so an unreachable server or a refused login is one clear message.
     await pool.query('SELECT 1');

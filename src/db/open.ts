@@ -3,13 +3,31 @@ import { Kysely, Migrator, SqliteDialect, type MigrationProvider, type SqliteDat
 import { migrations } from '../../migrations/index.js';
 import { BotctlError } from '../errors.js';
 import { ensureHome, homePaths } from '../home.js';
+import type { PostgresConnection } from './open-postgres.js';
+import type { PostgresUrl } from './postgres-url.js';
 import type { Database } from './schema.js';
 
-export interface Connection {
+export interface SqliteConnection {
+  engine: 'sqlite';
   db: Kysely<Database>;
-  /** The raw handle, for PRAGMAs and synchronous transactions on hot paths. */
+  /** The raw handle, for what only SQLite has: PRAGMAs (data_version, WAL checkpoints, quick_check). */
   sqlite: SQLite.Database;
+  /** The file, for messages. */
+  location: string;
   close(): Promise<void>;
+}
+
+/** The database botctl and botd use: SQLite in the home (the default), or PostgreSQL (BOTCTL_DATABASE_URL). */
+export type Connection = SqliteConnection | PostgresConnection;
+
+/**
+ * The home's SQLite file, or the PostgreSQL at `url`. pg is loaded only when a URL is given, so SQLite-only
+ * commands never load it.
+ */
+export async function openDatabase(home: string, options: { readonly?: boolean; url?: PostgresUrl | undefined } = {}): Promise<Connection> {
+  if (!options.url) return openSqlite(home, options);
+  const { openPostgres } = await import('./open-postgres.js');
+  return openPostgres(options.url);
 }
 
 export const walSizeLimitBytes = 4 * 1024 * 1024;
@@ -17,10 +35,11 @@ export const walSizeLimitBytes = 4 * 1024 * 1024;
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 const latestSchemaVersion = Object.keys(migrations).length;
 
-// Opens (and creates, and migrates) the database in a home folder.
-export async function openDatabase(home: string, options: { readonly?: boolean } = {}): Promise<Connection> {
+// Opens (and creates, and migrates) the SQLite database in a home folder.
+export async function openSqlite(home: string, options: { readonly?: boolean } = {}): Promise<SqliteConnection> {
   ensureHome(home);
-  const sqlite = new SQLite(homePaths(home).database, { readonly: options.readonly ?? false });
+  const location = homePaths(home).database;
+  const sqlite = new SQLite(location, { readonly: options.readonly ?? false });
   // busy_timeout first: every later statement, including the switch to WAL, may wait on another process.
   sqlite.pragma('busy_timeout = 5000');
   if (!options.readonly) enableWal(sqlite);
@@ -30,7 +49,7 @@ export async function openDatabase(home: string, options: { readonly?: boolean }
   sqlite.pragma(`journal_size_limit = ${walSizeLimitBytes}`);
   sqlite.pragma('foreign_keys = ON');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
-  const connection: Connection = { db, sqlite, close: () => db.destroy() };
+  const connection: SqliteConnection = { engine: 'sqlite', db, sqlite, location, close: () => db.destroy() };
   try {
     if (!options.readonly) await migrateToLatest(connection);
   } catch (error) {
@@ -62,7 +81,7 @@ function enableWal(sqlite: SQLite.Database, deadline = Date.now() + 5_000): void
 // SQLite's DDL is transactional, but kysely treats it as not, and its migration lock is a no-op there.
 // So the whole migration runs inside one BEGIN IMMEDIATE: a second process waits on the write lock
 // (busy_timeout), then finds user_version current and does nothing.
-export async function migrateToLatest({ db, sqlite }: Connection): Promise<void> {
+export async function migrateToLatest({ db, sqlite }: Pick<SqliteConnection, 'db' | 'sqlite'>): Promise<void> {
   if (schemaVersion(sqlite) === latestSchemaVersion) return;
   sqlite.exec('BEGIN IMMEDIATE');
   try {

@@ -72,6 +72,8 @@ export interface RunsTable {
   log_tail: string | null;
   daemon_pid: number | null;
   child_pid: number | null;
+  /** The fleet node that claimed the run (nodes.id); null for `botctl run` and runs from before fleets. */
+  node_id: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface BotStateTable {
@@ -127,6 +129,7 @@ export interface Database {
   paper_accounts: PaperAccountsTable;
   notify_channels: NotifyChannelsTable;
   notify_mutes: NotifyMutesTable;
+  nodes: NodesTable;
 }
 
 export type Bot = Selectable<BotsTable>;
@@ -166,3 +169,19 @@ export interface NotifyMutesTable {
   subscription_id: number;
   created_at: ColumnType<Timestamp, Timestamp | undefined, never>;
 }
+
+/** A botd process sharing the database (a fleet node), with its lease. Times are the database's clock. */
+export interface NodesTable {
+  id: Generated<number>;
+  name: string;
+  host: string;
+  pid: number;
+  started_at: ColumnType<Timestamp, Timestamp | undefined, never>;
+  heartbeat_at: Timestamp;
+  lease_until: Timestamp;
+  stopped_at: Timestamp | null;
+  stop_reason: string | null;
+  code_digest: string | null;
+}
+
+export type FleetNode = Selectable<NodesTable>;

@@ -1,10 +1,13 @@
 import { sql, type Kysely } from 'kysely';
+import { engineOf } from './dialect-sql.js';
 import type { Database } from './schema.js';
 
-// A transaction that takes SQLite's write lock up front (BEGIN IMMEDIATE). kysely's transaction() begins
+// A transaction that holds the write lock from its first statement. On SQLite, kysely's transaction() begins
 // DEFERRED: a read-then-write transaction can then fail with SQLITE_BUSY at once, without waiting out
-// busy_timeout, when another process wrote in between. Read-check-write sequences use this instead.
+// busy_timeout, when another process wrote in between; BEGIN IMMEDIATE takes the lock up front. PostgreSQL locks
+// rows as they are written and waits by itself: kysely's own transaction (READ COMMITTED) is right there.
 export async function writeTransaction<T>(db: Kysely<Database>, work: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
+  if (engineOf(db) === 'postgres') return db.transaction().execute(work);
   return db.connection().execute(async (connection) => {
     await sql`BEGIN IMMEDIATE`.execute(connection);
     try {

@@ -2,7 +2,6 @@
 // botd's state at scrape time, and the process's default metrics. Names and labels are listed in the README
 // ("Watching your bots"). Per-subscription series only with --metrics-per-subscription: a fleet of thousands
 // of subscriptions would otherwise make every scrape thousands of series larger.
-import type SQLite from 'better-sqlite3';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { DaemonEvent, EventBus } from '../events/daemon-events.js';
 import { brokerMethod, errorClass, identifier, mode, orderStatus, refusalReason } from './label-values.js';
@@ -20,7 +19,8 @@ export interface DaemonGauges {
 
 export interface BotdMetricsOptions {
   bus: EventBus;
-  sqlite: SQLite.Database;
+  /** The subscription's bot's name (botd's directory of names), undefined for one removed. */
+  botOf(subscriptionId: number): string | undefined | null;
   gauges: DaemonGauges;
   perSubscription?: boolean;
 }
@@ -31,7 +31,7 @@ const lagBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
 export class BotdMetrics {
   readonly registry = new Registry();
   readonly #unsubscribe: () => void;
-  readonly #botOf: SQLite.Statement;
+  readonly #botOf: BotdMetricsOptions['botOf'];
   readonly #bots = new Map<number, string>();
   readonly #perSubscription: boolean;
   readonly #m;
@@ -65,7 +65,7 @@ export class BotdMetrics {
     for (const status of ['succeeded', 'failed', 'timed_out', 'crashed']) this.#m.duration.zero({ status });
     for (const outcome of ['delivered', 'failed', 'dropped']) for (const kind of ['webhook', 'telegram']) this.#m.notifications.inc({ channel_kind: kind, outcome }, 0);
     collectDefaultMetrics({ register: this.registry });
-    this.#botOf = options.sqlite.prepare(`SELECT b.name FROM subscriptions s JOIN bots b ON b.id = s.bot_id WHERE s.id = ?`).pluck();
+    this.#botOf = options.botOf;
     this.#unsubscribe = options.bus.on((event) => this.#record(event));
   }
 
@@ -120,11 +120,10 @@ export class BotdMetrics {
   #bot(subscriptionId: number): string {
     let name = this.#bots.get(subscriptionId);
     if (name === undefined) {
-      try {
-        name = identifier(this.#botOf.get(subscriptionId) as string | undefined);
-      } catch {
-        name = 'other';
-      }
+      const bot = this.#botOf(subscriptionId);
+      // Not known yet (created a moment ago): asked again next time, never cached as `other`.
+      if (bot === undefined) return 'other';
+      name = identifier(bot ?? undefined);
       if (this.#bots.size > 100_000) this.#bots.clear();
       this.#bots.set(subscriptionId, name);
     }

@@ -2,9 +2,8 @@
 // (its `--on` kinds and muted subscriptions), coalesces bursts and hands messages to the channel's delivery
 // queue. Only botd runs this; bot children have no channel, no secret and no network.
 //
-// Channels are re-read when another process commits (PRAGMA data_version, checked every second), so
-// `botctl notify add/rm/mute` apply to a running botd within about a second.
-import type SQLite from 'better-sqlite3';
+// Channels are re-read whenever botd's change feed reports another process's change (src/db/change-feed.ts), so
+// `botctl notify add/rm/mute` apply to a running botd within about half a second (milliseconds on PostgreSQL).
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { DaemonEvent, EventBus } from '../events/daemon-events.js';
@@ -29,7 +28,10 @@ export interface NotifyLog {
 
 export interface NotifierOptions {
   db: Kysely<Database>;
-  sqlite: SQLite.Database;
+  /** What the subscription is called (botd's directory of names): messages name it and its bot. */
+  label(subscriptionId: number): SubscriptionLabel | undefined;
+  /** Calls back on every change another process made to the database; returns how to stop. */
+  onChange(listener: () => void): () => void;
   home: string;
   bus: EventBus;
   log: NotifyLog;
@@ -39,7 +41,6 @@ export interface NotifierOptions {
   delivery?: Partial<typeof defaultDelivery>;
   /** Spacing per Telegram chat (its limit is about one message per second). */
   telegramIntervalMs?: number;
-  reloadMs?: number;
 }
 
 interface ChannelState {
@@ -57,16 +58,13 @@ export class Notifier {
   readonly #options: NotifierOptions;
   readonly #states = new Map<number, ChannelState>();
   readonly #telegramGate: RateGate;
-  readonly #label: SQLite.Statement;
-  #dataVersion = -1;
-  #reloadTimer: NodeJS.Timeout | undefined;
+  #unwatch: (() => void) | undefined;
   #unsubscribe: (() => void) | undefined;
   #loading: Promise<void> | undefined;
 
   constructor(options: NotifierOptions) {
     this.#options = options;
     this.#telegramGate = new RateGate(options.telegramIntervalMs ?? 1_000);
-    this.#label = options.sqlite.prepare(`SELECT s.id, s.name, b.name AS bot FROM subscriptions s LEFT JOIN bots b ON b.id = s.bot_id WHERE s.id = ?`);
   }
 
   get channels(): number {
@@ -76,14 +74,14 @@ export class Notifier {
   async start(): Promise<void> {
     await this.#reload();
     this.#unsubscribe = this.#options.bus.on((event) => this.#onEvent(event));
-    this.#reloadTimer = setInterval(() => {
-      if (this.#readDataVersion() !== this.#dataVersion) this.#loading ??= this.#reload().finally(() => (this.#loading = undefined));
-    }, this.#options.reloadMs ?? 1_000).unref();
+    this.#unwatch = this.#options.onChange(() => {
+      this.#loading ??= this.#reload().finally(() => (this.#loading = undefined));
+    });
   }
 
   /** Sends what is held, waits up to `graceMs` for the queues, drops (and counts) the rest. */
   async stop(graceMs: number): Promise<void> {
-    clearInterval(this.#reloadTimer);
+    this.#unwatch?.();
     this.#unsubscribe?.();
     await this.#loading;
     for (const state of this.#states.values()) state.coalescer.flush();
@@ -91,16 +89,7 @@ export class Notifier {
     for (const state of this.#states.values()) this.#reportDrops(state);
   }
 
-  #readDataVersion(): number {
-    try {
-      return this.#options.sqlite.pragma('data_version', { simple: true }) as number;
-    } catch {
-      return -1;
-    }
-  }
-
   async #reload(): Promise<void> {
-    this.#dataVersion = this.#readDataVersion();
     let channels: Channel[];
     try {
       channels = await loadChannels(this.#options.db, this.#options.home);
@@ -156,12 +145,7 @@ export class Notifier {
   }
 
   #labelOf(id: number): SubscriptionLabel {
-    try {
-      const row = this.#label.get(id) as SubscriptionLabel | undefined;
-      return row ?? { id, name: null, bot: null };
-    } catch {
-      return { id, name: null, bot: null };
-    }
+    return this.#options.label(id) ?? { id, name: null, bot: null };
   }
 
   #enqueue(state: ChannelState, messages: Message[]): void {

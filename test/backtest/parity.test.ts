@@ -20,7 +20,7 @@ describe.skipIf(!haveRealCandles)('a backtest and paper runs of the same bot ove
   async function compare(template: string, config: Record<string, unknown>, from: string, step: number, slots: number) {
     const bot = await makeBot(world.db, `${template}_${Date.now()}`, { template, exchange: 'binance' });
     const subscription = await makeSubscription(world.db, bot, { pair: 'BTC/USDT', execution: config, mode: 'paper' });
-    const broker = createBroker({ db: world.db, sqlite: world.connection.sqlite, home: world.home, marketData: 'recorded' });
+    const broker = createBroker({ db: world.db, home: world.home, marketData: 'recorded' });
     const start = Date.parse(from);
     for (let i = 0; i < slots; i++) {
       const t = start + i * step;

@@ -50,7 +50,7 @@ afterEach(async () => {
 async function paper(template: string, candles: Row[], input: { pair: string; risk?: Record<string, unknown> }): Promise<{ bot: Bot; sub: Subscription; open(): Promise<ExchangeSession> }> {
   const n = candles.length;
   vi.setSystemTime((1_000_000 * n + n - 1) * minute + 30_000);
-  const broker = createBroker({ db: world.db, sqlite: world.connection.sqlite, home: world.home, marketData: 'recorded', recordedDir: recordedDir(candles) });
+  const broker = createBroker({ db: world.db, home: world.home, marketData: 'recorded', recordedDir: recordedDir(candles) });
   const bot = await templateBot(world.db, template, 'binanceusdm', `${template}-${++bots}`);
   const sub = await subscribe(world.db, bot, { pair: input.pair, ...(input.risk ? { risk: input.risk } : {}) });
   return { bot, sub, open: async () => broker.factory({ runId: await claim(world.db, sub), subscription: sub, bot }) };
@@ -60,7 +60,7 @@ async function run<C>(bot: DefinedBot, session: ExchangeSession, pair: string, c
   const ctx = contextOf(session, { config: bot.config.parse(config) as C, pair, state, exchangeId: 'binanceusdm' });
   await bot.execute(ctx);
   // As the runner's finish transaction does: the paper account lands for the next run.
-  session.commit?.(world.connection.sqlite);
+  await session.commit?.()?.(world.db);
   return ctx;
 }
 
@@ -132,7 +132,7 @@ describe('binance_futures_bot', () => {
     // Someone cancels the stop by hand between runs.
     const manual = await open();
     await manual.call('cancelOrder', [protection.stopLoss.id, 'BTC/USDT:USDT', { trigger: true }]);
-    manual.commit?.(world.connection.sqlite);
+    await manual.commit?.()?.(world.db);
 
     const next = await open();
     const ctx = await run(binanceFuturesBot, next, 'BTC/USDT:USDT', config, Object.fromEntries(first.stateMap));

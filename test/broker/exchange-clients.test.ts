@@ -27,7 +27,7 @@ beforeEach(async () => {
   bot = await templateBot(world.db, 'binance_futures_bot', 'binanceusdm');
   // Tests route ccxt's transport to the fake and switch off its rate limiter; nothing of ours is mocked.
   const clients = new ExchangeClients({ enableRateLimit: false, configureClient: (client) => routeToFake(client, fake.url) });
-  broker = createBroker({ db: world.db, sqlite: world.connection.sqlite, home: world.home, clients });
+  broker = createBroker({ db: world.db, home: world.home, clients });
 });
 
 afterEach(async () => {
@@ -121,7 +121,7 @@ describe('orders whose placement got no answer', () => {
     const runId = await claim(world.db, subscription);
     const session = await broker.factory({ runId, subscription, bot });
     await work(exchangeOf(session), session);
-    finishSucceeded(world, runId, subscription, session);
+    await finishSucceeded(world, runId, subscription, session);
   }
   const stored = (subscription: Subscription) =>
     world.db.selectFrom('orders').select(['client_order_id', 'exchange_order_id', 'status', 'price']).where('subscription_id', '=', subscription.id).orderBy('id').execute();
@@ -191,7 +191,7 @@ describe('orders whose placement got no answer', () => {
 describe("paper mode on the exchange's public market data", () => {
   it('prices paper fills from a key-less client on the production endpoints, without a signed request', async () => {
     const paper = createBroker({
-      db: world.db, sqlite: world.connection.sqlite, home: world.home, marketData: 'exchange',
+      db: world.db, home: world.home, marketData: 'exchange',
       clients: new ExchangeClients({ enableRateLimit: false, configureClient: (client) => routeToFake(client, fake.url) }),
     });
     const subscription = await subscribe(world.db, bot, { pair: FUT, risk: { paper: { slippage_bps: 0 } } });

@@ -46,7 +46,7 @@ const paper: Venue = {
     const now: [number, number, number, number, number] = [PRICE, PRICE, PRICE, PRICE, 1];
     const clock = 100_000 * minute + 7 * minute + 1_000;
     return createBroker({
-      db: world.db, sqlite: world.connection.sqlite, home: world.home, marketData: 'recorded', now: () => clock,
+      db: world.db, home: world.home, marketData: 'recorded', now: () => clock,
       recordedDir: recordedDir([old, old, old, old, old, now, now, now, now, now]),
     });
   },
@@ -67,7 +67,7 @@ const testnet: Venue = {
     started.setPrice(FUT, PRICE);
     await storeKey(world, 'main', 'binanceusdm', 'k', 's');
     const clients = new ExchangeClients({ enableRateLimit: false, configureClient: (client) => routeToFake(client, started.url) });
-    return createBroker({ db: world.db, sqlite: world.connection.sqlite, home: world.home, clients });
+    return createBroker({ db: world.db, home: world.home, clients });
   },
   reached: () => fake?.orders.length ?? 0,
   async tearDown() {
@@ -207,7 +207,7 @@ describe.each([paper, testnet])('risk guard bypasses, $name', (venue) => {
     // Binance publishes a maximum price (the recorded markets have none).
     if (venue.mode === 'testnet') await refused(create('limit', 0.001, 10_000_000), /^limit price 10000000 refused: BTC\/USDT:USDT prices end at \d+\.$/);
     expect(venue.reached(session)).toBe(0);
-    finishSucceeded(world, runId, sub, session);
+    await finishSucceeded(world, runId, sub, session);
     // Malformed requests never became orders; the ones refused against the market's limits are recorded.
     const rows = await stored(sub);
     expect(rows.filter((o) => o.status === 'rejected').map((o) => o.amount)).toEqual(venue.mode === 'testnet' ? [0.0001, 2000, 0.001] : [0.0001, 2000]);

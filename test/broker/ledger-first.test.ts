@@ -29,7 +29,7 @@ afterEach(async () => {
 describe('an order the ledger cannot write', () => {
   it.each(['testnet', 'paper'] as const)('is not placed, and the session stops serving (%s)', async (mode) => {
     const flat: [number, number, number, number, number] = [60_000, 60_000, 60_000, 60_000, 1];
-    const base = { db: world.db, sqlite: world.connection.sqlite, home: world.home };
+    const base = { db: world.db, home: world.home };
     const broker = mode === 'paper'
       ? createBroker({ ...base, marketData: 'recorded', recordedDir: recordedDir([flat]) })
       : createBroker({ ...base, clients: new ExchangeClients({ enableRateLimit: false, configureClient: (c) => routeToFake(c, fake.url) }) });

@@ -48,7 +48,7 @@ describe('fetchOHLCV on recorded data', () => {
   beforeEach(async () => {
     world = await openWorld();
     const bot = await templateBot(world.db, 'binance_futures_bot', 'binanceusdm');
-    const broker = createBroker({ db: world.db, sqlite: world.connection.sqlite, home: world.home, marketData: 'recorded', recordedDir: recordedDir(candles), now: () => clock });
+    const broker = createBroker({ db: world.db, home: world.home, marketData: 'recorded', recordedDir: recordedDir(candles), now: () => clock });
     const sub = await subscribe(world.db, bot, { pair: 'BTC/USDT:USDT' });
     exchange = exchangeOf(await broker.factory({ runId: await claim(world.db, sub), subscription: sub, bot }));
   });

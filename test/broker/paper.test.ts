@@ -28,7 +28,7 @@ beforeEach(async () => {
   world = await openWorld();
   bot = await templateBot(world.db, 'binance_futures_bot', 'binanceusdm');
   clock = t0;
-  broker = createBroker({ db: world.db, sqlite: world.connection.sqlite, home: world.home, marketData: 'recorded', recordedDir: recordedDir(candles), now: () => clock });
+  broker = createBroker({ db: world.db, home: world.home, marketData: 'recorded', recordedDir: recordedDir(candles), now: () => clock });
 });
 
 afterEach(async () => {
@@ -55,7 +55,7 @@ describe('paper spot', () => {
     expect(first.session.orders()).toEqual([
       { exchange_order_id: '1', client_order_id: id, symbol: 'BTC/USDT', side: 'buy', type: 'market', amount: 0.1, price: 50_050, status: 'closed', mode: 'paper' },
     ]);
-    finishSucceeded(world, first.runId, sub, first.session);
+    await finishSucceeded(world, first.runId, sub, first.session);
 
     const stored = await world.db.selectFrom('paper_accounts').selectAll().where('subscription_id', '=', sub.id).executeTakeFirstOrThrow();
     expect(JSON.parse(stored.balances)).toEqual({ USDT: 4989.995, BTC: 0.1 });
@@ -99,7 +99,7 @@ describe('paper futures', () => {
     // Wallet 10000 − 2.5025 fee; total adds −5 unrealized; 1000 margin (5000 / 5x) is used.
     expect((await first.exchange.fetchBalance())['USDT']).toEqual({ free: 8992.4975, used: 1000, total: 9992.4975 });
     expect(first.session.orders().map((o) => [o.type, o.side, o.status, o.price])).toEqual([['market', 'buy', 'closed', 50_050], ['stop_market', 'sell', 'open', 49_000]]);
-    finishSucceeded(world, first.runId, sub, first.session);
+    await finishSucceeded(world, first.runId, sub, first.session);
 
     clock = t0 + 7 * 60_000; // rows 0..7 have passed, the dip to 48500 among them
     const second = await open(sub);
@@ -121,7 +121,7 @@ describe('paper futures', () => {
     expect(again).toBeInstanceOf(RiskRejected);
     expect(again.message).toMatch(/^order notional 1500\.00 refused: it would take the BTC\/USDT:USDT position from 1500\.00 to 3000\.00, and max_position_size is 20% of equity \d+\.\d\d = \d+\.\d\d\.$/);
     await first.exchange.createOrder('BTC/USDT:USDT', 'market', 'buy', 0.005, undefined, { intent: 'entry-3' });
-    finishSucceeded(world, first.runId, sub, first.session);
+    await finishSucceeded(world, first.runId, sub, first.session);
 
     const second = await open(sub);
     expect((await rejection(second.exchange.createOrder('BTC/USDT:USDT', 'market', 'buy', 0.01))).message).toContain('from 1750.00 to 2250.00');

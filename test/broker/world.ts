@@ -37,10 +37,10 @@ export function claim(db: Kysely<Database>, subscription: Subscription): Promise
 }
 
 /** Finishes a claimed run as succeeded, as the runner does (the session has written its orders already). */
-export function finishSucceeded(world: World, runId: number, subscription: Subscription, session: ExchangeSession): void {
-  finishRun(world.connection.sqlite, {
+export async function finishSucceeded(world: World, runId: number, subscription: Subscription, session: ExchangeSession): Promise<void> {
+  await finishRun(world.db, {
     runId, subscriptionId: subscription.id, status: 'succeeded', exitCode: 0, signal: null, error: null, logTail: null, state: {},
-    commit: session.commit?.bind(session), signals: [], maxConsecutiveFailures: 5,
+    commit: session.commit?.(), signals: [], maxConsecutiveFailures: 5,
   });
 }
 

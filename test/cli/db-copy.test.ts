@@ -10,7 +10,7 @@ import { freePorts } from '../support/ports.js';
 import { postgres, usePostgres } from '../support/postgres.js';
 import { skipWithout } from '../support/tools.js';
 
-const appTables = ['api_keys', 'bot_state', 'bot_versions', 'bots', 'notify_channels', 'notify_mutes', 'orders', 'paper_accounts', 'runs', 'signals', 'subscriptions'];
+const appTables = ['api_keys', 'bot_state', 'bot_versions', 'bots', 'nodes', 'notify_channels', 'notify_mutes', 'orders', 'paper_accounts', 'runs', 'signals', 'subscriptions'];
 
 async function postgresQuery<R extends pg.QueryResultRow>(url: string, text: string): Promise<R[]> {
   const connection = await openPostgres(url, { migrate: false, maxConnections: 1 });

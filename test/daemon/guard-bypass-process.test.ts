@@ -49,7 +49,7 @@ describe.each(['testnet', 'paper'] as const)('a bot trying the guard bypasses, %
       { subscriptionId: sub.id, scheduledFor: new Date().toISOString(), requireEnabled: true },
     );
     expect(report).toMatchObject({ status: 'succeeded', error: null });
-    expect(loadState(temp.connection.sqlite, sub.id)['attempts']).toEqual({
+    expect((await loadState(temp.db, sub.id))['attempts']).toEqual({
       'upper-case market with a price': `RiskRejected: order notional 24000.00 refused: ${cap}`,
       'marketable limit': `RiskRejected: order notional 1800.00 refused: ${cap}`,
       'reduceOnly without a position': `RiskRejected: reduce-only sell refused: there is no long ${FUT} position to reduce (position 0).`,

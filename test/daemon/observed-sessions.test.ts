@@ -26,7 +26,7 @@ afterEach(async () => {
 
 describe('observed exchange sessions', () => {
   it('reports calls, an entry and an exit fill with realized P&L, and a refusal', async () => {
-    const broker = createBroker({ db: world.db, sqlite: world.connection.sqlite, home: world.home, marketData: 'recorded', recordedDir: recordedDir(Array.from({ length: 10 }, () => flat)), now: () => t0 });
+    const broker = createBroker({ db: world.db, home: world.home, marketData: 'recorded', recordedDir: recordedDir(Array.from({ length: 10 }, () => flat)), now: () => t0 });
     const bus = new EventBus();
     const events: DaemonEvent[] = [];
     bus.on((e) => events.push(e));

@@ -5,7 +5,7 @@ import { closeSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { openDatabase, walSizeLimitBytes } from '../../src/db/open.js';
+import { openSqlite, walSizeLimitBytes } from '../../src/db/open.js';
 import { quickCheck } from '../../src/db/health.js';
 import { botctl } from '../support/cli.js';
 import { cannotMount, mountSmallFilesystem } from '../support/small-filesystem.js';
@@ -93,7 +93,7 @@ describe('database health', () => {
 
   it('keeps the WAL bounded: after a checkpoint it is cut back to journal_size_limit', async () => {
     const home = freshHome();
-    const connection = await openDatabase(home);
+    const connection = await openSqlite(home);
     const wal = join(home, 'botctl.db-wal');
     try {
       const { sqlite } = connection;

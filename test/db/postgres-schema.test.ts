@@ -115,7 +115,7 @@ describe.skipIf(skipWithout(postgres, 'the schema on PostgreSQL'))('schema on Po
   it('has the tables, columns (compatible types), keys, indexes and checks the SQLite schema has', async () => {
     const onSqlite = describeSqliteSchema(sqlite!.connection.sqlite);
     const onPostgres = await describeSchema(connection!.db);
-    expect(Object.keys(onSqlite)).toHaveLength(11);
+    expect(Object.keys(onSqlite)).toHaveLength(12);
     expect(onPostgres).toEqual(onSqlite);
   });
 
@@ -130,6 +130,7 @@ describe.skipIf(skipWithout(postgres, 'the schema on PostgreSQL'))('schema on Po
         '2026-11-23T01-subscription-names',
         '2026-11-24T00-paper-account-state',
         '2026-11-29T10-notify-channels',
+        '2026-11-30T00-fleet-nodes',
       ]);
       expect(await again.db.selectFrom('api_keys').select('name').execute()).toEqual([{ name: 'k' }]);
     } finally {

@@ -6,7 +6,7 @@ import { useTemporaryDatabase } from '../support/database.js';
 // existing SQLite home sees no change at all. A fresh home's schema text must be the one captured before.
 const expected = readFileSync(new URL('./fixtures/sqlite-schema.sql', import.meta.url), 'utf8')
   .split('\n')
-  .slice(3)
+  .slice(4)
   .join('\n');
 
 describe('SQLite schema', () => {

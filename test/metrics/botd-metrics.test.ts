@@ -2,7 +2,8 @@
 // per-subscription series appear only when asked for. And `botd start --metrics` refuses a bad address.
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../src/db/open.js';
+import { openSqlite } from '../../src/db/open.js';
+import { SubscriptionNames } from '../../src/daemon/subscription-names.js';
 import { EventBus } from '../../src/events/daemon-events.js';
 import { BotdMetrics } from '../../src/metrics/botd-metrics.js';
 import { parseListenAddress } from '../../src/metrics/listen-address.js';
@@ -17,13 +18,15 @@ afterAll(remove);
 const gauges = { queued: () => 3, running: () => 2, oldestWaitMs: () => 1500, scheduled: () => 7, lastTickAgeMs: () => 250 };
 
 async function scrapeAfter(perSubscription: boolean) {
-  const connection = await openDatabase(home);
+  const connection = await openSqlite(home);
   try {
     const botId = await addBot(connection.db, 'noop');
     const sub = await addSubscription(connection.db, botId);
     const bot = (await connection.db.selectFrom('bots').select('name').where('id', '=', botId).executeTakeFirstOrThrow()).name;
     const bus = new EventBus();
-    const metrics = new BotdMetrics({ bus, sqlite: connection.sqlite, gauges, perSubscription });
+    const names = new SubscriptionNames(connection.db);
+    await names.refresh();
+    const metrics = new BotdMetrics({ bus, botOf: (id) => names.get(id)?.bot, gauges, perSubscription });
     bus.emit({ type: 'run-finished', runId: 1, subscriptionId: sub, status: 'crashed', durationMs: 2_000, error: 'secret-ish free text' });
     bus.emit({ type: 'broker-request', exchange: 'binanceusdm', method: 'withdraw', error: 'not an identifier!' });
     bus.emit({ type: 'order-refused', runId: 1, subscriptionId: sub, subscriptionName: null, bot, mode: 'live', method: 'setLeverage', message: 'leverage 50 refused: risk_config.max_leverage is 5.' });

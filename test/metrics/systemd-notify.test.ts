@@ -7,7 +7,6 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { execa, type ResultPromise } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
-import SQLite from 'better-sqlite3';
 import { checkHealth } from '../../src/metrics/health.js';
 import { systemdNotifier, type SystemdNotifier } from '../../src/metrics/systemd-notify.js';
 import { startWatchdog } from '../../src/metrics/watchdog.js';
@@ -78,12 +77,12 @@ describe.skipIf(missing && !inCi)('botd under a Type=notify unit', () => {
     const socket = join(dir, 'unhealthy.sock');
     const { messages } = listen(socket);
     await until('the socket to exist', async () => (await execa('test', ['-S', socket], { reject: false })).exitCode === 0 || undefined, 10_000);
-    const sqlite = new SQLite(':memory:');
-    sqlite.close();
+    // A database the probe could not reach (probeDatabase keeps its last answer).
+    const database = () => ({ reachable: false, error: 'The database connection is not open' });
     const env = { NOTIFY_SOCKET: socket, WATCHDOG_USEC: '200000' };
     const notifier = systemdNotifier(env);
     expect(notifier).toBeDefined();
-    const health = () => checkHealth({ sqlite, schedulerRunning: () => false, lastTickAgeMs: () => 60_000 });
+    const health = () => checkHealth({ database, schedulerRunning: () => false, lastTickAgeMs: () => 60_000 });
     const watchdog = startWatchdog({ notifier: notifier as SystemdNotifier, health, status: () => 'x', env });
     expect(watchdog.intervalMs).toBe(100);
     await watchdog.ready();

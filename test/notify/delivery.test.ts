@@ -1,7 +1,9 @@
 // Notification delivery with real parts: a real home (SQLite, master key, encrypted channels), botd's notifier on
 // its own event bus, a real HTTP receiver that checks signatures, and a fake Telegram Bot API on 127.0.0.1.
 import { afterEach, describe, expect, it } from 'vitest';
-import { openDatabase, type Connection } from '../../src/db/open.js';
+import { openSqlite, type SqliteConnection } from '../../src/db/open.js';
+import { watchChanges } from '../../src/db/change-feed.js';
+import { SubscriptionNames } from '../../src/daemon/subscription-names.js';
 import { EventBus, type DaemonEvent } from '../../src/events/daemon-events.js';
 import { addChannel, setMuted } from '../../src/notify/channels.js';
 import { Notifier, type NotifierOptions } from '../../src/notify/notifier.js';
@@ -16,7 +18,7 @@ const token = '123456:AAbbCCddEEffGGhhIIjjKKllMM';
 
 interface World {
   home: string;
-  connection: Connection;
+  connection: SqliteConnection;
   bus: EventBus;
   logs: { level: string; msg: string; fields: Record<string, unknown> }[];
   subscriptionId: number;
@@ -31,7 +33,7 @@ afterEach(async () => {
 
 async function world(): Promise<World> {
   const { home, remove } = temporaryHome();
-  const connection = await openDatabase(home);
+  const connection = await openSqlite(home);
   cleanups.push(remove, () => connection.close());
   const botId = await addBot(connection.db, 'throws');
   const subscriptionId = await addSubscription(connection.db, botId);
@@ -44,8 +46,13 @@ async function world(): Promise<World> {
   return {
     home, connection, bus, logs, subscriptionId, botName,
     async notifier(options = {}) {
+      const names = new SubscriptionNames(connection.db);
+      await names.refresh();
+      const changes = await watchChanges(connection, { pollMs: 100 });
+      cleanups.push(() => changes.close());
+      changes.on(() => void names.refresh());
       const notifier = new Notifier({
-        db: connection.db, sqlite: connection.sqlite, home, bus, log,
+        db: connection.db, label: (id) => names.get(id), onChange: (listener) => changes.on(listener), home, bus, log,
         coalescing: { windowMs: 100, maxWindowMs: 1_000 },
         delivery: { backoffBaseMs: 50, backoffMaxMs: 200 },
         requestTimeoutMs: 5_000,

@@ -1,13 +1,13 @@
 import type { Kysely } from 'kysely';
 import { beforeAll, beforeEach } from 'vitest';
-import { openDatabase, type Connection } from '../../src/db/open.js';
+import { openSqlite, type SqliteConnection } from '../../src/db/open.js';
 import type { Database } from '../../src/db/schema.js';
 import { temporaryHome } from './home.js';
 
 // A fresh, real home with its database open (created and migrated), for tests that call the library directly.
 export interface TemporaryDatabase {
   home: string;
-  connection: Connection;
+  connection: SqliteConnection;
   db: Kysely<Database>;
   /** Closes the connection, then removes the home. */
   close(): Promise<void>;
@@ -15,9 +15,9 @@ export interface TemporaryDatabase {
 
 export async function openTemporaryDatabase(): Promise<TemporaryDatabase> {
   const { home, remove } = temporaryHome();
-  let connection: Connection;
+  let connection: SqliteConnection;
   try {
-    connection = await openDatabase(home);
+    connection = await openSqlite(home);
   } catch (error) {
     remove();
     throw error;

@@ -4,7 +4,7 @@
 // the database (running bots for real would only make this slower, not different).
 import type SQLite from 'better-sqlite3';
 import { sql, type Kysely } from 'kysely';
-import { openDatabase } from '../../src/db/open.js';
+import { openSqlite } from '../../src/db/open.js';
 import { botctlOk as ok } from './cli.js';
 
 /** Fills `home` with `runs` runs (every third with an order and a signal); returns the source's row counts. */
@@ -16,7 +16,7 @@ export async function populateHome(home: string, runs: number): Promise<Record<s
   await ok(home, ['subscribe', 'beta', '--pair', 'ETH/USDT:USDT', '--schedule', '*/5 * * * *', '--mode', 'testnet', '--key', 'k1', '--name', 'beta-eth']);
   await ok(home, ['notify', 'add', 'ops', '--webhook', 'http://127.0.0.1:9/hook'], 'webhook-signing-secret\n');
   await ok(home, ['notify', 'mute', 'ops', 'beta-eth']);
-  const connection = await openDatabase(home);
+  const connection = await openSqlite(home);
   try {
     await writeHistory(connection.db as Kysely<any>, runs);
     return rowCounts(connection.sqlite);

@@ -8,7 +8,13 @@ import { keyValues, success } from '../output.js';
 // A consistent copy of the database while botd runs (SQLite's online backup), for `botctl restore`.
 export async function run(context: CommandContext, [file]: Arguments<'backup'>): Promise<BackupResult> {
   if (!file) throw invalid('Expected FILE, the backup to write, got nothing.');
-  const { sqlite } = await context.database();
+  if (context.databaseUrl) {
+    throw invalid(
+      `Expected an SQLite home to back up, but the database is ${context.databaseLocation} (BOTCTL_DATABASE_URL or --database).`,
+      "back up PostgreSQL with its own tools: pg_dump, or the server's continuous archiving",
+    );
+  }
+  const { sqlite } = await context.sqlite();
   return backupDatabase(sqlite, resolve(file));
 }
 

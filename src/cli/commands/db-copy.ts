@@ -60,7 +60,7 @@ export async function run(context: CommandContext, _args: Arguments<'db copy'>, 
   // Opening the database would create an empty one: a mistyped --home must not "copy" nothing successfully.
   const file = homePaths(context.home).database;
   if (!existsSync(file)) throw invalid(`Expected an SQLite database to copy at ${file} (--home / BOTCTL_HOME), found none.`);
-  const { sqlite } = await context.database();
+  const { sqlite } = await context.sqlite();
   const postgres = await openPostgres(target, { migrate: false, maxConnections: 1 });
   let bar: Progress | undefined;
   const onProgress = (p: CopyProgress) => {

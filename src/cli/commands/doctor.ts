@@ -1,6 +1,5 @@
 import { doctor, type DoctorReport as StoreReport } from '../../bots/doctor.js';
 import { quickCheck } from '../../db/health.js';
-import { homePaths } from '../../home.js';
 import { unopenableKeys } from '../../secrets/keys.js';
 import { defaultHeapMb } from '../../daemon/defaults.js';
 import { sandboxLayers, type SandboxLayers } from '../../sandbox/layers.js';
@@ -12,8 +11,8 @@ import { keyValues, success, table, when, type Cell } from '../output.js';
 /** The store's consistency, and which walls around bot code are in force on this host. */
 export type DoctorReport = StoreReport & {
   sandbox: SandboxLayers;
-  /** PRAGMA quick_check of the database file. */
-  database: { file: string; quick_check: 'ok' | 'timed_out' | string[] };
+  /** PRAGMA quick_check of the database file; on PostgreSQL, that the server answered. */
+  database: { file: string; quick_check: 'ok' | 'timed_out' | 'not_applicable' | string[] };
   /** Stored API keys this master key cannot open (botd would fail every order with them), and why. */
   api_keys: { unopenable: string[]; reason?: string };
 };
@@ -25,8 +24,9 @@ export async function run(context: CommandContext, _args: Arguments<'doctor'>, o
   const store = openObjectStore(context.home);
   try {
     const { db } = await context.database();
-    const file = homePaths(context.home).database;
-    const check = await quickCheck(file, quickCheckMs);
+    const file = context.databaseLocation;
+    // PostgreSQL checks its own pages (data checksums, amcheck): opening it above proved it answers.
+    const check = context.databaseUrl ? ({ status: 'not_applicable' } as const) : await quickCheck(file, quickCheckMs);
     const database = { file, quick_check: check.status === 'damaged' ? check.problems : check.status };
     const report = await doctor(db, store, { verify: Boolean(options.verify), fix: Boolean(options.fix) });
     const sandbox = sandboxLayers(defaultHeapMb);

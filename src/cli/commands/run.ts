@@ -5,7 +5,6 @@ import { findRun, type RunDetail } from '../../daemon/run-history.js';
 import { runExecution } from '../../daemon/runner.js';
 import { databaseError, sqliteCode } from '../../db/database-error.js';
 import { BotctlError, conflict, errorText } from '../../errors.js';
-import { homePaths } from '../../home.js';
 import type { Arguments } from '../commands.js';
 import type { CommandContext } from '../context.js';
 import { block, type Cell, duration, keyValues, named, quiet, status, when } from '../output.js';
@@ -35,7 +34,7 @@ export async function run(context: CommandContext, [ref]: Arguments<'run'>): Pro
     return { ...(await findRun(connection.db, report.runId)), subscription_name: subscription.name };
   } catch (error) {
     if (error instanceof BotctlError) throw error;
-    if (sqliteCode(error)) throw databaseError(error, homePaths(context.home).database, `Subscription ${subscription.id} could not be run`);
+    if (sqliteCode(error)) throw databaseError(error, context.databaseLocation, `Subscription ${subscription.id} could not be run`);
     throw new BotctlError('runtime_failure', `Subscription ${subscription.id} could not be run: ${errorText(error)}`, { cause: error });
   } finally {
     process.off('SIGINT', stop);
