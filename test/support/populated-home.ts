@@ -29,13 +29,15 @@ async function writeHistory(db: Kysely<any>, runs: number): Promise<void> {
   const subscriptions = (await db.selectFrom('subscriptions').select('id').orderBy('id').execute()) as { id: number }[];
   const bot = (await db.selectFrom('bots').select('id').orderBy('id').executeTakeFirstOrThrow()) as { id: number };
   await db.insertInto('bot_versions').values({ bot_id: bot.id, version: 1, code_path: 'bots/default/1/v1/a.ts', bundle_path: 'bots/default/1/v1/a.mjs', sha256: 'a'.repeat(64), bundle_sha256: 'b'.repeat(64), size: 123, bundle_size: 456, file_name: 'a.ts' }).execute();
+  // A botd that ran on this home and stopped: its node row (src/fleet/fleet.ts), and its runs name it.
+  const node = (await db.insertInto('nodes').values({ name: 'host-a', host: 'host-a', pid: 4242, started_at: '2026-10-31T23:59:00.000Z', heartbeat_at: '2026-11-02T00:00:00.000Z', lease_until: '2026-11-02T00:00:15.000Z', stopped_at: '2026-11-02T00:00:01.000Z', stop_reason: 'stopped: SIGTERM', code_digest: '{"simple_sma_bot.ts":"0123456789abcdef"}' }).returning('id').executeTakeFirstOrThrow()) as { id: number };
   const start = Date.parse('2026-11-01T00:00:00.000Z');
   await db.transaction().execute(async (trx) => {
     for (let i = 0; i < runs; i++) {
       const subscription = subscriptions[i % subscriptions.length]!.id;
       const at = new Date(start + i * 60_000).toISOString();
       const status = ['succeeded', 'failed', 'skipped', 'timed_out'][i % 4]!;
-      const run = (await trx.insertInto('runs').values({ subscription_id: subscription, scheduled_for: at, started_at: at, finished_at: at, status, exit_code: status === 'failed' ? 1 : 0, signal: null, error: status === 'failed' ? `Error: boom ${i}\n    at run (bot.ts:3:9)` : null, code_sha256: 'c'.repeat(64), log_tail: `line ${i}\n\ttabbed ✓`, daemon_pid: 4242, child_pid: 5000 + i }).returning('id').executeTakeFirstOrThrow()) as { id: number };
+      const run = (await trx.insertInto('runs').values({ subscription_id: subscription, scheduled_for: at, started_at: at, finished_at: at, status, exit_code: status === 'failed' ? 1 : 0, signal: null, error: status === 'failed' ? `Error: boom ${i}\n    at run (bot.ts:3:9)` : null, code_sha256: 'c'.repeat(64), log_tail: `line ${i}\n\ttabbed ✓`, daemon_pid: 4242, child_pid: 5000 + i, node_id: node.id }).returning('id').executeTakeFirstOrThrow()) as { id: number };
       if (i % 3 !== 0) continue;
       await trx.insertInto('orders').values({ run_id: run.id, subscription_id: subscription, exchange_order_id: i % 2 ? null : `x${i}`, client_order_id: `c-${i}`, symbol: 'BTC/USDT:USDT', side: i % 2 ? 'buy' : 'sell', type: 'market', amount: 0.001 * (i + 1) + 1e-12, price: i % 2 ? null : 98765.4321 + i / 7, status: 'filled', mode: 'paper' }).execute();
       await trx.insertInto('signals').values({ run_id: run.id, subscription_id: subscription, symbol: 'BTC/USDT:USDT', action: 'buy', payload: JSON.stringify({ i, reason: 'cross' }) }).execute();

@@ -61,6 +61,9 @@ export interface PostgresServer {
   createDatabase(name?: string): Promise<string>;
   /** Runs SQL on the maintenance database `postgres`. */
   query<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>>;
+  /** Stops the server (fast shutdown: clients are disconnected) and starts it again on the same port and data. */
+  down(): Promise<void>;
+  up(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -88,8 +91,9 @@ export async function startPostgres(): Promise<PostgresServer> {
       if (!port) throw new Error('no free port on 127.0.0.1');
       // Durability off: a test server's data is thrown away anyway, and fsyncs on a loaded disk only slow it.
       const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`;
-      const started = await run('pg_ctl', ['-D', data, '-o', options, '-l', join(dir, 'server.log'), '-w', '-t', '90', 'start']);
-      if (started.exitCode === 0) return serverHandle(dir, data, port, () => run('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']), env, as, bin);
+      const start = () => run('pg_ctl', ['-D', data, '-o', options, '-l', join(dir, 'server.log'), '-w', '-t', '90', 'start']);
+      const started = await start();
+      if (started.exitCode === 0) return serverHandle(dir, data, port, { stop: () => run('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']), start }, env, as, bin);
       const log = existsSync(join(dir, 'server.log')) ? readFileSync(join(dir, 'server.log'), 'utf8') : '';
       if (attempt >= 3 || !/could not bind|address already in use/i.test(log)) {
         throw new Error(`pg_ctl start failed (exit ${started.exitCode}): ${started.stderr || started.stdout}\n${log.slice(-2000)}`);
@@ -105,7 +109,7 @@ function serverHandle(
   dir: string,
   data: string,
   port: number,
-  stopServer: () => Promise<{ exitCode?: number; stderr: string }>,
+  control: { stop: () => Promise<{ exitCode?: number; stderr: string }>; start: () => Promise<{ exitCode?: number; stderr: string }> },
   env: Record<string, string>,
   as: { uid?: number; gid?: number },
   bin: string,
@@ -135,9 +139,17 @@ function serverHandle(
       await query(`CREATE DATABASE "${name}"`);
       return url(name);
     },
+    async down() {
+      const result = await control.stop();
+      if (result.exitCode !== 0) throw new Error(`pg_ctl stop failed (exit ${result.exitCode}): ${result.stderr}`);
+    },
+    async up() {
+      const result = await control.start();
+      if (result.exitCode !== 0) throw new Error(`pg_ctl start failed (exit ${result.exitCode}): ${result.stderr}`);
+    },
     async stop() {
       if (stopped) return;
-      const result = await stopServer();
+      const result = await control.stop();
       stopped = true;
       process.removeListener('exit', onExit);
       rmSync(dir, { recursive: true, force: true });
