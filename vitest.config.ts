@@ -6,6 +6,8 @@ export default defineConfig({
   resolve: { alias: { 'botctl/sdk': fileURLToPath(new URL('./src/sdk/index.ts', import.meta.url)) } },
   test: {
     include: ['test/**/*.test.ts'],
+    // TEST_DATABASE=postgres: one PostgreSQL for the run (test/support/global-postgres.ts).
+    globalSetup: ['test/support/global-postgres.ts'],
     // Real child processes, a real S3 server and real SQLite files: give them time, never assert on it.
     // Deadlines only catch hangs; a loaded CI machine has taken several times the usual.
     testTimeout: 180_000,

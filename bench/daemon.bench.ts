@@ -137,9 +137,9 @@ export interface Botd {
   waitFor(msg: string, timeoutMs?: number): Promise<Record<string, unknown>>;
 }
 
-export function startBotd(home: string, templates: string, args: string[] = []): Botd {
+export function startBotd(home: string, templates: string, args: string[] = [], env: Record<string, string> = {}): Botd {
   const child = spawn(process.execPath, [join(packageRoot, 'bin', 'botd.js'), 'start', '--home', home, ...args], {
-    env: { ...process.env, BOTCTL_BOT_FILES: templates },
+    env: { ...process.env, BOTCTL_BOT_FILES: templates, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const lines: Record<string, unknown>[] = [];

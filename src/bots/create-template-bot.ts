@@ -62,6 +62,8 @@ export function validateExchangeId(value: string): string {
 }
 
 
+/** A unique constraint refused the row: SQLite's code, or PostgreSQL's SQLSTATE 23505. */
 export function isUniqueViolation(error: unknown): boolean {
-  return (error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE';
+  const code = (error as { code?: string } | null)?.code;
+  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === '23505';
 }

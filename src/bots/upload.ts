@@ -2,6 +2,7 @@ import { readFileSync, statSync, unlinkSync } from 'node:fs';
 import { basename } from 'node:path';
 import { sql, type Kysely } from 'kysely';
 import type { Bot, BotVersion, Database } from '../db/schema.js';
+import { engineOf } from '../db/dialect-sql.js';
 import { writeTransaction } from '../db/write-transaction.js';
 import { BotctlError, conflict, errorText, invalid, notFound, shown } from '../errors.js';
 import { writeFileAtomically } from '../atomic-write.js';
@@ -135,6 +136,7 @@ async function createCustomBot(
     const slot = await claimSlot(upload, id, 1);
     if (!slot) continue;
     const outcome = await recordRows(db, async (trx) => {
+      await lockBotIds(trx);
       // Taken when a bot has this id now, or had it and was deleted (its objects may be being removed): an id
       // is never given twice.
       if ((await nextBotId(trx)) > id) return 'taken';
@@ -165,6 +167,8 @@ async function createCustomBot(
         .returningAll()
         .executeTakeFirstOrThrow();
       const version = await trx.insertInto('bot_versions').values(versionRow(upload, id, 1, slot)).returningAll().executeTakeFirstOrThrow();
+      // Last: PostgreSQL's sequences ignore rollbacks, so the id moves on only once everything else is written.
+      await passBotId(trx, id);
       return { bot, version, reused: false };
     });
     if (outcome !== 'taken') return outcome;
@@ -274,11 +278,30 @@ async function recordRows<T>(db: Kysely<Database>, work: (trx: Kysely<Database>)
 }
 
 async function nextBotId(db: Kysely<Database>): Promise<number> {
-  // AUTOINCREMENT never reuses an id, so neither do we: the sequence may be ahead of max(id) after deletions.
-  const { rows } = await sql<{ next: number }>`
-    SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'bots'), 0), coalesce((SELECT max(id) FROM bots), 0)) + 1 AS next
-  `.execute(db);
+  // AUTOINCREMENT (SQLite) and the identity sequence (PostgreSQL) never reuse an id, so neither do we: the
+  // sequence may be ahead of max(id) after deletions.
+  const { rows } = engineOf(db) === 'postgres'
+    ? await sql<{ next: number }>`
+      SELECT greatest(coalesce(pg_sequence_last_value(pg_get_serial_sequence('bots', 'id')::regclass), 0), coalesce((SELECT max(id) FROM bots), 0)) + 1 AS next
+    `.execute(db)
+    : await sql<{ next: number }>`
+      SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'bots'), 0), coalesce((SELECT max(id) FROM bots), 0)) + 1 AS next
+    `.execute(db);
   return Number(rows[0]?.next ?? 1);
+}
+
+// SQLite's BEGIN IMMEDIATE (write-transaction.ts) already holds the only write lock. On PostgreSQL, a lock that
+// lets readers in but no other writer of bots until commit: concurrent uploads take ids one after another, and a
+// template's insert waits, then draws its id from the sequence moved past ours (passBotId).
+async function lockBotIds(trx: Kysely<Database>): Promise<void> {
+  if (engineOf(trx) === 'postgres') await sql`LOCK TABLE bots IN SHARE ROW EXCLUSIVE MODE`.execute(trx);
+}
+
+// An id inserted explicitly does not move PostgreSQL's identity sequence (SQLite's AUTOINCREMENT follows by itself):
+// move it, so that the next default id is past this one.
+async function passBotId(trx: Kysely<Database>, id: number): Promise<void> {
+  if (engineOf(trx) !== 'postgres') return;
+  await sql`SELECT setval(pg_get_serial_sequence('bots', 'id'), greatest(${id}::bigint, coalesce(pg_sequence_last_value(pg_get_serial_sequence('bots', 'id')::regclass), 0)))`.execute(trx);
 }
 
 async function latestVersionNumber(db: Kysely<Database>, botId: number): Promise<number> {

@@ -60,7 +60,12 @@ const startCommand = defineCommand({
 
 const serviceCommand = defineCommand({
   description: 'print a systemd unit for this installation',
-  options: [{ flags: '--user <user>', description: 'unix user botd runs as (default: the current user, or botctl when that is root)' }],
+  options: [
+    { flags: '--user <user>', description: 'unix user botd runs as (default: the current user, or botctl when that is root)' },
+    { flags: '--fleet', description: 'a fleet node on PostgreSQL: read the database URL, object store and master key from an EnvironmentFile (implied when BOTCTL_DATABASE_URL is set)' },
+    { flags: '--env-file <file>', description: 'with --fleet, the EnvironmentFile (default: /etc/botctl/botd.env)' },
+    { flags: '--node-name <name>', description: 'with --fleet, this node\'s name (default: the host name)', parse: nodeName },
+  ],
 });
 
 type StartOptions = OptionsOf<typeof botdProgram> & OptionsOf<typeof startCommand>;
@@ -161,9 +166,11 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
 
   addCommand(program, 'service', serviceCommand).action(async (_options: unknown, command: Command) => {
     const options = command.optsWithGlobals<ServiceOptions>();
-    const { serviceUnit, serviceHome } = await import('./service-unit.js');
+    const { serviceUnit, serviceHome, defaultFleetEnvFile } = await import('./service-unit.js');
     const current = userInfo().username;
+    const fleet = options.fleet || options.envFile || options.nodeName || process.env.BOTCTL_DATABASE_URL;
     const unit = serviceUnit({
+      fleet: fleet ? { envFile: options.envFile ?? defaultFleetEnvFile, nodeName: options.nodeName } : undefined,
       user: options.user ?? (current === 'root' ? 'botctl' : current),
       home: options.home ? resolveHome(options.home) : serviceHome,
       stopGraceMs: defaultStopGraceMs,

@@ -27,6 +27,7 @@ import {
 import { Dispatcher, type Job } from './dispatcher.js';
 import { openBroker } from '../broker/open-broker.js';
 import { closeSharedObjectStores } from '../store/shared-stores.js';
+import { assertFleetStore, storeConfig } from '../store/open-store.js';
 import type { ExchangeBroker, ExchangeSessionFactory } from '../broker/session.js';
 import { abandonRuns, lastScheduledFor, recordSkipped, type AbandonedRun, type RunOwner } from './ledger.js';
 import { unopenableKeys } from '../secrets/keys.js';
@@ -90,6 +91,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   const log = options.log ?? jsonLogger();
   const file = options.databaseUrl ? `PostgreSQL ${options.databaseUrl.server}/${options.databaseUrl.database}` : homePaths(options.home).database;
   assertWritableHome(ensureHome(options.home));
+  if (options.databaseUrl) assertFleetStore(storeConfig(options.home), file);
   const lock = acquireDaemonLock(options.home);
   let connection: Connection | undefined;
   try {
@@ -172,8 +174,10 @@ async function run(options: DaemonOptions, baseLog: Logger, lock: DaemonLock, co
     killGraceMs,
     maxConsecutiveFailures: options.maxConsecutiveFailures ?? defaultMaxConsecutiveFailures,
     log,
-    nodeId: fleet.id,
-    runningElsewhere: (r) => runningElsewhere(r, fleet),
+    // A getter: a node the fleet took for lost joins again under a new id (src/fleet/fleet.ts).
+    get nodeId() {
+      return fleet.id;
+    },
     exchangeSessions: observedSessions(broker.sessions, daemonEvents),
     // A finished run's outcome is kept and retried until the database takes it (disk full): see record-outcome.ts.
     outcomeRetryMs: Infinity,
@@ -365,13 +369,6 @@ async function abandonRunsOfStoppedNodes(connection: Connection, log: Logger, re
   const abandoned = await abandonRuns(connection.db, (owner) => (owner.node_id !== null && stopped.has(owner.node_id)) || also(owner), reason);
   for (const run of abandoned) log.warn('run abandoned', { run_id: run.id, subscription_id: run.subscription_id, node_id: run.node_id, status: 'abandoned', reason });
   return abandoned;
-}
-
-// Is this `running` row another process's run still going? A fleet node's while it holds its lease; a run without
-// a node (`botctl run`) while its process is alive (on this host: a `botctl run` elsewhere on PostgreSQL is not seen).
-function runningElsewhere(run: RunOwner, fleet: Fleet): boolean {
-  if (run.node_id !== null) return run.node_id !== fleet.id && fleet.isLive(run.node_id);
-  return run.daemon_pid !== null && run.daemon_pid !== process.pid && processAlive(run.daemon_pid);
 }
 
 // The process that owns a `running` row is alive if its pid is, and (where /proc tells) it is still a Node

@@ -26,8 +26,8 @@ import {
   recordSkipped,
   runningRuns,
   type FinalStatus,
-  type RunOwner,
 } from './ledger.js';
+import { liveNodeIds } from '../fleet/fleet.js';
 import { LogTail, defaultLogTailBytes } from './log-tail.js';
 import { errorText, silentLogger, type Logger } from './log.js';
 import { beginAtSlot } from './prewarm.js';
@@ -57,13 +57,8 @@ export interface RunnerOptions {
   log?: Logger;
   /** Recorded in runs.daemon_pid, so a later botd can tell live runs from abandoned ones. */
   ownerPid?: number;
-  /** The fleet node this botd is (src/fleet), recorded in runs.node_id; unset for a single botd and `botctl run`. */
+  /** The fleet node this botd is (src/fleet), recorded in runs.node_id; unset for `botctl run`. */
   nodeId?: number;
-  /**
-   * Is this `running` row of the subscription someone else's run still going? By default: its owning process is
-   * alive on this host. A fleet node asks whether the node that claimed it still holds its lease.
-   */
-  runningElsewhere?: (run: RunOwner & { id: number }) => boolean;
   /** How long a refused outcome write (disk full) is retried: botd until it commits, `botctl run` briefly. */
   outcomeRetryMs?: number;
 }
@@ -192,8 +187,7 @@ async function readDue(story: Story): Promise<{ subscription: Subscription; bot:
     return { report: report(story, 'not_run', { error: reason }) };
   }
   // Another process (a foreground `botctl run`, or botd while this is `botctl run`) may be running it now.
-  const elsewhere = story.options.runningElsewhere ?? ((r: RunOwner) => r.daemon_pid !== null && r.daemon_pid !== story.ownerPid && processAlive(r.daemon_pid));
-  const busy = (await runningRuns(db, subscription.id)).find(elsewhere);
+  const busy = await runningElsewhere(story, subscription.id);
   if (busy) {
     const error = `previous run ${busy.id} was still running`;
     const runId = (await recordSkipped(db, subscription.id, execution.scheduledFor, error)) ?? null;
@@ -201,6 +195,17 @@ async function readDue(story: Story): Promise<{ subscription: Subscription; bot:
     return { report: report(story, runId === null ? 'not_run' : 'skipped', { runId, error }) };
   }
   return { subscription, bot };
+}
+
+// A `running` row of the subscription that is someone else's run still going: a fleet node's (this one's own are
+// the dispatcher's business) while that node holds its lease, by the database's clock; a run without a node (`botctl
+// run`) while its process is alive on this host (a `botctl run` on another host is not seen).
+async function runningElsewhere(story: Story, subscriptionId: number): Promise<{ id: number } | undefined> {
+  const { db } = story.options.connection;
+  const rows = (await runningRuns(db, subscriptionId)).filter((r) => r.node_id === null || r.node_id !== story.options.nodeId);
+  if (rows.length === 0) return undefined;
+  const live = rows.some((r) => r.node_id !== null) ? await liveNodeIds(db) : new Set<number>();
+  return rows.find((r) => (r.node_id !== null ? live.has(r.node_id) : r.daemon_pid !== null && r.daemon_pid !== story.ownerPid && processAlive(r.daemon_pid)));
 }
 
 async function resolveBundle(story: Story, subscription: Subscription, bot: Bot): Promise<{ bundle?: BundledBot; codePath?: string; error?: string }> {

@@ -48,6 +48,13 @@ export interface FleetOptions {
   onMembersChanged?(members: readonly number[]): void;
 }
 
+/** The nodes holding their lease now, by the database's clock. */
+export async function liveNodeIds(db: Kysely<Database>): Promise<Set<number>> {
+  const t = dialectSql(db);
+  const rows = await db.selectFrom('nodes').select('id').where('stopped_at', 'is', null).where('lease_until', '>', t.now).execute();
+  return new Set(rows.map((r) => r.id));
+}
+
 export class Fleet {
   readonly #o: Required<Pick<FleetOptions, 'heartbeatMs' | 'leaseMs'>> & FleetOptions;
   #id = 0;
@@ -87,23 +94,10 @@ export class Fleet {
     return slotOwner(this.#members.length ? this.#members : [this.#id], subscriptionId, slot) === this.#id;
   }
 
-  /** Whether a node (of a `running` row) still holds its lease, as this node last saw. */
-  isLive(nodeId: number): boolean {
-    return this.#members.includes(nodeId);
-  }
-
   /** Re-reads the live nodes. A failure keeps the last view (the database may be restarting). */
   async refresh(): Promise<void> {
-    const t = dialectSql(this.#o.db);
     try {
-      const rows = await this.#o.db
-        .selectFrom('nodes')
-        .select('id')
-        .where('stopped_at', 'is', null)
-        .where('lease_until', '>', t.now)
-        .orderBy('id')
-        .execute();
-      const members = rows.map((r) => r.id);
+      const members = [...(await liveNodeIds(this.#o.db))];
       if (!members.includes(this.#id) && !this.#left) members.push(this.#id);
       members.sort((a, b) => a - b);
       if (members.join() !== this.#members.join()) {

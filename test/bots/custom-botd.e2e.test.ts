@@ -68,7 +68,7 @@ async function startProxy(target: string): Promise<Proxy> {
 }
 
 async function upload(file: string, args: string[] = []): Promise<{ id: number; version: number; sha256: string }> {
-  const r = await botctl(temp.home, ['upload', fixture(file), ...args, '--json'], { env: s3Environment(server) });
+  const r = await botctl(temp.home, ['upload', fixture(file), ...args, '--json'], { env: { ...s3Environment(server), ...temp.env } });
   expect(r.exitCode, r.stderr).toBe(0);
   return r.json as { id: number; version: number; sha256: string };
 }
@@ -134,7 +134,7 @@ describe('botd running custom bots', { timeout: 900_000 }, () => {
 
     botd = execa(process.execPath, [botdBin, 'start', '--home', temp.home, '--max-failures', '1000', '--kill-grace', '500', '--concurrency', '8'], {
       // The secrets a bot would love to find, in botd's own environment.
-      env: { ...s3Environment({ ...server, endpoint: proxy.endpoint }), BOTCTL_MASTER_KEY: masterKey, NO_COLOR: '1' },
+      env: { ...s3Environment({ ...server, endpoint: proxy.endpoint }), ...temp.env, BOTCTL_MASTER_KEY: masterKey, NO_COLOR: '1' },
       extendEnv: false,
       reject: false,
       all: true,

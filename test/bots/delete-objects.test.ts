@@ -12,6 +12,7 @@ import { homePaths } from '../../src/home.js';
 import { localStore } from '../../src/store/local-store.js';
 import type { ObjectStore } from '../../src/store/object-store.js';
 import { useTemporaryDatabase } from '../support/database.js';
+import { failInsertsInto } from '../support/fail-writes.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/custom/${name}`, import.meta.url));
 
@@ -123,9 +124,9 @@ describe('doctor --fix', () => {
   it('an upload does not adopt an orphan of its own bytes once it is older than the adoption window', async () => {
     // A failed upload's objects at the id the next bot would get, with the same source: adopted while young
     // (upload.test.ts), left alone once old, because doctor --fix may be removing them at that moment.
-    temp.connection.sqlite.exec(`CREATE TRIGGER fail_versions BEFORE INSERT ON bot_versions BEGIN SELECT RAISE(ABORT, 'simulated disk failure'); END`);
+    const allowVersions = await failInsertsInto(temp.connection, 'bot_versions', 'simulated disk failure');
     await expect(uploadBot(temp.db, temp.home, store, { file: fixture('counter_bot.ts') })).rejects.toThrow('simulated disk failure');
-    temp.connection.sqlite.exec('DROP TRIGGER fail_versions');
+    await allowVersions();
     const orphans = await storedKeys();
     expect(orphans).toEqual(['bots/default/1/v1/bundle.mjs', 'bots/default/1/v1/counter_bot.ts']);
     for (const key of orphans) age(key, adoptWindowMs + 60_000);
@@ -140,9 +141,9 @@ describe('doctor --fix', () => {
     const v1 = await uploadBot(temp.db, temp.home, store, { file: fixture('counter_bot.ts') });
     const file = join(temp.home, 'counter_bot.ts');
     writeFileSync(file, readFileSync(fixture('counter_bot_v2.ts')));
-    temp.connection.sqlite.exec(`CREATE TRIGGER fail_versions BEFORE INSERT ON bot_versions BEGIN SELECT RAISE(ABORT, 'simulated disk failure'); END`);
+    const allowVersions = await failInsertsInto(temp.connection, 'bot_versions', 'simulated disk failure');
     await expect(uploadBot(temp.db, temp.home, store, { file, bot: String(v1.bot.id) })).rejects.toThrow('simulated disk failure');
-    temp.connection.sqlite.exec('DROP TRIGGER fail_versions');
+    await allowVersions();
     for (const key of ['v2/bundle.mjs', 'v2/counter_bot.ts']) age(`bots/default/${v1.bot.id}/${key}`, adoptWindowMs + 60_000);
     const v3 = await uploadBot(temp.db, temp.home, store, { file, bot: String(v1.bot.id) });
     expect(v3.version.version).toBe(3);

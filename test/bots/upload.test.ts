@@ -13,6 +13,7 @@ import { useTemporaryDatabase } from '../support/database.js';
 import { snapshotDatabase } from '../support/db-snapshot.js';
 import { expectBotctlError } from '../support/expect-error.js';
 import { unreachableEndpoint } from '../support/ports.js';
+import { failInsertsInto } from '../support/fail-writes.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/custom/${name}`, import.meta.url));
 
@@ -224,8 +225,8 @@ describe('uploadBot failure atomicity', () => {
   });
 
   it('a database failure after the objects were stored leaves no row; doctor lists the orphans; a retry adopts them', async () => {
-    // A real SQLite failure inside the transaction, after the bot row was inserted and before the version row.
-    temp.connection.sqlite.exec(`CREATE TRIGGER fail_versions BEFORE INSERT ON bot_versions BEGIN SELECT RAISE(ABORT, 'simulated disk failure'); END`);
+    // A real database failure inside the transaction, after the bot row was inserted and before the version row.
+    const allowVersions = await failInsertsInto(temp.connection, 'bot_versions', 'simulated disk failure');
     const before = snapshotDatabase(temp.home);
     const error = await expectBotctlError(uploadBot(temp.db, temp.home, store, { file: fixture('counter_bot.ts') }), {
       exitCode: 1,
@@ -238,7 +239,7 @@ describe('uploadBot failure atomicity', () => {
     expect(report.ok).toBe(false);
     expect(report.orphans.map((o) => o.key)).toEqual(['bots/default/1/v1/bundle.mjs', 'bots/default/1/v1/counter_bot.ts']);
 
-    temp.connection.sqlite.exec('DROP TRIGGER fail_versions');
+    await allowVersions();
     const retried = await uploadBot(temp.db, temp.home, store, { file: fixture('counter_bot.ts') });
     expect(retried.version.code_path).toBe('bots/default/1/v1/counter_bot.ts');
     expect(await doctor(temp.db, store)).toMatchObject({ ok: true, orphans: [], missing: [], damaged: [] });

@@ -41,9 +41,11 @@ describe('an order the ledger cannot write', () => {
     await world.db.deleteFrom('runs').where('id', '=', runId).execute();
     const error = await rejection(exchange.createOrder(FUT, 'market', 'buy', 0.01));
     expect(error.name).toBe('ExchangeError');
-    expect(error.message).toMatch(/^botd could not record order bc[a-z0-9]+: FOREIGN KEY constraint failed$/);
+    // The database's own words for the foreign key: SQLite's, or PostgreSQL's (TEST_DATABASE=postgres).
+    const cause = /^botd could not record order bc[a-z0-9]+: (FOREIGN KEY constraint failed|insert or update on table "orders" violates foreign key constraint "\w+")$/.exec(error.message)?.[1];
+    expect(cause, error.message).toBeDefined();
     const next = await rejection(exchange.fetchBalance());
-    expect(next.message).toBe('ctx.exchange.fetchBalance() refused: botd could not record an earlier call (FOREIGN KEY constraint failed).');
+    expect(next.message).toBe(`ctx.exchange.fetchBalance() refused: botd could not record an earlier call (${cause}).`);
     expect(fake.orders).toEqual([]);
     const saved = await world.db.selectFrom('paper_accounts').select('positions').where('subscription_id', '=', subscription.id).executeTakeFirst();
     // A paper fill that could not be written was never kept.

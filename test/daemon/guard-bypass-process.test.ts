@@ -25,7 +25,7 @@ const brokers = {} as Record<'paper' | 'testnet', Broker>;
 beforeAll(async () => {
   fake = await startFakeBinance({ apiKey: 'k', secret: 's' });
   await addKey(temp.db, temp.home, { name: 'main', exchange: 'binanceusdm', credentials: { apiKey: 'k', secret: 's' } });
-  const base = { db: temp.db, sqlite: temp.connection.sqlite, home: temp.home };
+  const base = { db: temp.db, home: temp.home };
   brokers.testnet = createBroker({ ...base, clients: new ExchangeClients({ enableRateLimit: false, configureClient: (c) => routeToFake(c, fake.url) }) });
   const flat: [number, number, number, number, number] = [60_000, 60_000, 60_000, 60_000, 1];
   brokers.paper = createBroker({ ...base, marketData: 'recorded', recordedDir: recordedDir([flat, flat]) });

@@ -27,7 +27,7 @@ beforeAll(async () => {
   fake = await startFakeBinance({ apiKey: 'k', secret: 's' });
   await addKey(temp.db, temp.home, { name: 'main', exchange: 'binanceusdm', credentials: { apiKey: 'k', secret: 's' } });
   const clients = new ExchangeClients({ enableRateLimit: false, configureClient: (client) => routeToFake(client, fake.url) });
-  const base = { db: temp.db, sqlite: temp.connection.sqlite, home: temp.home };
+  const base = { db: temp.db, home: temp.home };
   testnet = createBroker({ ...base, clients });
   const flat: [number, number, number, number, number] = [50_000, 50_000, 50_000, 50_000, 1];
   paper = createBroker({ ...base, marketData: 'recorded', recordedDir: recordedDir([flat, flat, flat]) });

@@ -62,6 +62,19 @@ describe('botd service', () => {
     expect(await verify(unit, (note) => ctx.skip(note))).toEqual({ exitCode: 0, stderr: '' });
   });
 
+  it('prints a fleet node\'s unit: secrets from a root-only EnvironmentFile, the node named, and it still verifies', async (ctx) => {
+    const unit = await printUnit(['--user', 'botctl', '--fleet', '--node-name', 'node-b']);
+    expect(setting(unit, 'EnvironmentFile')).toEqual(['/etc/botctl/botd.env']);
+    expect(setting(unit, 'ExecStart')[0]).toMatch(/ start --home \/var\/lib\/botctl --node-name node-b$/);
+    // What goes in the file is named, and no value is in the unit (units are world-readable).
+    expect(unit).toContain('BOTCTL_DATABASE_URL=postgres://');
+    expect(unit).not.toMatch(/^Environment=BOTCTL/m);
+    const custom = await printUnit(['--user', 'botctl', '--env-file', '/etc/botd/fleet.env']);
+    expect(setting(custom, 'EnvironmentFile')).toEqual(['/etc/botd/fleet.env']);
+    // systemd-analyze verify wants the file to exist only at start, not to verify.
+    expect(await verify(unit, (note) => ctx.skip(note))).toEqual({ exitCode: 0, stderr: '' });
+  });
+
   it('opens a home outside /var/lib for writing, and keeps /home readable when it lives there', async (ctx) => {
     const unit = await printUnit(['--user', 'trader', '--home', '/home/trader/bots home']);
     expect(setting(unit, 'StateDirectory')).toEqual([]);

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPostgres, type PostgresConnection } from '../../src/db/open-postgres.js';
 import type { Database } from '../../src/db/schema.js';
-import { openTemporaryDatabase, type TemporaryDatabase } from '../support/database.js';
+import { openTemporarySqlite } from '../support/database.js';
 import { postgres, usePostgres } from '../support/postgres.js';
 import { describeSchema, describeSqliteSchema } from '../support/schema-shape.js';
 import { skipWithout } from '../support/tools.js';
@@ -91,21 +91,21 @@ function behaviour(engine: () => Kysely<Database>) {
 }
 
 describe('schema on SQLite', () => {
-  let temporary: TemporaryDatabase | undefined;
+  let temporary: Awaited<ReturnType<typeof openTemporarySqlite>> | undefined;
   beforeAll(async () => {
-    temporary = await openTemporaryDatabase();
+    temporary = await openTemporarySqlite();
     return () => temporary?.close();
   });
-  behaviour(() => temporary!.db);
+  behaviour(() => temporary!.connection.db);
 });
 
 describe.skipIf(skipWithout(postgres, 'the schema on PostgreSQL'))('schema on PostgreSQL', () => {
   const pg = usePostgres();
   let connection: PostgresConnection | undefined;
-  let sqlite: TemporaryDatabase | undefined;
+  let sqlite: Awaited<ReturnType<typeof openTemporarySqlite>> | undefined;
   beforeAll(async () => {
     connection = await openPostgres(await pg.server.createDatabase());
-    sqlite = await openTemporaryDatabase();
+    sqlite = await openTemporarySqlite();
   });
   afterAll(async () => {
     await connection?.close();

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
-import { useTemporaryDatabase } from '../support/database.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openTemporarySqlite } from '../support/database.js';
 
 // The migrations are frozen; they learned PostgreSQL through src/db/dialect-sql.ts on the condition that an
 // existing SQLite home sees no change at all. A fresh home's schema text must be the one captured before.
@@ -10,7 +10,11 @@ const expected = readFileSync(new URL('./fixtures/sqlite-schema.sql', import.met
   .join('\n');
 
 describe('SQLite schema', () => {
-  const temporary = useTemporaryDatabase();
+  let temporary: Awaited<ReturnType<typeof openTemporarySqlite>>;
+  beforeAll(async () => {
+    temporary = await openTemporarySqlite();
+  });
+  afterAll(() => temporary.close());
 
   it('is byte-identical to the one the migrations built before they learned PostgreSQL', () => {
     const rows = temporary.connection.sqlite

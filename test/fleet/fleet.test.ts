@@ -8,6 +8,7 @@ import { Fleet, type LostNode } from '../../src/fleet/fleet.js';
 import { listNodes } from '../../src/fleet/list-nodes.js';
 import { slotOwner } from '../../src/fleet/slot-owner.js';
 import { claimRun } from '../../src/daemon/ledger.js';
+import { runExecution } from '../../src/daemon/runner.js';
 import { addBot, addSubscription, until } from '../daemon/helpers.js';
 import { describeEachEngine } from '../support/engines.js';
 
@@ -72,6 +73,19 @@ describeEachEngine('fleet', (engine) => {
     expect(report.nodes.map((n) => [n.name, n.state])).toEqual([['a', 'live'], ['b', 'live'], ['c', 'live']]);
   });
 
+  it("records a tick skipped when the subscription's previous run is still going on another live node", async () => {
+    const [a, b] = fleets as [Fleet, Fleet];
+    const sub = await addSubscription(connection.db, await addBot(connection.db, 'noop'), { schedule: '* * * * *' });
+    const previous = await claimRun(connection.db, { subscriptionId: sub, scheduledFor: '2030-03-01T00:00:00.000Z', codeSha256: null, daemonPid: 1, nodeId: a.id });
+    const report = await runExecution({ home: '/nonexistent', connection, nodeId: b.id }, { subscriptionId: sub, scheduledFor: '2030-03-01T00:01:00.000Z', requireEnabled: true });
+    expect(report).toMatchObject({ status: 'skipped', error: `previous run ${previous} was still running` });
+    const rows = await connection.db.selectFrom('runs').select(['scheduled_for', 'status']).where('subscription_id', '=', sub).orderBy('scheduled_for').execute();
+    expect(rows).toEqual([
+      { scheduled_for: '2030-03-01T00:00:00.000Z', status: 'running' },
+      { scheduled_for: '2030-03-01T00:01:00.000Z', status: 'skipped' },
+    ]);
+  });
+
   it('drops a node that leaves gracefully from the others\' view at once, and lists it stopped', async () => {
     const [a, b, c] = fleets as [Fleet, Fleet, Fleet];
     await c.leave('stopped: SIGTERM');
@@ -82,7 +96,7 @@ describeEachEngine('fleet', (engine) => {
     expect(report.nodes.find((n) => n.id === c.id)).toMatchObject({ state: 'stopped', stop_reason: 'stopped: SIGTERM' });
   });
 
-  it('finds a node whose lease ran out lost, once, hands over its running runs, and takes its share', async () => {
+  it('finds a node whose lease ran out lost, once, hands it over (onLost), and takes its share', async () => {
     const t = dialectSql(connection.db);
     // A node killed -9 a moment ago: its lease runs out 300 ms from now, and a run of it is still `running`.
     const dead = await connection.db

@@ -1,5 +1,5 @@
 import { uploadBot } from '../../bots/upload.js';
-import { openObjectStore } from '../../store/open-store.js';
+import { assertFleetStore, openObjectStore, storeConfig } from '../../store/open-store.js';
 import type { Arguments, Options } from '../commands.js';
 import type { CommandContext } from '../context.js';
 import { keyValues, success } from '../output.js';
@@ -20,6 +20,7 @@ export interface UploadedBot {
 }
 
 export async function run(context: CommandContext, [file]: Arguments<'upload'>, options: Options<'upload'>): Promise<UploadedBot> {
+  if (context.databaseUrl) assertFleetStore(storeConfig(context.home), context.databaseLocation);
   const store = openObjectStore(context.home);
   try {
     const { db } = await context.database();
