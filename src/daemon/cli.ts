@@ -63,7 +63,7 @@ const serviceCommand = defineCommand({
   options: [
     { flags: '--user <user>', description: 'unix user botd runs as (default: the current user, or botctl when that is root)' },
     { flags: '--fleet', description: 'a fleet node on PostgreSQL: read the database URL, object store and master key from an EnvironmentFile (implied when BOTCTL_DATABASE_URL is set)' },
-    { flags: '--env-file <file>', description: 'with --fleet, the EnvironmentFile (default: /etc/botctl/botd.env)' },
+    { flags: '--environment-file <file>', description: 'with --fleet, the EnvironmentFile (default: /etc/botctl/botd.env)' },
     { flags: '--node-name <name>', description: 'with --fleet, this node\'s name (default: the host name)', parse: nodeName },
   ],
 });
@@ -168,9 +168,9 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     const options = command.optsWithGlobals<ServiceOptions>();
     const { serviceUnit, serviceHome, defaultFleetEnvFile } = await import('./service-unit.js');
     const current = userInfo().username;
-    const fleet = options.fleet || options.envFile || options.nodeName || process.env.BOTCTL_DATABASE_URL;
+    const fleet = options.fleet || options.environmentFile || options.nodeName || process.env.BOTCTL_DATABASE_URL;
     const unit = serviceUnit({
-      fleet: fleet ? { envFile: options.envFile ?? defaultFleetEnvFile, nodeName: options.nodeName } : undefined,
+      fleet: fleet ? { envFile: options.environmentFile ?? defaultFleetEnvFile, nodeName: options.nodeName } : undefined,
       user: options.user ?? (current === 'root' ? 'botctl' : current),
       home: options.home ? resolveHome(options.home) : serviceHome,
       stopGraceMs: defaultStopGraceMs,

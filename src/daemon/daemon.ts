@@ -153,8 +153,9 @@ async function run(options: DaemonOptions, baseLog: Logger, lock: DaemonLock, co
     log,
     ...(options.heartbeatMs ? { heartbeatMs: options.heartbeatMs } : {}),
     ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}),
-    onLost: async () => {
-      await abandonRunsOfStoppedNodes(connection, log, 'its node was lost (no heartbeat within its lease)');
+    onLost: async (node) => {
+      const abandoned = await abandonRunsOfStoppedNodes(connection, log, 'its node was lost (no heartbeat within its lease)');
+      daemonEvents.emit({ type: 'node-lost', node: node.name, host: node.host, lastHeartbeat: node.heartbeatAt, abandonedRuns: abandoned.filter((r) => r.node_id === node.id).length });
     },
   });
   await checkStoredKeys(connection, options.home, log);
@@ -356,7 +357,10 @@ async function cleanUpAfterPreviousDaemon(connection: Connection, log: Logger, k
   }
   const orphaned = (owner: RunOwner) => owner.node_id === null && connection.engine === 'sqlite' && (owner.daemon_pid === null || !ownerAlive(owner.daemon_pid));
   const abandoned = await abandonRunsOfStoppedNodes(connection, log, 'botd stopped before the run finished (found at start-up)', orphaned);
+  // Children of this host's own dead nodes only: a pid from another host means nothing here.
+  const ours = new Set(gone);
   for (const run of abandoned) {
+    if (run.node_id !== null && !ours.has(run.node_id)) continue;
     if (run.child_pid === null || !isOrphanedExecution(run.child_pid)) continue;
     const ended = await terminateGroup(run.child_pid, killGraceMs);
     log.warn('orphaned child stopped', { run_id: run.id, subscription_id: run.subscription_id, pid: run.child_pid, ended });

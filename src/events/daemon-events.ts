@@ -10,6 +10,8 @@ export type RunFinalStatus = 'succeeded' | 'failed' | 'timed_out' | 'crashed' | 
 export type DaemonEvent =
   | { type: 'daemon-started'; pid: number; subscriptions: number; concurrency: number }
   | { type: 'daemon-stopped'; reason: string }
+  /** In a fleet: another node's lease ran out; this node recorded it lost and its running runs abandoned. */
+  | { type: 'node-lost'; node: string; host: string; lastHeartbeat: string; abandonedRuns: number }
   | { type: 'run-started'; runId: number; subscriptionId: number; dispatchLagMs: number; childStart: 'snapshot' | 'bundle' }
   | { type: 'run-finished'; runId: number | null; subscriptionId: number; status: RunFinalStatus; durationMs: number; error: string | null }
   | { type: 'subscription-paused'; subscriptionId: number; runId: number | null; reason: string }

@@ -76,6 +76,11 @@ export function noticeOf(event: DaemonEvent, label: (subscriptionId: number) => 
       });
     case 'daemon-stopped':
       return make('daemon', 'daemon.stopped', null, `botd stopped (${event.reason})`, { daemon: { reason: event.reason } });
+    case 'node-lost':
+      return make('daemon', 'node.lost', null, `botd node ${event.node} on ${event.host} was lost: no heartbeat since ${event.lastHeartbeat}; ${event.abandonedRuns} running runs recorded abandoned, its share moves to the other nodes\nmore: botctl nodes`, {
+        node: { name: event.node, host: event.host, last_heartbeat: event.lastHeartbeat, abandoned_runs: event.abandonedRuns },
+        command: 'botctl nodes',
+      });
     case 'backlog': {
       const wait = Math.round(event.oldestWaitMs / 1000);
       const lost = event.superseded + event.skippedStillRunning;

@@ -69,7 +69,7 @@ describe('botd service', () => {
     // What goes in the file is named, and no value is in the unit (units are world-readable).
     expect(unit).toContain('BOTCTL_DATABASE_URL=postgres://');
     expect(unit).not.toMatch(/^Environment=BOTCTL/m);
-    const custom = await printUnit(['--user', 'botctl', '--env-file', '/etc/botd/fleet.env']);
+    const custom = await printUnit(['--user', 'botctl', '--environment-file', '/etc/botd/fleet.env']);
     expect(setting(custom, 'EnvironmentFile')).toEqual(['/etc/botd/fleet.env']);
     // systemd-analyze verify wants the file to exist only at start, not to verify.
     expect(await verify(unit, (note) => ctx.skip(note))).toEqual({ exitCode: 0, stderr: '' });

@@ -3,6 +3,7 @@
 // with -9 mid-slot is found lost, its runs recorded abandoned and its share taken, with nothing run twice; and
 // PostgreSQL stopped across a slot boundary and started again: the nodes reconnect, the missed slot follows the
 // missed-run policy (caught up once), and nothing runs twice. One fleet through all of it, slot after slot.
+import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Connection } from '../../src/db/open.js';
@@ -12,6 +13,7 @@ import { killAllBotds, startBotd, type Botd } from '../daemon/botd.js';
 import { addBot, addSubscription, sleep, until } from '../daemon/helpers.js';
 import { botctl } from '../support/cli.js';
 import { temporaryHome } from '../support/home.js';
+import { webhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
 import { postgres, usePostgres } from '../support/postgres.js';
 import { skipWithout } from '../support/tools.js';
 
@@ -46,6 +48,8 @@ describe.skipIf(skipWithout(postgres, 'the fleet with real processes'))('a fleet
   let nodeIds = new Map<string, number>();
   let watched = 0;
   let fleetEnv: Record<string, string> = {};
+  let receiver: WebhookReceiver | undefined;
+  const hookSecret = 'fleet-hook-secret';
 
   beforeAll(async () => {
     url = await pg.server.createDatabase();
@@ -58,7 +62,11 @@ describe.skipIf(skipWithout(postgres, 'the fleet with real processes'))('a fleet
     // What every node must share besides the database: the object store (a folder declared shared here).
     const shared = temporaryHome();
     homes.push(shared);
-    fleetEnv = { BOTCTL_DATABASE_URL: url, BOTCTL_OBJECTS_DIR: shared.home };
+    // The same master key on every node: a channel's secrets added from one home open on all of them.
+    fleetEnv = { BOTCTL_DATABASE_URL: url, BOTCTL_OBJECTS_DIR: shared.home, BOTCTL_MASTER_KEY: randomBytes(32).toString('base64') };
+    receiver = await webhookReceiver(hookSecret);
+    const channel = await botctl(shared.home, ['notify', 'add', 'ops', '--webhook', receiver.url, '--on', 'daemon'], { input: `${hookSecret}\n`, env: fleetEnv });
+    expect(channel.exitCode, channel.stderr).toBe(0);
     for (const name of ['n1', 'n2', 'n3']) {
       const home = temporaryHome();
       homes.push(home);
@@ -73,6 +81,7 @@ describe.skipIf(skipWithout(postgres, 'the fleet with real processes'))('a fleet
 
   afterAll(async () => {
     killAllBotds();
+    await receiver?.close();
     await connection?.close();
     for (const home of homes) home.remove();
   });
@@ -147,6 +156,12 @@ describe.skipIf(skipWithout(postgres, 'the fleet with real processes'))('a fleet
       return rows.length > 0 && rows.every((r) => r.status === 'abandoned') ? rows : undefined;
     }, 30_000);
     expect(abandoned[0]?.error).toBe('its node was lost (no heartbeat within its lease)');
+    // And the operator hears of it: one signed message from the node that found it, pointing at `botctl nodes`.
+    const notice = await until('the node-lost notification', () => receiver!.received.find((r) => r.json.event === 'node.lost'), 30_000);
+    expect(notice.signatureValid).toBe(true);
+    expect(String(notice.json.text)).toMatch(/^botd node n3 on \S+ was lost: no heartbeat since \S+; [1-9]\d* running runs recorded abandoned/);
+    expect(notice.json.command).toBe('botctl nodes');
+    expect(receiver!.received.filter((r) => r.json.event === 'node.lost')).toHaveLength(1);
     // The next slot: all of it on the two others, once each.
     const next = slot + minute;
     const all = [...subs, ...slowSubs];
