@@ -14,6 +14,7 @@
 // A warm-up event whose time has already passed when its slot is scheduled fires at once; one whose slot
 // is already due is not fired (the slot is dispatched as usual).
 import type { Subscription } from '../db/schema.js';
+import { coalesced } from '../coalesced.js';
 import { Calendar } from './calendar.js';
 import { errorText, type Logger } from './log.js';
 
@@ -60,9 +61,6 @@ export class Scheduler {
   #armedFor = Infinity;
   #poll: NodeJS.Timeout | undefined;
   #running = false;
-  /** The reload under way, and whether another was asked for meanwhile: reloads never overlap. */
-  #reloading: Promise<void> | undefined;
-  #reloadAgain = false;
   #lastTick = Date.now();
 
   constructor(options: SchedulerOptions) {
@@ -107,24 +105,18 @@ export class Scheduler {
    * next change (or the next call).
    */
   reload(): Promise<void> {
-    if (this.#reloading) {
-      this.#reloadAgain = true;
-      return this.#reloading;
-    }
-    this.#reloading = (async () => {
-      do {
-        this.#reloadAgain = false;
-        if (!this.#running) return;
-        try {
-          const rows = await this.#options.readEnabled();
-          if (this.#running) this.#apply(rows);
-        } catch (error) {
-          this.#options.log.error('schedule reload failed; retrying at the next change', { error: errorText(error) });
-        }
-      } while (this.#reloadAgain);
-    })().finally(() => (this.#reloading = undefined));
-    return this.#reloading;
+    return this.#reload();
   }
+
+  readonly #reload = coalesced(async () => {
+    if (!this.#running) return;
+    try {
+      const rows = await this.#options.readEnabled();
+      if (this.#running) this.#apply(rows);
+    } catch (error) {
+      this.#options.log.error('schedule reload failed; retrying at the next change', { error: errorText(error) });
+    }
+  });
 
   // Synchronous from here: the diff follows the due slots fired first with nothing in between, so a change landing
   // in the same instant as a tick neither loses nor repeats it.

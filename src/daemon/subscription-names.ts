@@ -3,18 +3,12 @@
 // again on every change the change feed reports (src/db/change-feed.ts), so a renamed subscription is named as
 // it is now within a poll (SQLite) or milliseconds (PostgreSQL).
 import type { Kysely } from 'kysely';
+import { coalesced } from '../coalesced.js';
 import type { Database } from '../db/schema.js';
-
-export interface SubscriptionLabel {
-  id: number;
-  name: string | null;
-  bot: string | null;
-}
+import type { SubscriptionLabel } from '../notify/notice.js';
 
 export class SubscriptionNames {
   #labels = new Map<number, SubscriptionLabel>();
-  #refreshing: Promise<void> | undefined;
-  #again = false;
 
   constructor(private readonly db: Kysely<Database>) {}
 
@@ -23,22 +17,12 @@ export class SubscriptionNames {
   }
 
   /** Reads every subscription's names; one read at a time, and one more if asked for meanwhile. */
-  refresh(): Promise<void> {
-    if (this.#refreshing) {
-      this.#again = true;
-      return this.#refreshing;
-    }
-    this.#refreshing = (async () => {
-      do {
-        this.#again = false;
-        const rows = await this.db
-          .selectFrom('subscriptions as s')
-          .leftJoin('bots as b', 'b.id', 's.bot_id')
-          .select(['s.id as id', 's.name as name', 'b.name as bot'])
-          .execute();
-        this.#labels = new Map(rows.map((r) => [r.id, r]));
-      } while (this.#again);
-    })().finally(() => (this.#refreshing = undefined));
-    return this.#refreshing;
-  }
+  readonly refresh = coalesced(async () => {
+    const rows = await this.db
+      .selectFrom('subscriptions as s')
+      .leftJoin('bots as b', 'b.id', 's.bot_id')
+      .select(['s.id as id', 's.name as name', 'b.name as bot'])
+      .execute();
+    this.#labels = new Map(rows.map((r) => [r.id, r]));
+  });
 }
