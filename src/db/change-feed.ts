@@ -62,17 +62,21 @@ async function listenPostgres(pool: pg.Pool, emit: (change: Change) => void, on:
   let retry: NodeJS.Timeout | undefined;
   let connected = false;
   const connect = async (attempt: number): Promise<void> => {
+    let next: pg.PoolClient | undefined;
     try {
-      const next = await pool.connect();
+      next = await pool.connect();
       if (closed) return next.release();
-      next.on('notification', () => emit('changed'));
-      next.on('error', (error) => lost(next, error));
-      next.on('end', () => lost(next, new Error('the LISTEN connection ended')));
-      await next.query(`LISTEN ${changesChannel}`);
-      client = next;
+      const mine = next;
+      mine.on('notification', () => emit('changed'));
+      mine.on('error', (error) => lost(mine, error));
+      mine.on('end', () => lost(mine, new Error('the LISTEN connection ended')));
+      await mine.query(`LISTEN ${changesChannel}`);
+      client = mine;
       connected = true;
       if (attempt > 0) emit('reconnected');
     } catch (error) {
+      // A client that connected but could not LISTEN goes back destroyed, not kept out of the pool for good.
+      if (next && client !== next) next.release(error instanceof Error ? error : new Error(String(error)));
       schedule(attempt + 1, error);
     }
   };
