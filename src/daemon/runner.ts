@@ -134,7 +134,8 @@ export async function runExecution(options: RunnerOptions, execution: Execution)
   if ('report' in due) return due.report;
   // Code first, so the claimed row records exactly which code ran; a failure here is still a recorded run.
   const code = await resolveBundle(story, due.subscription, due.bot);
-  // From here to the spawn botd does not wait on anything: the last moment to give way to the next slot.
+  // From here to the spawn botd waits only on the database (the claim, the state: milliseconds): the last moment to
+  // give way to the next slot.
   if (superseded(execution.nextSlot)) return skipSuperseded(story);
   const claimed = await claimSlot(story, due.subscription, due.bot, code.bundle);
   if ('report' in claimed) return claimed.report;
