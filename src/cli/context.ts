@@ -1,7 +1,7 @@
 import { resolveHome, homePaths } from '../home.js';
 import type { Connection, SqliteConnection } from '../db/open.js';
 import { databaseUrlOf } from '../db/database-url.js';
-import type { PostgresUrl } from '../db/postgres-url.js';
+import { postgresLocation, type PostgresUrl } from '../db/postgres-url.js';
 
 // What every command handler receives: the resolved home and a lazily opened database.
 export interface CommandContext {
@@ -33,7 +33,7 @@ export function createContext(options: ContextOptions): CommandContext {
     home,
     json: Boolean(options.json),
     databaseUrl,
-    databaseLocation: databaseUrl ? `PostgreSQL ${databaseUrl.server}/${databaseUrl.database}` : homePaths(home).database,
+    databaseLocation: databaseUrl ? postgresLocation(databaseUrl) : homePaths(home).database,
     database() {
       connection ??= import('../db/open.js').then(({ openDatabase }) => openDatabase(home, { url: databaseUrl }));
       return connection;

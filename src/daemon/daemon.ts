@@ -3,7 +3,7 @@
 import { maxIdleDays, pruneBundleCache } from '../bots/bundle-cache.js';
 import { watchChanges, type ChangeFeed } from '../db/change-feed.js';
 import { openDatabase, type Connection, type SqliteConnection } from '../db/open.js';
-import type { PostgresUrl } from '../db/postgres-url.js';
+import { postgresLocation, type PostgresUrl } from '../db/postgres-url.js';
 import { templateDir } from '../bots/templates.js';
 import { dialectSql } from '../db/dialect-sql.js';
 import { codeDigest } from '../fleet/code-digest.js';
@@ -89,7 +89,7 @@ export interface RunningDaemon {
 
 export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon> {
   const log = options.log ?? jsonLogger();
-  const file = options.databaseUrl ? `PostgreSQL ${options.databaseUrl.server}/${options.databaseUrl.database}` : homePaths(options.home).database;
+  const file = options.databaseUrl ? postgresLocation(options.databaseUrl) : homePaths(options.home).database;
   assertWritableHome(ensureHome(options.home));
   if (options.databaseUrl) assertFleetStore(storeConfig(options.home), file);
   const lock = acquireDaemonLock(options.home);

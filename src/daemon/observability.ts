@@ -53,9 +53,13 @@ export async function startObservability(o: ObservabilityOptions): Promise<Obser
   await notifier.start().catch((error: unknown) => log.error('notifications could not start', { error: errorText(error) }));
   const stopBacklog = watchBacklog({ dispatcher, concurrency: o.concurrency, bus: daemonEvents, log, ...(o.backlogWarnMs ? { warnAfterMs: o.backlogWarnMs, checkEveryMs: Math.min(5_000, o.backlogWarnMs) } : {}) });
 
+  const { systemdNotifier } = await import('../metrics/systemd-notify.js');
+  const systemd = systemdNotifier(env);
   const { checkHealth, probeDatabase } = await import('../metrics/health.js');
-  const probe = await probeDatabase(connection.db);
-  const health = () => checkHealth({ database: probe.state, schedulerRunning: () => scheduler.running, lastTickAgeMs: () => Date.now() - scheduler.lastTick });
+  // Only /healthz and the watchdog read it: a botd with neither asks the database nothing every 2 s.
+  const probe = o.metrics || systemd ? await probeDatabase(connection.db) : undefined;
+  const database = () => probe?.state() ?? { reachable: true };
+  const health = () => checkHealth({ database, schedulerRunning: () => scheduler.running, lastTickAgeMs: () => Date.now() - scheduler.lastTick });
   const status = () => `${scheduler.size} subscriptions, ${dispatcher.running} running, ${dispatcher.queued} queued`;
 
   let closeMetrics: (() => Promise<void>) | undefined;
@@ -67,10 +71,7 @@ export async function startObservability(o: ObservabilityOptions): Promise<Obser
     ]);
     const metrics = new BotdMetrics({
       bus: daemonEvents,
-      botOf: (id) => {
-        const label = names.get(id);
-        return label === undefined ? undefined : label.bot;
-      },
+      botOf: (id) => names.get(id)?.bot,
       perSubscription: o.metricsPerSubscription ?? false,
       gauges: {
         queued: () => dispatcher.queued,
@@ -89,8 +90,6 @@ export async function startObservability(o: ObservabilityOptions): Promise<Obser
     };
   }
 
-  const { systemdNotifier } = await import('../metrics/systemd-notify.js');
-  const systemd = systemdNotifier(env);
   const { startWatchdog } = await import('../metrics/watchdog.js');
   const watchdog = systemd
     ? startWatchdog({ notifier: systemd, health, status, env, onUnhealthy: (h) => log.error('unhealthy: not feeding the systemd watchdog', { database: h.database, scheduler: h.scheduler }) })
@@ -107,7 +106,7 @@ export async function startObservability(o: ObservabilityOptions): Promise<Obser
       await watchdog?.stopping();
       await notifier.stop(graceMs);
       await closeMetrics?.();
-      probe.stop();
+      probe?.stop();
     },
   };
 }

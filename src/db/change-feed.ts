@@ -12,8 +12,6 @@ export type Change = 'changed' | 'reconnected';
 export interface ChangeFeed {
   /** Calls `listener` on every change; returns how to stop listening. */
   on(listener: (change: Change) => void): () => void;
-  /** False while PostgreSQL's LISTEN connection is down (health); always true on SQLite. */
-  readonly connected: boolean;
   close(): Promise<void>;
 }
 
@@ -49,7 +47,7 @@ export async function watchChanges(connection: Connection, options: ChangeFeedOp
       }
     }, options.pollMs ?? 500);
     timer.unref();
-    return { on, connected: true, close: async () => clearInterval(timer) };
+    return { on, close: async () => clearInterval(timer) };
   }
   return listenPostgres(connection.pool, emit, on, options);
 }
@@ -60,7 +58,6 @@ async function listenPostgres(pool: pg.Pool, emit: (change: Change) => void, on:
   let client: pg.PoolClient | undefined;
   let closed = false;
   let retry: NodeJS.Timeout | undefined;
-  let connected = false;
   const connect = async (attempt: number): Promise<void> => {
     let next: pg.PoolClient | undefined;
     try {
@@ -72,7 +69,6 @@ async function listenPostgres(pool: pg.Pool, emit: (change: Change) => void, on:
       mine.on('end', () => lost(mine, new Error('the LISTEN connection ended')));
       await mine.query(`LISTEN ${changesChannel}`);
       client = mine;
-      connected = true;
       if (attempt > 0) emit('reconnected');
     } catch (error) {
       // A client that connected but could not LISTEN goes back destroyed, not kept out of the pool for good.
@@ -83,7 +79,6 @@ async function listenPostgres(pool: pg.Pool, emit: (change: Change) => void, on:
   const lost = (which: pg.PoolClient, error: unknown) => {
     if (client !== which) return;
     client = undefined;
-    connected = false;
     // Destroyed, not returned to the pool: its connection is gone.
     which.release(error instanceof Error ? error : new Error(String(error)));
     if (!closed) schedule(1, error);
@@ -97,9 +92,6 @@ async function listenPostgres(pool: pg.Pool, emit: (change: Change) => void, on:
   await connect(0);
   return {
     on,
-    get connected() {
-      return connected;
-    },
     async close() {
       closed = true;
       clearTimeout(retry);

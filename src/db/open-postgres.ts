@@ -5,7 +5,7 @@ import { Kysely, Migrator, PostgresDialect, type MigrationProvider } from 'kysel
 import pg from 'pg';
 import { migrations } from '../../migrations/index.js';
 import { BotctlError, errorText } from '../errors.js';
-import { parsePostgresUrl, redactUrl, type PostgresUrl } from './postgres-url.js';
+import { parsePostgresUrl, postgresLocation, redactUrl, type PostgresUrl } from './postgres-url.js';
 import type { Database } from './schema.js';
 
 export interface PostgresConnection {
@@ -45,8 +45,7 @@ export async function openPostgres(
   // An idle client that loses its server emits 'error' on the pool; unhandled, it would end the process.
   pool.on('error', () => undefined);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  const location = `PostgreSQL ${target.server}/${target.database}`;
-  const connection: PostgresConnection = { engine: 'postgres', db, target, location, pool, close: () => db.destroy() };
+  const connection: PostgresConnection = { engine: 'postgres', db, target, location: postgresLocation(target), pool, close: () => db.destroy() };
   try {
     // Connect once up front, so an unreachable server or a refused login is one clear message.
     await pool.query('SELECT 1');

@@ -14,6 +14,11 @@ export interface PostgresUrl {
   user: string;
 }
 
+/** How messages, logs and --json name a PostgreSQL database: server and database, never the password. */
+export function postgresLocation(target: PostgresUrl): string {
+  return `PostgreSQL ${target.server}/${target.database}`;
+}
+
 /** `***` in place of the password, for any text that may carry the URL. */
 export function redactUrl(text: string): string {
   return text.replace(/(postgres(?:ql)?:\/\/[^:/@\s]*:)[^@\s]*@/gi, '$1***@');

@@ -44,8 +44,6 @@ export interface FleetOptions {
   leaseMs?: number;
   /** A node was found lost: its `running` runs are the caller's to record abandoned. */
   onLost(node: LostNode): Promise<void>;
-  /** The live nodes changed (one joined, left or was lost). */
-  onMembersChanged?(members: readonly number[]): void;
 }
 
 /** The nodes holding their lease now, by the database's clock. */
@@ -104,7 +102,6 @@ export class Fleet {
         const before = this.#members;
         this.#members = members;
         if (before.length) this.#o.log.info('fleet changed', { node_id: this.#id, nodes: members.length, members });
-        this.#o.onMembersChanged?.(members);
       }
     } catch (error) {
       this.#o.log.warn('fleet view not refreshed; keeping the last one', { node_id: this.#id, error: errorText(error) });
